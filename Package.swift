@@ -1,0 +1,55 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// Settings shared by every target.
+let swiftSettings: [SwiftSetting] = [
+    // SE-0335: spell out `any` for existentials.
+    .enableUpcomingFeature("ExistentialAny")
+]
+
+let package = Package(
+    name: "breachclock",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "breachclock", targets: ["breachclock"]),
+        .library(name: "BreachClockRules", targets: ["BreachClockRules"]),
+        .library(name: "BreachClockCalculator", targets: ["BreachClockCalculator"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // Pure: the rules model, its decoding from a parsed document, calendars. Foundation only.
+        .target(name: "BreachClockRules", swiftSettings: swiftSettings),
+        // Pure: incident facts, their validation, and the calculator. Foundation only.
+        .target(name: "BreachClockCalculator", dependencies: ["BreachClockRules"], swiftSettings: swiftSettings),
+        // IO: reads `Jurisdictions/` and facts files (YAML or JSON) from disk.
+        .target(
+            name: "BreachClockLoader",
+            dependencies: [
+                "BreachClockRules", "BreachClockCalculator",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The commands and the renderers (table, markdown, ics, json).
+        .target(
+            name: "BreachClockCLI",
+            dependencies: [
+                "BreachClockRules", "BreachClockCalculator", "BreachClockLoader",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "breachclock", dependencies: ["BreachClockCLI"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BreachClockTests",
+            dependencies: ["BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockCLI"],
+            exclude: ["Fixtures"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

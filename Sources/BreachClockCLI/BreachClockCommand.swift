@@ -1,0 +1,113 @@
+import ArgumentParser
+import BreachClockCalculator
+import BreachClockLoader
+import BreachClockRules
+import Foundation
+
+/// `breachclock`: who must be notified after a data breach, by when, and why.
+public struct BreachClockCommand: ParsableCommand {
+    public static let version = "0.1.0"
+
+    public static let configuration = CommandConfiguration(
+        commandName: "breachclock",
+        abstract: "Who must be notified after a data breach, by when, and why.",
+        discussion: """
+            Exit codes: 0 computed, 2 bad input, 1 internal error (including a rules database with errors).
+            The rules folder is --rules, else $BREACHCLOCK_RULES, else ./Jurisdictions, else the one beside the program.
+            """,
+        version: version,
+        subcommands: [WhatIfCommand.self, RulesCommand.self]
+    )
+
+    public init() {}
+
+    /// Runs the command line and exits with the documented codes.
+    public static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        let code = run(arguments: arguments, output: StandardOutput())
+        Foundation.exit(code)
+    }
+
+    /// Runs with the given arguments, writing to `output`; returns the exit code. Used by `main` and by tests.
+    public static func run(arguments: [String], output: some OutputSink) -> Int32 {
+        do {
+            var command = try parseAsRoot(arguments)
+            if var runnable = command as? any OutputCommand {
+                try runnable.run(output: output)
+            } else {
+                try command.run()
+            }
+            return 0
+        } catch let failure as CommandFailure {
+            output.error(failure.message)
+            return failure.code
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success {
+                output.write(fullMessage(for: error) + "\n")
+                return 0
+            }
+            output.error(fullMessage(for: error))
+            // Usage and validation errors are bad input.
+            return code == .validationFailure ? 2 : code.rawValue == 64 ? 2 : 1
+        }
+    }
+}
+
+/// A failure with its exit code and the message for the user.
+public struct CommandFailure: Error {
+    public var code: Int32
+    public var message: String
+
+    public static func badInput(_ message: String) -> CommandFailure { CommandFailure(code: 2, message: message) }
+    public static func internalError(_ message: String) -> CommandFailure { CommandFailure(code: 1, message: message) }
+}
+
+/// Where commands write; tests capture it.
+public protocol OutputSink: Sendable {
+    func write(_ text: String)
+    func error(_ text: String)
+    /// Whether standard output is a terminal (for the default format and colour).
+    var isTerminal: Bool { get }
+}
+
+/// Standard output and standard error.
+public struct StandardOutput: OutputSink {
+    public init() {}
+
+    public func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    public func error(_ text: String) {
+        FileHandle.standardError.write(Data((text.hasSuffix("\n") ? text : text + "\n").utf8))
+    }
+
+    public var isTerminal: Bool { isatty(1) == 1 }
+}
+
+/// A command that writes through an `OutputSink`.
+public protocol OutputCommand: ParsableCommand {
+    func run(output: some OutputSink) throws
+}
+
+extension OutputCommand {
+    public func run() throws { try run(output: StandardOutput()) }
+}
+
+/// Options shared by commands that read the rules database.
+struct RulesOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The rules folder (Jurisdictions/).", valueName: "dir"))
+    var rules: String?
+
+    func loadRulebook() throws -> Rulebook {
+        guard let directory = RulesLoader.locate(explicit: rules) else {
+            throw CommandFailure.internalError("cannot find the rules folder: pass --rules DIR or set BREACHCLOCK_RULES")
+        }
+        do {
+            return try RulesLoader(directory: directory).load()
+        } catch {
+            throw CommandFailure.internalError("the rules database has errors:\n" + error.description)
+        }
+    }
+}

@@ -1,0 +1,60 @@
+import BreachClockCalculator
+import BreachClockRules
+import Foundation
+
+/// An RFC 5545 calendar with one event per fixed deadline, each with a reminder a day before.
+struct CalendarRenderer {
+    let assessment: Assessment
+    let generatedAt: Date
+
+    func utc(_ date: Date) -> String {
+        ZonedTime.rfc3339(date, in: TimeZone(identifier: "UTC")!)
+            .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
+    }
+
+    /// Escapes TEXT values (RFC 5545 § 3.3.11).
+    func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: ";", with: "\\;")
+            .replacingOccurrences(of: ",", with: "\\,").replacingOccurrences(of: "\n", with: "\\n")
+    }
+
+    /// Folds a content line at 75 octets (RFC 5545 § 3.1).
+    func fold(_ line: String) -> String {
+        var out = ""
+        var current = ""
+        var octets = 0
+        for character in line {
+            let size = String(character).utf8.count
+            if octets + size > 75 {
+                out += current + "\r\n "
+                current = ""
+                octets = 1
+            }
+            current.append(character)
+            octets += size
+        }
+        return out + current + "\r\n"
+    }
+
+    func render() -> String {
+        var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//breachclock//what-if//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
+        let digest = assessment.rulesDigest.replacingOccurrences(of: "sha256:", with: "").prefix(12)
+        for o in assessment.obligations where o.deadline.kind == .fixed {
+            guard let due = o.deadline.due else { continue }
+            lines += [
+                "BEGIN:VEVENT",
+                "UID:\(o.id)-\(utc(due))-\(digest)@breachclock",
+                "DTSTAMP:\(utc(generatedAt))",
+                "DTSTART:\(utc(due))",
+                "DURATION:PT0S",
+                "SUMMARY:" + escape("Notify \(o.recipient.name) (\(o.jurisdiction)) — deadline"),
+                "DESCRIPTION:" + escape("\(o.citation). \(o.deadline.period ?? "") from \(o.deadline.clockStart ?? ""). " + o.reasons.joined(separator: "; ")),
+                "CATEGORIES:breach-notification",
+                "BEGIN:VALARM", "ACTION:DISPLAY", "TRIGGER:-P1D", "DESCRIPTION:" + escape("1 day left: \(o.id)"), "END:VALARM",
+                "END:VEVENT",
+            ]
+        }
+        lines.append("END:VCALENDAR")
+        return lines.map(fold).joined()
+    }
+}

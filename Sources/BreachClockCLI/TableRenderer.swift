@@ -1,0 +1,110 @@
+import BreachClockCalculator
+import BreachClockRules
+import Foundation
+
+/// The terminal view of an assessment: obligations by due date with time left, then what is not
+/// triggered and warnings, shortened to fit 80 columns. Colour only when asked (on a terminal).
+struct TableRenderer {
+    let assessment: Assessment
+    let facts: IncidentFacts
+    let now: Date
+    let color: Bool
+    let width = 80
+
+    func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
+
+    func fit(_ text: String, _ limit: Int) -> String {
+        text.count <= limit ? text : String(text.prefix(max(0, limit - 1))) + "…"
+    }
+
+    func pad(_ text: String, _ length: Int) -> String {
+        text.count >= length ? text : text + String(repeating: " ", count: length - text.count)
+    }
+
+    /// `in 30 days`, `in 5 hours`, `OVERDUE 2 days`.
+    func timeLeft(_ due: Date) -> String {
+        let seconds = due.timeIntervalSince(now)
+        let magnitude = abs(seconds)
+        let amount: String
+        if magnitude >= 2 * 86_400 {
+            amount = "\(Int(magnitude / 86_400)) days"
+        } else {
+            let hours = Int(magnitude / 3600)
+            amount = hours == 1 ? "1 hour" : "\(hours) hours"
+        }
+        return seconds < 0 ? "OVERDUE \(amount)" : "in \(amount)"
+    }
+
+    func render() -> String {
+        var out = ""
+        let zone = facts.timeZone
+        let discovered = ZonedTime.rfc3339(facts.discoveredAt, in: zone)
+        out += paint("breachclock", "1") + " — discovered \(discovered) (\(zone.identifier))\n"
+        out += "as of \(ZonedTime.rfc3339(now, in: zone))\n\n"
+        if assessment.obligations.isEmpty {
+            out += "No notification obligation is triggered.\n"
+        } else {
+            out += paint(pad("DUE", 12) + pad("LEFT", 16) + "RECIPIENT", "1") + "\n"
+            for o in assessment.obligations {
+                let d = o.deadline
+                var due: String
+                var left: String
+                switch d.kind {
+                case .fixed:
+                    due = d.dueDate.map(\.description) ?? ""
+                    left = d.due.map(timeLeft) ?? ""
+                case .relative:
+                    due = "relative"
+                    left = d.offset == "-P0D" ? "before notice" : "after notice"
+                case .none:
+                    due = "no limit"
+                    left = "—"
+                case .pending:
+                    due = "pending"
+                    left = "clock not started"
+                }
+                if o.notice != nil { left = "notice given" }
+                let leftCell = left.hasPrefix("OVERDUE") ? paint(pad(left, 16), "31;1") : pad(left, 16)
+                out += pad(due, 12) + leftCell + fit("\(o.jurisdiction)  \(o.recipient.name)", width - 28) + "\n"
+                var detail: String
+                switch d.kind {
+                case .fixed: detail = "\(d.period ?? "") from \(d.clockStart ?? "")"
+                case .relative: detail = d.period ?? ""
+                case .none: detail = d.standard.map { "\"\($0)\"" } ?? "no fixed limit"
+                case .pending: detail = "waiting for \(d.waitingFor ?? "an event")"
+                }
+                if d.kind == .fixed && d.clockStart?.hasPrefix("notice:") == true { detail = d.period ?? "" }
+                out += String(repeating: " ", count: 12) + fit(detail, width - 12) + "\n"
+                out += String(repeating: " ", count: 12) + fit(o.citation, width - 12) + "\n"
+            }
+        }
+        if !assessment.notTriggered.isEmpty {
+            out += "\n" + paint("Not triggered", "1") + "\n"
+            for n in assessment.notTriggered {
+                out += fit("  \(n.jurisdiction) \(n.recipient.kind.rawValue): \(n.reason)", width) + "\n"
+            }
+        }
+        if !assessment.warnings.isEmpty {
+            out += "\n" + paint("Warnings", "33;1") + "\n"
+            for w in assessment.warnings { out += wrap("  ! " + w, indent: "    ") }
+        }
+        out += "\nrules \(assessment.rulesDigest.prefix(19))…  --format json|markdown|ics for more\n"
+        return out
+    }
+
+    /// Wraps at word boundaries to the table width.
+    func wrap(_ text: String, indent: String) -> String {
+        var lines: [String] = []
+        var line = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if !line.isEmpty && line.count + 1 + word.count > width {
+                lines.append(line)
+                line = indent + word
+            } else {
+                line += (line.isEmpty ? "" : " ") + word
+            }
+        }
+        if !line.isEmpty { lines.append(line) }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

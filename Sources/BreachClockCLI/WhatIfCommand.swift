@@ -1,0 +1,196 @@
+import ArgumentParser
+import BreachClockCalculator
+import BreachClockLoader
+import BreachClockRules
+import Foundation
+
+/// Output formats of `what-if`.
+enum AssessmentFormat: String, ExpressibleByArgument, CaseIterable {
+    case table, json, markdown, ics
+}
+
+/// `breachclock what-if`: assess an incident from a facts file or from flags.
+struct WhatIfCommand: OutputCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "what-if",
+        abstract: "Assess an incident: who must be notified, by when, and why.",
+        discussion: """
+            Give the facts as a file (JSON or YAML, assessment contract v1) or with flags for the common case.
+
+            Examples:
+              breachclock what-if --facts incident.yaml
+              breachclock what-if --discovered 2026-03-02T14:00:00-05:00 --timezone America/New_York \\
+                  --affected US-CA=1200,US-TX=300,US-NY=40 --data name,ssn
+              breachclock what-if --facts incident.json --format json
+              breachclock what-if --facts incident.yaml --format ics > deadlines.ics
+              breachclock what-if --discovered 2026-05-11 --affected US-IA=400-700 --data name,drivers-license \\
+                  --now 2026-05-20T09:00:00Z        # a tabletop exercise on a simulated clock
+
+            Output: a table on a terminal, JSON (the contract's assessment) when piped, unless --format says otherwise.
+            """
+    )
+
+    @OptionGroup var rulesOptions: RulesOptions
+
+    @Option(name: .long, help: ArgumentHelp("Incident facts, JSON or YAML ('-' reads standard input).", valueName: "file"))
+    var facts: String?
+
+    @Option(help: ArgumentHelp("When the breach was discovered: RFC 3339 with offset, or a date.", valueName: "instant"))
+    var discovered: String?
+
+    @Option(help: ArgumentHelp("When the breach was determined or confirmed (defaults to discovery).", valueName: "instant"))
+    var determined: String?
+
+    @Option(help: ArgumentHelp("Affected people by place: US-CA=1200,US-TX=300,DE=80; a range as US-IA=400-700.", valueName: "list"))
+    var affected: String?
+
+    @Option(help: ArgumentHelp("Exposed data elements: name,ssn,drivers-license,…", valueName: "list"))
+    var data: String?
+
+    @Flag(help: "The exposed data was encrypted.")
+    var encrypted = false
+
+    @Flag(help: "The key or credential to decrypt it was exposed too.")
+    var keyCompromised = false
+
+    @Option(help: ArgumentHelp("Risk-of-harm finding: unknown, unlikely, likely, high.", valueName: "risk"))
+    var risk: String?
+
+    @Option(help: ArgumentHelp("owner, maintainer, controller or processor.", valueName: "role"))
+    var role: String?
+
+    @Option(help: ArgumentHelp("Sector codes (repeat or comma-separate): hipaa-covered-entity, public-company, …", valueName: "sector"))
+    var sector: [String] = []
+
+    @Option(help: ArgumentHelp("acquired (default) or accessed.", valueName: "kind"))
+    var access: String?
+
+    @Option(help: ArgumentHelp("IANA time zone for day counts and dates (default UTC).", valueName: "zone"))
+    var timezone: String?
+
+    @Option(help: ArgumentHelp("Main establishment (ISO 3166-1), for the GDPR's lead authority.", valueName: "code"))
+    var mainEstablishment: String?
+
+    @Option(help: ArgumentHelp("table, json, markdown or ics.", valueName: "format"))
+    var format: AssessmentFormat?
+
+    @Option(help: ArgumentHelp("The current time for 'days left' (a simulated clock for exercises).", valueName: "instant"))
+    var now: String?
+
+    @Flag(name: .customLong("no-color"), help: "Never colour the table.")
+    var noColor = false
+
+    var usesFlags: Bool {
+        discovered != nil || determined != nil || affected != nil || data != nil || encrypted || keyCompromised || risk != nil
+            || role != nil || !sector.isEmpty || access != nil || timezone != nil || mainEstablishment != nil
+    }
+
+    func validate() throws {
+        if facts != nil && usesFlags {
+            throw ValidationError("give the facts either as --facts FILE or as flags, not both")
+        }
+        if facts == nil && !usesFlags {
+            throw ValidationError("give the facts: --facts FILE, or --discovered, --affected and --data")
+        }
+    }
+
+    func run(output: some OutputSink) throws {
+        let rulebook = try rulesOptions.loadRulebook()
+        let calculator = Calculator(rulebook: rulebook)
+        let facts = try readFacts(decoder: calculator.factsDecoder)
+        let assessment = calculator.assess(facts)
+        let clock: Date
+        if let now {
+            guard let parsed = ZonedTime.parse(now, in: facts.timeZone) else {
+                throw CommandFailure.badInput("--now: expected an RFC 3339 instant or a date, found `\(now)`")
+            }
+            clock = parsed
+        } else {
+            clock = Date()
+        }
+        let chosen = format ?? (output.isTerminal ? .table : .json)
+        switch chosen {
+        case .json:
+            output.write(assessment.json().serialized() + "\n")
+        case .table:
+            output.write(TableRenderer(assessment: assessment, facts: facts, now: clock, color: output.isTerminal && !noColor).render())
+        case .markdown:
+            output.write(MarkdownRenderer(assessment: assessment, facts: facts, rulebook: rulebook).render())
+        case .ics:
+            output.write(CalendarRenderer(assessment: assessment, generatedAt: clock).render())
+        }
+    }
+
+    func readFacts(decoder: FactsDecoder) throws -> IncidentFacts {
+        if let facts {
+            let text: String
+            if facts == "-" {
+                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+            } else {
+                guard let data = FileManager.default.contents(atPath: facts) else {
+                    throw CommandFailure.badInput("--facts: cannot read `\(facts)`")
+                }
+                text = String(decoding: data, as: UTF8.self)
+            }
+            do {
+                return try FactsLoader.load(text: text, file: facts == "-" ? "<stdin>" : facts, decoder: decoder)
+            } catch {
+                throw CommandFailure.badInput(error.issues.map { "\($0.location): \($0.pathDescription)" }.joined(separator: "\n"))
+            }
+        }
+        do {
+            return try decoder.decode(try flagsDocument())
+        } catch let error as InvalidFacts {
+            throw CommandFailure.badInput(error.description)
+        }
+    }
+
+    /// Builds the facts document from flags, so that flags and files pass the same validation.
+    func flagsDocument() throws -> DocumentNode {
+        let here = SourceLocation(file: "<flags>", line: 1, column: 1)
+        func text(_ value: String) -> DocumentNode { .scalar(value, plain: false, at: here) }
+        func plain(_ value: String) -> DocumentNode { .scalar(value, plain: true, at: here) }
+        func list(_ csv: String) -> DocumentNode {
+            .sequence(csv.split(separator: ",").map { text($0.trimmingCharacters(in: .whitespaces)) }, at: here)
+        }
+        func map(_ entries: [(String, DocumentNode)]) -> DocumentNode {
+            .mapping(entries.map { (key: $0.0, keyAt: here, value: $0.1) }, at: here)
+        }
+        var root: [(String, DocumentNode)] = []
+        if let timezone { root.append(("timezone", text(timezone))) }
+        var events: [(String, DocumentNode)] = []
+        if let discovered { events.append(("discoveredAt", text(discovered))) }
+        if let determined { events.append(("determinedAt", text(determined))) }
+        root.append(("events", map(events)))
+        var entity: [(String, DocumentNode)] = []
+        if let role { entity.append(("role", text(role))) }
+        let sectors = sector.flatMap { $0.split(separator: ",").map(String.init) }
+        if !sectors.isEmpty { entity.append(("sectors", .sequence(sectors.map(text), at: here))) }
+        if let mainEstablishment { entity.append(("mainEstablishment", text(mainEstablishment))) }
+        if !entity.isEmpty { root.append(("entity", map(entity))) }
+        var dataEntries: [(String, DocumentNode)] = []
+        if let data { dataEntries.append(("elements", list(data))) }
+        if encrypted { dataEntries.append(("encrypted", plain("true"))) }
+        if keyCompromised { dataEntries.append(("keyCompromised", plain("true"))) }
+        root.append(("data", map(dataEntries)))
+        if let access { root.append(("access", text(access))) }
+        if let risk { root.append(("riskOfHarm", text(risk))) }
+        if let affected {
+            var counts: [(String, DocumentNode)] = []
+            for item in affected.split(separator: ",") {
+                let parts = item.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+                guard parts.count == 2 else {
+                    throw CommandFailure.badInput("--affected: expected CODE=COUNT, found `\(item)`")
+                }
+                let bounds = parts[1].split(separator: "-").map(String.init)
+                if bounds.count == 2 {
+                    counts.append((parts[0], map([("min", plain(bounds[0])), ("max", plain(bounds[1]))])))
+                } else {
+                    counts.append((parts[0], plain(parts[1])))
+                }
+            }
+            root.append(("affected", map(counts)))
+        }
+        return map(root)
+    }
+}

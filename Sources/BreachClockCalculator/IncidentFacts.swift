@@ -1,0 +1,126 @@
+import BreachClockRules
+import Foundation
+
+/// A count of affected people: exact, or a range while the investigation runs.
+public struct AffectedCount: Sendable, Hashable, CustomStringConvertible {
+    public var min: Int
+    public var max: Int
+
+    public init(exactly count: Int) {
+        min = count
+        max = count
+    }
+
+    public init(min: Int, max: Int) {
+        self.min = min
+        self.max = max
+    }
+
+    public var isExact: Bool { min == max }
+
+    public static func + (lhs: AffectedCount, rhs: AffectedCount) -> AffectedCount {
+        AffectedCount(min: lhs.min + rhs.min, max: lhs.max + rhs.max)
+    }
+
+    public static let zero = AffectedCount(exactly: 0)
+
+    public var description: String { isExact ? "\(min)" : "\(min) to \(max)" }
+}
+
+/// A notice already given.
+public struct RecordedNotice: Sendable, Hashable {
+    /// The rule's code (`US-CA`, `EU-GDPR`).
+    public var jurisdiction: String
+    public var recipient: RecipientKind
+    public var sentAt: Date
+    /// Optional: the exact obligation (`US-NY/regulator-dos`) where a law names several recipients of one kind.
+    public var obligation: String?
+
+    public init(jurisdiction: String, recipient: RecipientKind, sentAt: Date, obligation: String? = nil) {
+        self.jurisdiction = jurisdiction
+        self.recipient = recipient
+        self.sentAt = sentAt
+        self.obligation = obligation
+    }
+
+    /// Whether this notice is the one given for the obligation `id` (`CODE/local`) of that recipient kind.
+    public func satisfies(obligationID id: String, jurisdiction code: String, kind: RecipientKind) -> Bool {
+        if let obligation { return obligation == id }
+        return jurisdiction == code && recipient == kind
+    }
+}
+
+/// The facts of an incident, as the assessment contract (v1, section 1) defines them, validated.
+public struct IncidentFacts: Sendable {
+    public var timeZone: TimeZone
+    public var discoveredAt: Date
+    public var determinedAt: Date?
+    public var occurredAt: Date?
+    public var notifiedByVendorAt: Date?
+    public var materialityDeterminedAt: Date?
+    public var lawEnforcementDelayUntil: Date?
+    public var role: EntityRole
+    public var sectors: Set<Sector>
+    public var mainEstablishment: String?
+    public var elements: [DataElement]
+    public var encrypted: Bool
+    public var keyCompromised: Bool
+    public var medium: DataMedium
+    public var access: AccessKind
+    public var riskOfHarm: RiskOfHarm
+    /// Affected people by place code, in the order given.
+    public var affected: [(code: String, count: AffectedCount)]
+    public var notices: [RecordedNotice]
+
+    public init(
+        timeZone: TimeZone = TimeZone(identifier: "UTC")!, discoveredAt: Date, determinedAt: Date? = nil,
+        occurredAt: Date? = nil, notifiedByVendorAt: Date? = nil, materialityDeterminedAt: Date? = nil,
+        lawEnforcementDelayUntil: Date? = nil, role: EntityRole = .owner, sectors: Set<Sector> = [],
+        mainEstablishment: String? = nil, elements: [DataElement], encrypted: Bool = false, keyCompromised: Bool = false,
+        medium: DataMedium = .electronic, access: AccessKind = .acquired, riskOfHarm: RiskOfHarm = .unknown,
+        affected: [(code: String, count: AffectedCount)], notices: [RecordedNotice] = []
+    ) {
+        self.timeZone = timeZone
+        self.discoveredAt = discoveredAt
+        self.determinedAt = determinedAt
+        self.occurredAt = occurredAt
+        self.notifiedByVendorAt = notifiedByVendorAt
+        self.materialityDeterminedAt = materialityDeterminedAt
+        self.lawEnforcementDelayUntil = lawEnforcementDelayUntil
+        self.role = role
+        self.sectors = sectors
+        self.mainEstablishment = mainEstablishment
+        self.elements = elements
+        self.encrypted = encrypted
+        self.keyCompromised = keyCompromised
+        self.medium = medium
+        self.access = access
+        self.riskOfHarm = riskOfHarm
+        self.affected = affected
+        self.notices = notices
+    }
+
+    /// The sum of the counts of `codes`.
+    public func count(of codes: [String]) -> AffectedCount {
+        var total = AffectedCount.zero
+        for entry in affected where codes.contains(entry.code) { total = total + entry.count }
+        return total
+    }
+
+    /// Everyone affected.
+    public var totalCount: AffectedCount { affected.reduce(.zero) { $0 + $1.count } }
+
+    /// The instant of a clock-start event, or nil when the facts do not have it yet.
+    public func instant(of event: ClockStart) -> Date? {
+        switch event {
+        case .discovery: return discoveredAt
+        case .determination: return determinedAt ?? discoveredAt
+        case .occurrence: return occurredAt
+        case .vendorNotice: return notifiedByVendorAt
+        case .materiality: return materialityDeterminedAt
+        case .calendarYearEnd:
+            let year = ZonedTime.civilDate(of: discoveredAt, in: timeZone).year
+            return ZonedTime.endOfDay(CivilDate(year: year, month: 12, day: 31)!, in: timeZone)
+        }
+    }
+}

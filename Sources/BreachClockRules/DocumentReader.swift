@@ -1,0 +1,180 @@
+import Foundation
+
+/// One problem found while decoding a document: where it is (file position and field path) and what is wrong.
+public struct DocumentIssue: Error, Sendable, Hashable, CustomStringConvertible {
+    public var location: SourceLocation
+    /// The field path, dotted (`events.discoveredAt`, `affected.US-XX`, `versions[0].obligations[1].deadline`).
+    public var path: String
+    public var message: String
+
+    public init(location: SourceLocation, path: String, message: String) {
+        self.location = location
+        self.path = path
+        self.message = message
+    }
+
+    /// `file:line:column: message`, the form editors and CI understand.
+    public var description: String { "\(location): \(message)" }
+
+    /// `path: message`, the form the assessment contract uses for facts.
+    public var pathDescription: String { path.isEmpty ? message : "\(path): \(message)" }
+}
+
+/// Collects issues while a document is decoded, so that every problem is reported at once.
+public final class IssueCollector: @unchecked Sendable {
+    public private(set) var issues: [DocumentIssue] = []
+
+    public init() {}
+
+    public func report(_ node: DocumentNode, _ path: String, _ message: String) {
+        issues.append(DocumentIssue(location: node.location, path: path, message: message))
+    }
+
+    public func report(at location: SourceLocation, _ path: String, _ message: String) {
+        issues.append(DocumentIssue(location: location, path: path, message: message))
+    }
+}
+
+/// Reads one mapping strictly: every key must be known, and required keys must be present.
+/// Call `finish()` after reading, which reports the keys nobody asked for.
+public struct MappingReader {
+    public let node: DocumentNode
+    public let path: String
+    let issues: IssueCollector
+    private let entries: [(key: String, keyAt: SourceLocation, value: DocumentNode)]
+    private var asked: Set<String> = []
+
+    /// Returns nil (and reports) when `node` is not a mapping.
+    public init?(_ node: DocumentNode, path: String, issues: IssueCollector) {
+        guard case .mapping(let entries, _) = node else {
+            issues.report(node, path, "expected a mapping, found \(node.shapeName)")
+            return nil
+        }
+        self.node = node
+        self.path = path
+        self.issues = issues
+        self.entries = entries
+        var seen: Set<String> = []
+        for entry in entries where !seen.insert(entry.key).inserted {
+            issues.report(at: entry.keyAt, Self.join(path, entry.key), "duplicate key `\(entry.key)`")
+        }
+    }
+
+    public static func join(_ path: String, _ key: String) -> String { path.isEmpty ? key : "\(path).\(key)" }
+
+    /// The path of a child key.
+    public func path(_ key: String) -> String { Self.join(path, key) }
+
+    /// The keys present, in the order written.
+    public var keys: [String] { entries.map(\.key) }
+
+    /// All entries, marking them as read (for maps whose keys are data, such as `affected`).
+    public mutating func allEntries() -> [(key: String, keyAt: SourceLocation, value: DocumentNode)] {
+        for entry in entries { asked.insert(entry.key) }
+        return entries
+    }
+
+    /// The value of `key`, or nil when absent or null.
+    public mutating func optional(_ key: String) -> DocumentNode? {
+        asked.insert(key)
+        guard let value = entries.first(where: { $0.key == key })?.value, !value.isNull else { return nil }
+        return value
+    }
+
+    /// The value of `key`; reports a missing key.
+    public mutating func required(_ key: String) -> DocumentNode? {
+        if let value = optional(key) { return value }
+        issues.report(node, path(key), "missing required key `\(key)`")
+        return nil
+    }
+
+    /// Reports every key that was not read, naming the keys that are allowed here.
+    public func finish() {
+        for entry in entries where !asked.contains(entry.key) {
+            let allowed = asked.sorted().joined(separator: ", ")
+            issues.report(at: entry.keyAt, path(entry.key), "unknown key `\(entry.key)` (expected one of: \(allowed))")
+        }
+    }
+}
+
+/// Scalar conversions that report what they expected.
+public enum ScalarReader {
+    public static func string(_ node: DocumentNode, _ path: String, _ issues: IssueCollector) -> String? {
+        guard case .scalar(let text, _, _) = node, !node.isNull else {
+            issues.report(node, path, "expected text, found \(node.shapeName)")
+            return nil
+        }
+        return text
+    }
+
+    /// A non-empty string.
+    public static func text(_ node: DocumentNode, _ path: String, _ issues: IssueCollector) -> String? {
+        guard let text = string(node, path, issues) else { return nil }
+        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            issues.report(node, path, "must not be empty")
+            return nil
+        }
+        return text
+    }
+
+    public static func bool(_ node: DocumentNode, _ path: String, _ issues: IssueCollector) -> Bool? {
+        if case .scalar(let text, true, _) = node {
+            switch text {
+            case "true", "True", "TRUE": return true
+            case "false", "False", "FALSE": return false
+            default: break
+            }
+        }
+        issues.report(node, path, "expected true or false")
+        return nil
+    }
+
+    public static func integer(_ node: DocumentNode, _ path: String, _ issues: IssueCollector) -> Int? {
+        if case .scalar(let text, true, _) = node {
+            let digits = text.replacingOccurrences(of: "_", with: "")
+            if let value = Int(digits) { return value }
+            if let value = Double(digits), value == value.rounded(), abs(value) < 1e15 { return Int(value) }
+        }
+        issues.report(node, path, "expected a whole number")
+        return nil
+    }
+
+    public static func list(_ node: DocumentNode, _ path: String, _ issues: IssueCollector) -> [DocumentNode]? {
+        guard case .sequence(let items, _) = node else {
+            issues.report(node, path, "expected a list, found \(node.shapeName)")
+            return nil
+        }
+        return items
+    }
+
+    /// A value of a string-backed enumeration, reporting the allowed values when it is not one.
+    public static func choice<E: RawRepresentable & CaseIterable>(
+        _ node: DocumentNode, _ path: String, _ issues: IssueCollector, _ what: String
+    ) -> E? where E.RawValue == String {
+        guard let text = string(node, path, issues) else { return nil }
+        if let value = E(rawValue: text) { return value }
+        let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
+        issues.report(node, path, "unknown \(what) `\(text)` (expected one of: \(allowed))")
+        return nil
+    }
+
+    /// A list of enumeration values.
+    public static func choices<E: RawRepresentable & CaseIterable>(
+        _ node: DocumentNode, _ path: String, _ issues: IssueCollector, _ what: String
+    ) -> [E]? where E.RawValue == String {
+        guard let items = list(node, path, issues) else { return nil }
+        var values: [E] = []
+        var ok = true
+        for (index, item) in items.enumerated() {
+            if let value: E = choice(item, "\(path)[\(index)]", issues, what) { values.append(value) } else { ok = false }
+        }
+        return ok ? values : nil
+    }
+
+    public static func civilDate(_ node: DocumentNode, _ path: String, _ issues: IssueCollector) -> CivilDate? {
+        guard let text = string(node, path, issues) else { return nil }
+        if let date = CivilDate(iso: text) { return date }
+        issues.report(node, path, "expected a date YYYY-MM-DD, found `\(text)`")
+        return nil
+    }
+}

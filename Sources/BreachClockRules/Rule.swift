@@ -1,0 +1,243 @@
+import Foundation
+
+/// A public source a rule relies on.
+public struct RuleSource: Sendable, Hashable {
+    public var id: String
+    public var url: String
+    public var retrieved: CivilDate
+    public var published: CivilDate?
+    public var says: String
+}
+
+/// Where a value comes from: a pinpoint citation and the ids of the sources that support it.
+public struct Provenance: Sendable, Hashable {
+    public var cite: String
+    public var sources: [String]
+}
+
+/// A disagreement between sources and the reading the rule takes.
+public struct RuleDispute: Sendable, Hashable {
+    public var about: String
+    public var sources: [String]
+    public var reading: String
+}
+
+/// Who receives a notice.
+public struct Recipient: Sendable, Hashable {
+    public var kind: RecipientKind
+    public var name: String
+    public var contact: String?
+}
+
+/// A count threshold with its exact comparison.
+public struct Threshold: Sendable, Hashable {
+    public enum Comparison: String, Sendable, Hashable {
+        case moreThan = ">"
+        case atLeast = ">="
+
+        /// Words for explanations: "more than 500", "500 or more".
+        public func phrase(_ value: Int) -> String {
+            self == .moreThan ? "more than \(value)" : "\(value) or more"
+        }
+    }
+
+    public enum Counted: String, Sendable, Hashable, CaseIterable {
+        /// The affected counts of the rule's `covers` codes.
+        case residents
+        /// Every affected count.
+        case total
+    }
+
+    public var comparison: Comparison
+    public var value: Int
+    public var counts: Counted
+    public var provenance: Provenance
+
+    /// Whether `count` meets the threshold.
+    public func isMet(by count: Int) -> Bool {
+        comparison == .moreThan ? count > value : count >= value
+    }
+}
+
+/// When an obligation's notice is due, as the law states it.
+public enum DeadlineRule: Sendable, Hashable {
+    /// No outer limit; only a standard ("without unreasonable delay").
+    case open(standard: String)
+    /// `period` after the `from` event; optionally sooner, when another notice is given first.
+    case fixed(Period, from: ClockStart, standard: String?, orIfSooner: RelativeBound?)
+    /// `period` after the notice of another obligation (`0 days` = no later than it).
+    case after(Period, obligation: String, standard: String?)
+    /// Before the notice of another obligation.
+    case before(obligation: String, standard: String?)
+
+    /// The standard of conduct the statute states, if any.
+    public var standard: String? {
+        switch self {
+        case .open(let s): return s
+        case .fixed(_, _, let s, _), .after(_, _, let s), .before(_, let s): return s
+        }
+    }
+
+    /// The obligations this deadline refers to.
+    public var references: [String] {
+        switch self {
+        case .open: return []
+        case .fixed(_, _, _, let bound): return bound.map { [$0.obligation] } ?? []
+        case .after(_, let id, _), .before(let id, _): return [id]
+        }
+    }
+}
+
+/// "Or, if sooner, `period` after the notice of `obligation`."
+public struct RelativeBound: Sendable, Hashable {
+    public var period: Period
+    public var obligation: String
+}
+
+/// A deadline with its provenance.
+public struct DeadlineSpec: Sendable, Hashable {
+    public var rule: DeadlineRule
+    public var provenance: Provenance
+}
+
+/// When an obligation arises.
+public enum ObligationCondition: String, Sendable, Hashable, CaseIterable {
+    /// A notifiable breach (the usual case).
+    case breach
+    /// Only when the risk-of-harm exemption was used (a written finding sent to a regulator).
+    case harmExempt = "harm-exempt"
+}
+
+/// One duty to notify one recipient.
+public struct ObligationRule: Sendable, Hashable {
+    public var id: String
+    public var recipient: Recipient
+    /// The roles it binds, expanded: `owner` also means `controller`, `maintainer` also `processor`.
+    public var roles: Set<EntityRole>
+    public var condition: ObligationCondition
+    public var minimumRisk: RiskOfHarm?
+    public var forSectors: Set<Sector>
+    public var notForSectors: Set<Sector>
+    public var threshold: Threshold?
+    public var deadline: DeadlineSpec
+    public var provenance: Provenance
+    public var notes: String?
+}
+
+/// The data-element combinations that make information "personal information" under the law.
+public struct PersonalInformationRule: Sendable, Hashable {
+    public var combinations: [[DataElement]]
+    public var provenance: Provenance
+    public var notes: String?
+
+    /// The first combination fully present in `elements`, if any.
+    public func firstMatch(in elements: Set<DataElement>) -> [DataElement]? {
+        combinations.first { $0.allSatisfy(elements.contains) }
+    }
+}
+
+/// What kind of event is a breach under the law.
+public struct TriggerRule: Sendable, Hashable {
+    public enum Event: String, Sendable, Hashable, CaseIterable {
+        /// Acquisition is needed; access alone does not trigger.
+        case acquisition
+        /// Access alone triggers.
+        case access
+    }
+
+    public var event: Event
+    public var media: Set<DataMedium>
+    public var provenance: Provenance
+}
+
+/// The encryption safe harbor.
+public struct EncryptionRule: Sendable, Hashable {
+    public var safeHarbor: Bool
+    public var lostIfKeyCompromised: Bool
+    /// Obligation ids it exempts; nil = every `breach` obligation.
+    public var exempts: [String]?
+    public var provenance: Provenance
+}
+
+/// The risk-of-harm exemption.
+public struct RiskOfHarmRule: Sendable, Hashable {
+    public var exemptWhen: RiskOfHarm
+    public var documentationRequired: Bool
+    public var retainYears: Int?
+    public var exempts: [String]?
+    public var provenance: Provenance
+}
+
+/// Entities deemed compliant because another regime governs them (HIPAA, GLBA…).
+public struct SectorExemption: Sendable, Hashable {
+    public var sectors: Set<Sector>
+    public var exempts: [String]?
+    public var condition: String
+    public var provenance: Provenance
+}
+
+/// How a law-enforcement delay moves the clock.
+public struct LawEnforcementDelayRule: Sendable, Hashable {
+    public enum Effect: String, Sendable, Hashable, CaseIterable {
+        /// The period runs anew from the end of the delay.
+        case restart
+        /// Due is the later of the normal due and the end of the delay.
+        case extend
+    }
+
+    public var effect: Effect
+    public var provenance: Provenance
+}
+
+/// The law as it stood from `effective` until the next version.
+public struct RuleVersion: Sendable, Hashable {
+    public var effective: CivilDate
+    public var change: String
+    public var sources: [String]
+    public var personalInformation: PersonalInformationRule
+    public var trigger: TriggerRule
+    public var encryption: EncryptionRule?
+    public var riskOfHarm: RiskOfHarmRule?
+    public var exemptions: [SectorExemption]
+    public var lawEnforcementDelay: LawEnforcementDelayRule?
+    public var obligations: [ObligationRule]
+    public var notes: String?
+
+    public func obligation(_ id: String) -> ObligationRule? { obligations.first { $0.id == id } }
+}
+
+/// One jurisdiction's or regime's breach-notification law, with all its versions.
+public struct Rule: Sendable, Hashable {
+    public var code: String
+    public var name: String
+    public var law: String
+    /// The `affected` codes whose counts are this rule's residents.
+    public var covers: [String]
+    /// When set, the rule applies only to entities in one of these sectors.
+    public var requiredSectors: Set<Sector>?
+    /// Regulator names by main establishment (GDPR's lead authority).
+    public var authorities: [String: String]
+    public var reviewed: CivilDate
+    public var sources: [RuleSource]
+    public var disputes: [RuleDispute]
+    public var notes: String?
+    /// Oldest first.
+    public var versions: [RuleVersion]
+    /// The file it was read from, relative to the rules folder.
+    public var file: String
+
+    /// The version in force on `date`, or nil before the oldest one.
+    public func version(on date: CivilDate) -> RuleVersion? {
+        versions.last { $0.effective <= date }
+    }
+
+    /// The first version that takes effect after `date`, if any.
+    public func nextVersion(after date: CivilDate) -> RuleVersion? {
+        versions.first { $0.effective > date }
+    }
+
+    /// `US-CA@2026-01-01`.
+    public func versionLabel(_ version: RuleVersion) -> String { "\(code)@\(version.effective)" }
+
+    public func source(_ id: String) -> RuleSource? { sources.first { $0.id == id } }
+}

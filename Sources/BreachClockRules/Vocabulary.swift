@@ -1,0 +1,95 @@
+import Foundation
+
+/// Data elements of the assessment contract (section 3).
+public enum DataElement: String, CaseIterable, Sendable, Hashable, Comparable {
+    case name, ssn
+    case driversLicense = "drivers-license"
+    case passport
+    case militaryID = "military-id"
+    case governmentID = "government-id"
+    case taxID = "tax-id"
+    case financialAccount = "financial-account"
+    case paymentCard = "payment-card"
+    case accountAccessCode = "account-access-code"
+    case onlineCredentials = "online-credentials"
+    case medical
+    case healthInsurance = "health-insurance"
+    case biometric, genetic
+    case dateOfBirth = "date-of-birth"
+    case mothersMaidenName = "mothers-maiden-name"
+    case digitalSignature = "digital-signature"
+    case contactDetails = "contact-details"
+    case specialCategory = "special-category"
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
+    }
+}
+
+/// Recipient kinds of the assessment contract.
+public enum RecipientKind: String, CaseIterable, Sendable, Hashable {
+    case individuals, regulator
+    case consumerReportingAgencies = "consumer-reporting-agencies"
+    case media, controller
+    case dataOwner = "data-owner"
+    case lawEnforcement = "law-enforcement"
+}
+
+/// Sector codes of the assessment contract.
+public enum Sector: String, CaseIterable, Sendable, Hashable {
+    case hipaaCoveredEntity = "hipaa-covered-entity"
+    case hipaaBusinessAssociate = "hipaa-business-associate"
+    case glbaFinancialInstitution = "glba-financial-institution"
+    case ftcSafeguards = "ftc-safeguards"
+    case publicCompany = "public-company"
+    case nydfsCoveredEntity = "nydfs-covered-entity"
+    case insuranceLicensee = "insurance-licensee"
+    case governmentAgency = "government-agency"
+    case essentialEntity = "essential-entity"
+    case financialEntity = "financial-entity"
+}
+
+/// The entity's role. US statutes say owner/licensor or maintainer; the GDPR says controller or
+/// processor. An owner is treated as a controller and a maintainer as a processor, and back.
+public enum EntityRole: String, CaseIterable, Sendable, Hashable {
+    case owner, maintainer, controller, processor
+
+    /// The side of the data relationship: the one who decides (owner, controller) or the one who holds for another.
+    public var holdsForAnother: Bool { self == .maintainer || self == .processor }
+}
+
+/// The entity's documented risk-of-harm finding, ordered from least to most serious.
+public enum RiskOfHarm: String, CaseIterable, Sendable, Hashable, Comparable {
+    case unlikely, unknown, likely, high
+
+    /// `unknown` counts as `likely` (the contract's protective reading).
+    public var effective: RiskOfHarm { self == .unknown ? .likely : self }
+
+    private var rank: Int {
+        switch self {
+        case .unlikely: return 0
+        case .unknown, .likely: return 1
+        case .high: return 2
+        }
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// What the unauthorised party did with the data.
+public enum AccessKind: String, CaseIterable, Sendable, Hashable {
+    case acquired, accessed
+}
+
+/// The medium of the exposed data.
+public enum DataMedium: String, CaseIterable, Sendable, Hashable {
+    case electronic, paper
+}
+
+/// The events a deadline's clock can start from.
+public enum ClockStart: String, CaseIterable, Sendable, Hashable {
+    case discovery, determination, occurrence
+    case vendorNotice = "vendor-notice"
+    case materiality
+    case calendarYearEnd = "calendar-year-end"
+}

@@ -1,0 +1,2 @@
+import BreachClockCLI
+BreachClockCommand.main()
