@@ -63,7 +63,9 @@ struct RuleAssessor {
     /// Whether an obligation arises, before its deadline is worked out.
     enum Outcome {
         case triggered(reasons: [String])
-        case notTriggered(reason: String, citation: String?)
+        /// `noticeGivenElsewhere`: the entity is deemed compliant because it notifies under another
+        /// regime (HIPAA, GLBA…), so deadlines that run from this notice still run from that one.
+        case notTriggered(reason: String, citation: String?, noticeGivenElsewhere: Bool = false)
     }
 
     struct Evaluated {
@@ -93,7 +95,7 @@ struct RuleAssessor {
             let fullID = "\(rule.code)/\(id)"
             let recipient = recipientFor(item.obligation)
             switch item.outcome {
-            case .notTriggered(let reason, let citation):
+            case .notTriggered(let reason, let citation, _):
                 result.notTriggered.append(NotTriggered(id: fullID, jurisdiction: rule.code, recipient: recipient, reason: reason, citation: citation))
             case .triggered(var reasons):
                 // A deadline relative to a notice that is not required does not arise either.
@@ -134,9 +136,13 @@ struct RuleAssessor {
         }
     }
 
+    /// Whether the notice `id` is given: required here, or given under another regime the law defers to.
     func isTriggered(_ id: String, _ evaluated: [String: Evaluated]) -> Bool {
-        if case .triggered = evaluated[id]?.outcome { return true }
-        return false
+        switch evaluated[id]?.outcome {
+        case .triggered: return true
+        case .notTriggered(_, _, let elsewhere): return elsewhere
+        case nil: return false
+        }
     }
 
     /// Role and sector filters: an obligation that binds someone else is not reported at all.
@@ -226,7 +232,8 @@ struct RuleAssessor {
         }
         for exemption in version.exemptions where !exemption.sectors.isDisjoint(with: facts.sectors) && exempts(exemption.exempts, obligation) {
             let sectors = exemption.sectors.intersection(facts.sectors).map(\.rawValue).sorted().joined(separator: ", ")
-            return .notTriggered(reason: "deemed compliant as \(sectors): \(exemption.condition)", citation: exemption.provenance.cite)
+            return .notTriggered(reason: "deemed compliant as \(sectors): \(exemption.condition)", citation: exemption.provenance.cite,
+                noticeGivenElsewhere: true)
         }
         if let minimum = obligation.minimumRisk, facts.riskOfHarm.effective < minimum {
             return .notTriggered(reason: "needs a \(minimum.rawValue) risk of harm; the finding is \(facts.riskOfHarm.rawValue)", citation: obligation.provenance.cite)
