@@ -172,18 +172,32 @@ public struct RuleDecoder {
             }
         }
         map.finish()
-        // References between obligations, and lists of obligation ids.
-        let ids = Set(obligations.map(\.id))
+        // References between obligations, checked against every obligation written (even one with
+        // errors of its own, so that one mistake is not reported twice).
+        var ids: Set<String> = []
+        var deadlines: [(node: DocumentNode, path: String, obligation: String?)] = []
         if let obligationsNode = map.optional("obligations"), case .sequence(let items, _) = obligationsNode {
-            for (index, obligation) in obligations.enumerated() where index < items.count {
-                for reference in obligation.deadline.rule.references {
-                    if reference == obligation.id {
-                        issues.report(items[index], map.path("obligations") + "[\(index)].deadline", "a deadline cannot be relative to its own obligation")
-                    } else if !ids.contains(reference) {
-                        issues.report(items[index], map.path("obligations") + "[\(index)].deadline",
-                            "relative deadline names obligation `\(reference)`, which this version does not have")
-                    }
+            for (index, item) in items.enumerated() {
+                let id = RuleDecoder.child(item, "id").flatMap(RuleDecoder.plainText)
+                if let id { ids.insert(id) }
+                if let deadline = RuleDecoder.child(item, "deadline") {
+                    deadlines.append((deadline, map.path("obligations") + "[\(index)].deadline", id))
                 }
+            }
+        }
+        for deadline in deadlines {
+            for key in ["after", "before"] {
+                guard let refNode = RuleDecoder.child(deadline.node, key), let ref = RuleDecoder.plainText(refNode) else { continue }
+                if ref == deadline.obligation {
+                    issues.report(refNode, deadline.path + "." + key, "a deadline cannot be relative to its own obligation")
+                } else if !ids.contains(ref) {
+                    issues.report(refNode, deadline.path + "." + key, "relative deadline names obligation `\(ref)`, which this version does not have")
+                }
+            }
+            if let sooner = RuleDecoder.child(deadline.node, "orIfSooner"), let refNode = RuleDecoder.child(sooner, "after"),
+                let ref = RuleDecoder.plainText(refNode), !ids.contains(ref)
+            {
+                issues.report(refNode, deadline.path + ".orIfSooner.after", "relative deadline names obligation `\(ref)`, which this version does not have")
             }
         }
         let exemptLists: [(String, [String]?)] =
@@ -410,6 +424,17 @@ public struct RuleDecoder {
             return nil
         }
         return DeadlineSpec(rule: rule, provenance: provenance)
+    }
+
+    /// The value of `key` in a mapping node, without reporting anything.
+    static func child(_ node: DocumentNode, _ key: String) -> DocumentNode? {
+        guard case .mapping(let entries, _) = node else { return nil }
+        return entries.first { $0.key == key }?.value
+    }
+
+    static func plainText(_ node: DocumentNode) -> String? {
+        if case .scalar(let text, _, _) = node, !node.isNull { return text }
+        return nil
     }
 
     // MARK: Calendar
