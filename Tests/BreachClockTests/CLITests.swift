@@ -1,0 +1,155 @@
+import BreachClockCLI
+import Foundation
+import Testing
+
+/// The CLI as a user runs it, in process; what users read is compared with golden files.
+@Suite struct CLITests {
+    let rules = ["--rules", Paths.jurisdictions.path]
+    let multiState = Paths.sharedExamples.appendingPathComponent("multi-state.json").path
+
+    /// The rules digest changes with every rule edit; golden files hold a placeholder instead.
+    func stable(_ text: String) -> String {
+        text.replacingOccurrences(of: #"sha256:[0-9a-f]{64}"#, with: "sha256:<rules>", options: .regularExpression)
+            .replacingOccurrences(of: #"sha256:[0-9a-f]{12}…"#, with: "sha256:<rules>…", options: .regularExpression)
+            .replacingOccurrences(of: #"-[0-9a-f]{12}@breachclock"#, with: "-<rules>@breachclock", options: .regularExpression)
+    }
+
+    @Test(arguments: ["table", "json", "markdown", "ics"])
+    func whatIfFormats(format: String) throws {
+        let run = runCLI(["what-if", "--facts", multiState, "--format", format, "--now", "2026-05-20T09:00:00-05:00"] + rules)
+        #expect(run.code == 0, "\(run.err)")
+        try expectGolden(stable(run.out), "what-if-multi-state.\(format == "table" ? "txt" : format == "markdown" ? "md" : format)")
+    }
+
+    @Test func tableFitsEightyColumns() {
+        let run = runCLI(["what-if", "--facts", multiState, "--format", "table", "--now", "2026-05-20T09:00:00-05:00"] + rules)
+        let wide = run.out.split(separator: "\n").filter { $0.count > 80 }
+        #expect(wide.isEmpty, "\(wide)")
+    }
+
+    @Test func colourOnlyOnATerminal() {
+        let args = ["what-if", "--facts", multiState, "--format", "table"] + rules
+        #expect(!runCLI(args, terminal: false).out.contains("\u{1B}["))
+        #expect(runCLI(args, terminal: true).out.contains("\u{1B}["))
+        #expect(!runCLI(args + ["--no-color"], terminal: true).out.contains("\u{1B}["))
+    }
+
+    @Test func flagsGiveTheSameAssessmentAsAFile() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("bc-facts-\(UUID()).yaml")
+        try """
+            timezone: America/New_York
+            events: { discoveredAt: 2026-03-02T14:00:00-05:00 }
+            data: { elements: [name, ssn] }
+            affected: { US-CA: 1200, US-TX: 300, US-NY: 40 }
+            """.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let fromFile = runCLI(["what-if", "--facts", file.path, "--format", "json"] + rules)
+        let fromFlags = runCLI(["what-if", "--discovered", "2026-03-02T14:00:00-05:00", "--timezone", "America/New_York",
+            "--affected", "US-CA=1200,US-TX=300,US-NY=40", "--data", "name,ssn", "--format", "json"] + rules)
+        #expect(fromFile.code == 0 && fromFlags.code == 0)
+        #expect(fromFile.out == fromFlags.out)
+        // Cal. Civ. Code § 1798.82(a)(1) (SB 446): 30 calendar days from 2 March 2026, in New York time.
+        #expect(fromFile.out.contains(#""due": "2026-04-01T23:59:59-04:00""#))
+    }
+
+    @Test func badInputExitsTwoAndNamesTheField() {
+        let run = runCLI(["what-if", "--discovered", "2026-03-02", "--affected", "US-XX=3", "--data", "name,ssn", "--format", "json"] + rules)
+        #expect(run.code == 2)
+        #expect(run.err.contains("affected.US-XX: unknown jurisdiction code"))
+        #expect(run.out.isEmpty)
+        let noFacts = runCLI(["what-if"] + rules)
+        #expect(noFacts.code == 2)
+        let badFlag = runCLI(["what-if", "--facts", multiState, "--format", "pdf"] + rules)
+        #expect(badFlag.code == 2)
+    }
+
+    @Test func brokenRulesAreAnInternalError() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bc-rules-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try "code: US-CA\nname: [unclosed\n".write(to: folder.appendingPathComponent("US-CA.yaml"), atomically: true, encoding: .utf8)
+        let run = runCLI(["rules", "validate", "--rules", folder.path])
+        #expect(run.code == 1)
+        #expect(run.err.contains("US-CA.yaml:"))
+        let whatIf = runCLI(["what-if", "--facts", multiState, "--rules", folder.path])
+        #expect(whatIf.code == 1)
+    }
+
+    @Test func helpHasExamples() {
+        let run = runCLI(["what-if", "--help"])
+        #expect(run.code == 0)
+        #expect(run.out.contains("Examples:"))
+        #expect(run.out.contains("--format"))
+    }
+
+    /// `rules show` before and after SB 446 (Cal. Civ. Code § 1798.82, effective 2026-01-01).
+    @Test func showsTheVersionInForce() throws {
+        let before = runCLI(["rules", "show", "US-CA", "--as-of", "2025-06-01"] + rules)
+        let after = runCLI(["rules", "show", "US-CA", "--as-of", "2026-06-01"] + rules)
+        #expect(before.code == 0 && after.code == 0)
+        #expect(before.out.contains("US-CA/individuals") && before.out.contains("no fixed limit"))
+        #expect(after.out.contains("30 calendar days from discovery"))
+        #expect(after.out.contains("threshold: more than 500 residents"))
+        try expectGolden(after.out, "rules-show-US-CA.txt")
+    }
+
+    @Test func staleListsOldReviews() {
+        let run = runCLI(["rules", "stale", "--older-than", "180d", "--today", "2027-12-01"] + rules)
+        #expect(run.code == 0)
+        #expect(run.out.contains("US-CA"))
+        let fresh = runCLI(["rules", "stale", "--older-than", "180d", "--today", "2026-11-28"] + rules)
+        #expect(fresh.out.contains("No rule was last reviewed before"))
+        #expect(runCLI(["rules", "stale", "--older-than", "soon"] + rules).code == 2)
+    }
+
+    /// `Jurisdictions/COVERAGE.md` must be what `rules list --format markdown` makes of the current rules.
+    @Test func coverageTableIsCurrent() throws {
+        let committed = try String(contentsOf: Paths.jurisdictions.appendingPathComponent("COVERAGE.md"), encoding: .utf8)
+        let asOf = try #require(committed.firstMatch(of: /--as-of (\d{4}-\d{2}-\d{2})/)?.1)
+        let run = runCLI(["rules", "list", "--format", "markdown", "--as-of", String(asOf)] + rules)
+        #expect(run.code == 0)
+        #expect(run.out == committed, "regenerate with: breachclock rules list --format markdown --as-of \(asOf) > Jurisdictions/COVERAGE.md")
+    }
+}
+
+/// The contract's own examples (`shared/spec/examples`).
+@Suite struct ContractExampleTests {
+    func assess(_ name: String) throws -> (json: String, run: Int32) {
+        let run = runCLI(["what-if", "--facts", Paths.sharedExamples.appendingPathComponent(name).path, "--format", "json",
+            "--rules", Paths.jurisdictions.path])
+        return (run.out, run.code)
+    }
+
+    /// Cal. Civ. Code § 1798.82(f) (SB 446): the AG's 15 days run from the residents' notice recorded on 27 Feb 2026.
+    @Test func relativeDeadlineBecomesFixedOnceTheNoticeIsRecorded() throws {
+        let result = try assess("after-notice.json")
+        #expect(result.run == 0)
+        let data = Data(result.json.utf8)
+        let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
+        #expect(object["contract"] as? Int == 1)
+        let obligations = try #require(object["obligations"] as? [[String: Any]])
+        let ag = try #require(obligations.first { $0["id"] as? String == "US-CA/regulator" })
+        let deadline = try #require(ag["deadline"] as? [String: Any])
+        #expect(deadline["kind"] as? String == "fixed")
+        #expect(deadline["dueDate"] as? String == "2026-03-14")
+        let residents = try #require(obligations.first { $0["id"] as? String == "US-CA/individuals" })
+        #expect(residents["notice"] != nil)
+    }
+
+    /// GDPR Art. 33(2): a processor tells its controller "without undue delay": no fixed deadline is invented.
+    @Test func processorNotifiesController() throws {
+        let result = try assess("gdpr-processor.yaml")
+        #expect(result.run == 0)
+        #expect(result.json.contains(#""id": "EU-GDPR/controller""#))
+        #expect(!result.json.contains(#""id": "EU-GDPR/regulator""#))
+        let controller = result.json.components(separatedBy: #""id": "EU-GDPR/controller""#)[1]
+        #expect(controller.contains(#""kind": "none""#))
+    }
+
+    @Test func unknownRiskAndStraddlingRangesWarn() throws {
+        let result = try assess("multi-state.json")
+        #expect(result.run == 0)
+        #expect(result.json.contains("riskOfHarm is unknown"))
+        #expect(result.json.contains("straddles the threshold"))
+    }
+}
