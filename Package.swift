@@ -45,6 +45,9 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "breachclock", dependencies: ["BreachClockCLI"], swiftSettings: swiftSettings),
+        // `swift run -c release breachclock-bench`: the in-process speed benchmark (see README).
+        .executableTarget(
+            name: "breachclock-bench", dependencies: ["BreachClockCalculator", "BreachClockLoader"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BreachClockTests",
             dependencies: ["BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockCLI"],

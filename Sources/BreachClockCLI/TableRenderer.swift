@@ -81,7 +81,7 @@ struct TableRenderer {
         if !assessment.notTriggered.isEmpty {
             out += "\n" + paint("Not triggered", "1") + "\n"
             for n in assessment.notTriggered {
-                out += fit("  \(n.jurisdiction) \(n.recipient.kind.rawValue): \(n.reason)", width) + "\n"
+                out += fit("  \(n.id): \(n.reason)", width) + "\n"
             }
         }
         if !assessment.warnings.isEmpty {

@@ -95,9 +95,17 @@ struct WhatIfCommand: OutputCommand {
     }
 
     func run(output: some OutputSink) throws {
-        let rulebook = try rulesOptions.loadRulebook()
+        let document = try factsDocument()
+        let rulebook = try rulesOptions.loadRulebook(places: Self.places(in: document.node))
         let calculator = Calculator(rulebook: rulebook)
-        let facts = try readFacts(decoder: calculator.factsDecoder)
+        let facts: IncidentFacts
+        do {
+            facts = try calculator.factsDecoder.decode(document.node)
+        } catch {
+            let prefix = document.file.map { _ in true } ?? false
+            throw CommandFailure.badInput(error.issues.map { prefix ? "\($0.location): \($0.pathDescription)" : $0.pathDescription }
+                .joined(separator: "\n"))
+        }
         let assessment = calculator.assess(facts)
         let clock: Date
         if let now {
@@ -121,27 +129,32 @@ struct WhatIfCommand: OutputCommand {
         }
     }
 
-    func readFacts(decoder: FactsDecoder) throws -> IncidentFacts {
-        if let facts {
-            let text: String
-            if facts == "-" {
-                text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-            } else {
-                guard let data = FileManager.default.contents(atPath: facts) else {
-                    throw CommandFailure.badInput("--facts: cannot read `\(facts)`")
-                }
-                text = String(decoding: data, as: UTF8.self)
+    /// The `affected` place codes written in the facts, read before validation so that only the rules
+    /// those places need are loaded. Validation proper happens after, against the loaded rules.
+    static func places(in node: DocumentNode) -> [String] {
+        guard case .mapping(let entries, _) = node, let affected = entries.first(where: { $0.key == "affected" })?.value,
+            case .mapping(let places, _) = affected
+        else { return [] }
+        return places.map(\.key)
+    }
+
+    /// The facts as a parsed document, from the file or the flags; `file` is nil for flags.
+    func factsDocument() throws -> (node: DocumentNode, file: String?) {
+        guard let facts else { return (try flagsDocument(), nil) }
+        let text: String
+        if facts == "-" {
+            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
+        } else {
+            guard let data = FileManager.default.contents(atPath: facts) else {
+                throw CommandFailure.badInput("--facts: cannot read `\(facts)`")
             }
-            do {
-                return try FactsLoader.load(text: text, file: facts == "-" ? "<stdin>" : facts, decoder: decoder)
-            } catch {
-                throw CommandFailure.badInput(error.issues.map { "\($0.location): \($0.pathDescription)" }.joined(separator: "\n"))
-            }
+            text = String(decoding: data, as: UTF8.self)
         }
+        let name = facts == "-" ? "<stdin>" : facts
         do {
-            return try decoder.decode(try flagsDocument())
-        } catch let error as InvalidFacts {
-            throw CommandFailure.badInput(error.description)
+            return (try DocumentParser.parse(text, file: name), name)
+        } catch {
+            throw CommandFailure.badInput("\(error.location): \(error.message)")
         }
     }
 

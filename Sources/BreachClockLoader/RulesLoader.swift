@@ -28,27 +28,48 @@ public struct RulesLoader: Sendable {
 
     /// Loads and checks everything. Errors name `file:line:column`, with the file relative to the folder.
     public func load() throws(RulebookError) -> Rulebook {
+        try load(places: nil, cache: nil)
+    }
+
+    /// Loads the rules an incident in `places` needs, or every rule when `places` is nil.
+    ///
+    /// Parsing every file on each run would dominate a short CLI call, so when `cache` records that
+    /// these exact bytes (the digest covers every file) were already validated in full, only the
+    /// calendars, the regime files (not named by a place code) and the files of `places` are parsed.
+    /// Otherwise everything is parsed and validated, and on success the digest is recorded.
+    /// Either way the calculator never runs on a database that has not passed validation.
+    public func load(places: [String]?, cache: ValidationCache?) throws(RulebookError) -> Rulebook {
         let files = try files()
         if files.isEmpty {
             throw RulebookError(issues: [DocumentIssue(location: SourceLocation(file: directory.path, line: 1, column: 1), path: "",
                 message: "no rule files (*.yaml) found in the rules folder")])
         }
         var hasher = SHA256()
+        var contents: [(relative: String, data: Data)] = []
         var problems: [DocumentIssue] = []
-        var rules: [Rule] = []
-        var calendars: [HolidayCalendar] = []
         for file in files {
-            let data: Data
-            do {
-                data = try Data(contentsOf: file.url)
-            } catch {
+            guard let data = FileManager.default.contents(atPath: file.url.path) else {
                 problems.append(DocumentIssue(location: SourceLocation(file: file.relative, line: 1, column: 1), path: "", message: "cannot read the file"))
                 continue
             }
             hasher.update(data: Data(file.relative.utf8))
             hasher.update(data: Data([0]))
             hasher.update(data: data)
-            guard let text = String(data: data, encoding: .utf8) else {
+            contents.append((file.relative, data))
+        }
+        if !problems.isEmpty { throw RulebookError(issues: problems) }
+        let digest = "sha256:" + hasher.finalize().map { byte in
+            let hex = String(byte, radix: 16)
+            return byte < 16 ? "0" + hex : hex
+        }.joined()
+
+        let partial = places != nil && cache?.isValidated(digest) == true
+        let wanted = Set(places ?? [])
+        var rules: [Rule] = []
+        var calendars: [HolidayCalendar] = []
+        for file in contents {
+            if partial && !RulesLoader.isNeeded(file.relative, file.data, places: wanted) { continue }
+            guard let text = String(data: file.data, encoding: .utf8) else {
                 problems.append(DocumentIssue(location: SourceLocation(file: file.relative, line: 1, column: 1), path: "", message: "the file is not UTF-8 text"))
                 continue
             }
@@ -69,11 +90,20 @@ public struct RulesLoader: Sendable {
             problems.append(contentsOf: collector.issues)
         }
         if !problems.isEmpty { throw RulebookError(issues: problems) }
-        let digest = "sha256:" + hasher.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
-        return try Rulebook(rules: rules, calendars: calendars, digest: digest)
+        let rulebook = try Rulebook(rules: rules, calendars: calendars, digest: digest)
+        if !partial { cache?.markValidated(digest) }
+        return rulebook
+    }
+
+    /// Whether a file may hold a rule for `places`: calendars and regime files always; a file named by
+    /// a place code (`US/US-CA.yaml`) only for that place, unless it lists other places in `covers`.
+    static func isNeeded(_ relative: String, _ data: Data, places: Set<String>) -> Bool {
+        if relative.hasPrefix("calendars/") { return true }
+        let stem = (relative as NSString).lastPathComponent.replacingOccurrences(of: ".yaml", with: "").replacingOccurrences(of: ".yml", with: "")
+        guard PlaceCodes.isKnown(stem) else { return true }
+        if places.contains(stem) { return true }
+        // A place file that also covers other places must be read to know which.
+        return data.range(of: Data("\ncovers:".utf8)) != nil || data.starts(with: Data("covers:".utf8))
     }
 
     /// Finds the rules folder: `explicit`, then `$BREACHCLOCK_RULES`, then `./Jurisdictions`, then a
@@ -99,5 +129,40 @@ public struct RulesLoader: Sendable {
             dir = dir.deletingLastPathComponent()
         }
         return isDir(installed) ? installed : nil
+    }
+}
+
+/// Remembers which rules databases (by digest) passed full validation, so later runs can parse only
+/// the files an incident needs. One empty marker file per digest in a cache folder.
+public struct ValidationCache: Sendable {
+    public let directory: URL
+
+    public init(directory: URL) { self.directory = directory }
+
+    /// `$BREACHCLOCK_CACHE`, else `$XDG_CACHE_HOME/breachclock`, else `~/.cache/breachclock`; nil when
+    /// `$BREACHCLOCK_CACHE` is `off`.
+    public static func standard(environment: [String: String] = ProcessInfo.processInfo.environment) -> ValidationCache? {
+        if let explicit = environment["BREACHCLOCK_CACHE"], !explicit.isEmpty {
+            return explicit == "off" ? nil : ValidationCache(directory: URL(fileURLWithPath: explicit))
+        }
+        if let xdg = environment["XDG_CACHE_HOME"], !xdg.isEmpty {
+            return ValidationCache(directory: URL(fileURLWithPath: xdg).appendingPathComponent("breachclock"))
+        }
+        guard let home = environment["HOME"], !home.isEmpty else { return nil }
+        return ValidationCache(directory: URL(fileURLWithPath: home).appendingPathComponent(".cache/breachclock"))
+    }
+
+    func marker(_ digest: String) -> URL {
+        directory.appendingPathComponent("validated-" + digest.replacingOccurrences(of: "sha256:", with: ""))
+    }
+
+    public func isValidated(_ digest: String) -> Bool {
+        FileManager.default.fileExists(atPath: marker(digest).path)
+    }
+
+    /// Best effort: a cache that cannot be written only means full validation next time.
+    public func markValidated(_ digest: String) {
+        try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: marker(digest).path, contents: Data())
     }
 }

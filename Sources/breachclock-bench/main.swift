@@ -1,0 +1,45 @@
+// Measures the in-process assessment of an incident that touches every jurisdiction in the rules
+// database. Run a release build: `swift run -c release breachclock-bench [rules-dir] [iterations]`.
+import BreachClockCalculator
+import BreachClockLoader
+import BreachClockRules
+import Foundation
+
+let arguments = CommandLine.arguments
+let folder = URL(fileURLWithPath: arguments.count > 1 ? arguments[1] : "Jurisdictions")
+let iterations = arguments.count > 2 ? Int(arguments[2]) ?? 5000 : 5000
+
+let loadStart = DispatchTime.now().uptimeNanoseconds
+let rulebook: Rulebook
+do {
+    rulebook = try RulesLoader(directory: folder).load()
+} catch {
+    FileHandle.standardError.write(Data("rules: \(error.description)\n".utf8))
+    exit(1)
+}
+let loadMicros = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1000
+
+let calculator = Calculator(rulebook: rulebook)
+let places = Array(Set(rulebook.rules.flatMap(\.covers))).sorted()
+let facts = IncidentFacts(
+    timeZone: TimeZone(identifier: "America/New_York")!,
+    discoveredAt: ZonedTime.parse("2026-03-02T14:00:00-05:00", in: TimeZone(identifier: "UTC")!)!,
+    elements: [.name, .ssn, .driversLicense, .financialAccount, .accountAccessCode, .medical, .onlineCredentials],
+    riskOfHarm: .likely,
+    affected: places.map { ($0, AffectedCount(exactly: 20_000)) })
+
+var samples: [Double] = []
+samples.reserveCapacity(iterations)
+var obligations = 0
+for _ in 0..<iterations {
+    let start = DispatchTime.now().uptimeNanoseconds
+    let assessment = calculator.assess(facts)
+    samples.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
+    obligations = assessment.obligations.count
+}
+samples.sort()
+let sorted = samples
+func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+print("rules: \(rulebook.rules.count) (\(places.count) places), load \(String(format: "%.1f", loadMicros / 1000)) ms")
+print("assessment of an incident touching every jurisdiction: \(obligations) obligations")
+print(String(format: "median %.1f µs, p90 %.1f µs, p99 %.1f µs over %d runs", percentile(0.5), percentile(0.9), percentile(0.99), iterations))

@@ -1,0 +1,52 @@
+import BreachClockCalculator
+import BreachClockLoader
+import BreachClockRules
+import Foundation
+import Testing
+
+/// Partial loading for the CLI: only after these exact bytes passed full validation.
+@Suite struct LoaderTests {
+    func tempFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("bc-\(UUID())")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }
+
+    func copyRules(to folder: URL) throws {
+        for sub in ["US", "EU", "calendars"] {
+            try FileManager.default.copyItem(at: Paths.jurisdictions.appendingPathComponent(sub), to: folder.appendingPathComponent(sub))
+        }
+    }
+
+    @Test func partialLoadGivesTheSameAssessment() throws {
+        let rules = try tempFolder()
+        let cacheDir = try tempFolder()
+        defer { try? FileManager.default.removeItem(at: rules); try? FileManager.default.removeItem(at: cacheDir) }
+        try copyRules(to: rules)
+        let cache = ValidationCache(directory: cacheDir)
+        let places = ["US-CA", "US-TX", "US-NY", "DE"]
+        let full = try RulesLoader(directory: rules).load(places: places, cache: cache)
+        #expect(full.rules.count >= 55)  // first run: everything parsed and validated
+        let partial = try RulesLoader(directory: rules).load(places: places, cache: cache)
+        #expect(Set(partial.rules.map(\.code)) == ["US-CA", "US-TX", "US-NY", "EU-GDPR"])
+        #expect(partial.digest == full.digest)
+        let facts = IncidentFacts(
+            discoveredAt: Date(timeIntervalSince1970: 1_772_478_000), elements: [.name, .ssn],
+            affected: places.map { ($0, AffectedCount(exactly: 600)) })
+        let a = Calculator(rulebook: full).assess(facts).json().serialized()
+        let b = Calculator(rulebook: partial).assess(facts).json().serialized()
+        #expect(a == b)
+    }
+
+    /// A broken file the incident does not need still stops the run: the digest changed, so everything is re-validated.
+    @Test func aBrokenUnneededFileStillStopsTheCalculator() throws {
+        let rules = try tempFolder()
+        let cacheDir = try tempFolder()
+        defer { try? FileManager.default.removeItem(at: rules); try? FileManager.default.removeItem(at: cacheDir) }
+        try copyRules(to: rules)
+        let cache = ValidationCache(directory: cacheDir)
+        _ = try RulesLoader(directory: rules).load(places: ["US-CA"], cache: cache)
+        try "code: US-WY\nname: Wyoming\nbogus: 1\n".write(to: rules.appendingPathComponent("US/US-WY.yaml"), atomically: true, encoding: .utf8)
+        #expect(throws: RulebookError.self) { try RulesLoader(directory: rules).load(places: ["US-CA"], cache: cache) }
+    }
+}
