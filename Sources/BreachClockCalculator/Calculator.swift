@@ -19,9 +19,11 @@ public struct Calculator: Sendable {
         for entry in facts.affected where !rulebook.covers(entry.code) {
             result.warnings.append("\(entry.code): no rule in the database covers this place; obligations there are not assessed")
         }
+        let offsets = ZoneOffsets(facts.timeZone)
+        let elements = Set(facts.elements)
         for rule in rulebook.rules(covering: facts.affected.map(\.code)) {
             if let required = rule.requiredSectors, required.isDisjoint(with: facts.sectors) { continue }
-            var assessor = RuleAssessor(rule: rule, facts: facts, calendars: rulebook.calendars)
+            var assessor = RuleAssessor(rule: rule, facts: facts, elements: elements, calendars: rulebook.calendars, offsets: offsets)
             assessor.run(into: &result)
         }
         result.obligations.sort(by: Calculator.dueOrder)
@@ -50,13 +52,18 @@ struct RuleAssessor {
     let facts: IncidentFacts
     let calendars: [String: HolidayCalendar]
     let zone: TimeZone
+    let offsets: ZoneOffsets
+    /// The exposed data elements, as a set.
+    let elements: Set<DataElement>
     let residents: AffectedCount
 
-    init(rule: Rule, facts: IncidentFacts, calendars: [String: HolidayCalendar]) {
+    init(rule: Rule, facts: IncidentFacts, elements: Set<DataElement>, calendars: [String: HolidayCalendar], offsets: ZoneOffsets) {
         self.rule = rule
         self.facts = facts
+        self.elements = elements
         self.calendars = calendars
         self.zone = facts.timeZone
+        self.offsets = offsets
         self.residents = facts.count(of: rule.covers)
     }
 
@@ -75,7 +82,7 @@ struct RuleAssessor {
     }
 
     mutating func run(into result: inout Assessment) {
-        let discoveryDate = ZonedTime.civilDate(of: facts.discoveredAt, in: zone)
+        let discoveryDate = ZonedTime.civilDate(of: facts.discoveredAt, in: offsets)
         guard let base = rule.version(on: discoveryDate) else {
             let oldest = rule.versions.first.map { " (the oldest encoded version takes effect \($0.effective))" } ?? ""
             result.warnings.append("\(rule.code): no version of \(rule.law) is encoded for \(discoveryDate)\(oldest); not assessed")
@@ -158,7 +165,7 @@ struct RuleAssessor {
         guard case .fixed(_, let from, _, _) = obligation.deadline.rule, from != .discovery,
             let start = facts.instant(of: from)
         else { return base }
-        let date = ZonedTime.civilDate(of: start, in: zone)
+        let date = ZonedTime.civilDate(of: start, in: offsets)
         guard let version = rule.version(on: date), version.obligation(obligation.id) != nil else { return base }
         return version
     }
@@ -189,7 +196,7 @@ struct RuleAssessor {
         if version.trigger.event == .acquisition && facts.access == .accessed {
             return ("access without acquisition is not a breach under this law", version.trigger.provenance.cite)
         }
-        if version.personalInformation.firstMatch(in: Set(facts.elements)) == nil {
+        if version.personalInformation.firstMatch(in: elements) == nil {
             let given = facts.elements.map(\.rawValue).joined(separator: ", ")
             return ("the exposed data (\(given)) is not personal information under this law", version.personalInformation.provenance.cite)
         }
@@ -206,7 +213,7 @@ struct RuleAssessor {
     func evaluate(_ obligation: ObligationRule, in version: RuleVersion) -> Outcome {
         if let failure = breachFailure(version) { return .notTriggered(reason: failure.reason, citation: failure.citation) }
         var reasons: [String] = [residentsPhrase]
-        if let match = version.personalInformation.firstMatch(in: Set(facts.elements)) {
+        if let match = version.personalInformation.firstMatch(in: elements) {
             reasons.append("\(match.map(\.rawValue).joined(separator: " + ")) is personal information (\(version.personalInformation.provenance.cite))")
         }
         if let encryption = version.encryption, encryption.safeHarbor, facts.encrypted, exempts(encryption.exempts, obligation) {

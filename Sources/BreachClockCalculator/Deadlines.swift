@@ -8,15 +8,15 @@ extension RuleAssessor {
         case .hours:
             return start.addingTimeInterval(Double(period.amount) * 3600)
         case .calendarDays:
-            return ZonedTime.endOfDay(ZonedTime.civilDate(of: start, in: zone).adding(days: period.amount), in: zone)
+            return ZonedTime.endOfDay(ZonedTime.civilDate(of: start, in: offsets).adding(days: period.amount), in: offsets)
         case .months:
-            return ZonedTime.endOfDay(ZonedTime.civilDate(of: start, in: zone).adding(months: period.amount), in: zone)
+            return ZonedTime.endOfDay(ZonedTime.civilDate(of: start, in: offsets).adding(months: period.amount), in: offsets)
         case .businessDays:
-            let startDate = ZonedTime.civilDate(of: start, in: zone)
+            let startDate = ZonedTime.civilDate(of: start, in: offsets)
             // The rulebook checked at load time that the calendar exists.
             let date = calendars[period.calendar ?? ""]?.addingBusinessDays(period.amount, to: startDate)
                 ?? HolidayCalendar(code: "", name: "", sources: [], holidays: [], file: "").addingBusinessDays(period.amount, to: startDate)
-            return ZonedTime.endOfDay(date, in: zone)
+            return ZonedTime.endOfDay(date, in: offsets)
         }
     }
 
@@ -27,7 +27,7 @@ extension RuleAssessor {
     }
 
     func fixed(_ due: Date, clockStart: String, period: String?, standard: String?, citation: String) -> Deadline {
-        Deadline(kind: .fixed, due: due, dueDate: ZonedTime.civilDate(of: due, in: zone), clockStart: clockStart,
+        Deadline(kind: .fixed, due: due, dueDate: ZonedTime.civilDate(of: due, in: offsets), clockStart: clockStart,
             period: period, standard: standard, citation: citation)
     }
 
@@ -59,7 +59,7 @@ extension RuleAssessor {
                     let other = due(after: notice.sentAt, sooner.period)
                     if other < dueAt {
                         dueAt = other
-                        reasons.append("due sooner because notice to \(rule.code)/\(sooner.obligation) was given on \(ZonedTime.civilDate(of: notice.sentAt, in: zone))")
+                        reasons.append("due sooner because notice to \(rule.code)/\(sooner.obligation) was given on \(ZonedTime.civilDate(of: notice.sentAt, in: offsets))")
                     }
                 } else {
                     reasons.append("or, if sooner, \(sooner.period) after notice to \(rule.code)/\(sooner.obligation)")

@@ -1,8 +1,42 @@
 import BreachClockRules
 import Foundation
 
+/// A time zone with its UTC offsets memoised by minute. Foundation's `secondsFromGMT(for:)` is costly
+/// on Linux and an assessment asks it hundreds of times for a few dozen distinct instants.
+public final class ZoneOffsets: @unchecked Sendable {
+    public let zone: TimeZone
+    private var cache: [Int: Int] = [:]
+
+    public init(_ zone: TimeZone) { self.zone = zone }
+
+    /// The zone's offset from UTC, in seconds, at `instant`. Offsets change only on whole minutes.
+    public func offset(at instant: Date) -> Int {
+        let minute = Int((instant.timeIntervalSince1970 / 60).rounded(.down))
+        if let known = cache[minute] { return known }
+        let value = zone.secondsFromGMT(for: instant)
+        cache[minute] = value
+        return value
+    }
+}
+
 /// Conversions between instants and civil dates in a time zone, and RFC 3339 text.
 public enum ZonedTime {
+    /// The date of `instant` in the zone.
+    public static func civilDate(of instant: Date, in zone: ZoneOffsets) -> CivilDate {
+        let local = Int((instant.timeIntervalSince1970).rounded(.down)) + zone.offset(at: instant)
+        return CivilDate(dayNumber: Int((Double(local) / 86_400).rounded(.down)))
+    }
+
+    /// 23:59:59 of `date` in the zone.
+    public static func endOfDay(_ date: CivilDate, in zone: ZoneOffsets) -> Date {
+        let local = Double(date.dayNumber * 86_400 + 86_399)
+        let firstGuess = zone.offset(at: Date(timeIntervalSince1970: local))
+        var instant = local - Double(firstGuess)
+        let second = zone.offset(at: Date(timeIntervalSince1970: instant))
+        if second != firstGuess { instant = local - Double(second) }
+        return Date(timeIntervalSince1970: instant)
+    }
+
     /// The date of `instant` in `zone`.
     public static func civilDate(of instant: Date, in zone: TimeZone) -> CivilDate {
         let offset = zone.secondsFromGMT(for: instant)
