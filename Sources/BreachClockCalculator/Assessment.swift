@@ -27,11 +27,15 @@ public struct Obligation: Sendable {
     public var citation: String
     /// `US-CA@2026-01-01`: the rule version applied.
     public var ruleVersion: String
-    public var reasons: [String]
+    /// Why it applies and what moved its deadline, as data.
+    public var reasonDetails: [Reason]
     /// Source URLs behind the obligation and its deadline.
     public var sources: [String]
     /// The notice recorded for this obligation, if given.
     public var notice: RecordedNotice?
+
+    /// The reasons in words, as the contract's `reasons`.
+    public var reasons: [String] { reasonDetails.map(\.text) }
 }
 
 /// When an obligation is due.
@@ -70,8 +74,12 @@ public struct NotTriggered: Sendable {
     public var id: String
     public var jurisdiction: String
     public var recipient: Recipient
-    public var reason: String
+    /// Why, as data.
+    public var why: Reason
     public var citation: String?
+
+    /// Why, in words, as the contract's `reason`.
+    public var reason: String { why.text }
 }
 
 extension Assessment {

@@ -19,19 +19,18 @@ public struct Calculator: Sendable {
         for entry in facts.affected where !rulebook.covers(entry.code) {
             result.warnings.append("\(entry.code): no rule in the database covers this place; obligations there are not assessed")
         }
-        let offsets = ZoneOffsets(facts.timeZone)
-        let elements = Set(facts.elements)
+        let shared = RuleAssessor.Shared(facts: facts, calendars: rulebook.calendars)
         for rule in rulebook.rules(covering: facts.affected.map(\.code)) {
             if let required = rule.requiredSectors, required.isDisjoint(with: facts.sectors) { continue }
-            var assessor = RuleAssessor(rule: rule, facts: facts, elements: elements, calendars: rulebook.calendars, offsets: offsets)
-            assessor.run(into: &result)
+            RuleAssessor(rule: rule, shared: shared).run(into: &result)
         }
-        result.obligations.sort(by: Calculator.dueOrder)
+        result.obligations = Calculator.sortedByDue(result.obligations)
         return result
     }
 
-    /// Fixed deadlines by due instant, then relative, pending and open ones; ties by id.
-    static func dueOrder(_ a: Obligation, _ b: Obligation) -> Bool {
+    /// Fixed deadlines by due instant, then relative, pending and open ones; ties by id. Sorts keys,
+    /// not the (large) obligations themselves.
+    static func sortedByDue(_ obligations: [Obligation]) -> [Obligation] {
         func rank(_ kind: Deadline.Kind) -> Int {
             switch kind {
             case .fixed: return 0
@@ -40,39 +39,54 @@ public struct Calculator: Sendable {
             case .none: return 3
             }
         }
-        if rank(a.deadline.kind) != rank(b.deadline.kind) { return rank(a.deadline.kind) < rank(b.deadline.kind) }
-        if let x = a.deadline.due, let y = b.deadline.due, x != y { return x < y }
-        return a.id < b.id
+        let keys = obligations.enumerated().map { (rank(obligations[$0.offset].deadline.kind), $0.element.deadline.due ?? .distantFuture, $0.offset) }
+        let order = keys.sorted { a, b in
+            if a.0 != b.0 { return a.0 < b.0 }
+            if a.1 != b.1 { return a.1 < b.1 }
+            return obligations[a.2].id < obligations[b.2].id
+        }
+        return order.map { obligations[$0.2] }
     }
 }
 
 /// Assesses one rule against the facts.
 struct RuleAssessor {
+    /// What every rule's assessment of one incident shares.
+    final class Shared {
+        let facts: IncidentFacts
+        let elements: Set<DataElement>
+        let calendars: [String: HolidayCalendar]
+        let offsets: ZoneOffsets
+        let discoveryDate: CivilDate
+
+        init(facts: IncidentFacts, calendars: [String: HolidayCalendar]) {
+            self.facts = facts
+            self.elements = Set(facts.elements)
+            self.calendars = calendars
+            self.offsets = ZoneOffsets(facts.timeZone)
+            self.discoveryDate = ZonedTime.civilDate(of: facts.discoveredAt, in: offsets)
+        }
+    }
+
     let rule: Rule
-    let facts: IncidentFacts
-    let calendars: [String: HolidayCalendar]
-    let zone: TimeZone
-    let offsets: ZoneOffsets
-    /// The exposed data elements, as a set.
-    let elements: Set<DataElement>
+    let shared: Shared
     let residents: AffectedCount
 
-    init(rule: Rule, facts: IncidentFacts, elements: Set<DataElement>, calendars: [String: HolidayCalendar], offsets: ZoneOffsets) {
+    var facts: IncidentFacts { shared.facts }
+    var offsets: ZoneOffsets { shared.offsets }
+
+    init(rule: Rule, shared: Shared) {
         self.rule = rule
-        self.facts = facts
-        self.elements = elements
-        self.calendars = calendars
-        self.zone = facts.timeZone
-        self.offsets = offsets
-        self.residents = facts.count(of: rule.covers)
+        self.shared = shared
+        self.residents = shared.facts.count(of: rule.covers)
     }
 
     /// Whether an obligation arises, before its deadline is worked out.
     enum Outcome {
-        case triggered(reasons: [String])
+        case triggered([Reason])
         /// `noticeGivenElsewhere`: the entity is deemed compliant because it notifies under another
         /// regime (HIPAA, GLBA…), so deadlines that run from this notice still run from that one.
-        case notTriggered(reason: String, citation: String?, noticeGivenElsewhere: Bool = false)
+        case notTriggered(Reason, citation: String?, noticeGivenElsewhere: Bool = false)
     }
 
     struct Evaluated {
@@ -81,40 +95,39 @@ struct RuleAssessor {
         var outcome: Outcome
     }
 
-    mutating func run(into result: inout Assessment) {
-        let discoveryDate = ZonedTime.civilDate(of: facts.discoveredAt, in: offsets)
-        guard let base = rule.version(on: discoveryDate) else {
+    func run(into result: inout Assessment) {
+        guard let base = rule.version(on: shared.discoveryDate) else {
             let oldest = rule.versions.first.map { " (the oldest encoded version takes effect \($0.effective))" } ?? ""
-            result.warnings.append("\(rule.code): no version of \(rule.law) is encoded for \(discoveryDate)\(oldest); not assessed")
+            result.warnings.append("\(rule.code): no version of \(rule.law) is encoded for \(shared.discoveryDate)\(oldest); not assessed")
             return
         }
-        var evaluated: [String: Evaluated] = [:]
-        var order: [String] = []
+        var evaluated: [Evaluated] = []
+        evaluated.reserveCapacity(base.obligations.count)
         for obligation in base.obligations where applies(obligation) {
             let version = versionFor(obligation, base: base)
-            let chosen = version.obligation(obligation.id) ?? obligation
-            evaluated[obligation.id] = Evaluated(version: version, obligation: chosen, outcome: evaluate(chosen, in: version))
-            order.append(obligation.id)
+            let chosen = version === base ? obligation : version.obligation(obligation.id) ?? obligation
+            evaluated.append(Evaluated(version: version, obligation: chosen, outcome: evaluate(chosen, in: version)))
         }
         var delayWarned = false
-        for id in order {
-            guard let item = evaluated[id] else { continue }
-            let fullID = "\(rule.code)/\(id)"
-            let recipient = recipientFor(item.obligation)
+        for item in evaluated {
+            let obligation = item.obligation
             switch item.outcome {
             case .notTriggered(let reason, let citation, _):
-                result.notTriggered.append(NotTriggered(id: fullID, jurisdiction: rule.code, recipient: recipient, reason: reason, citation: citation))
+                result.notTriggered.append(NotTriggered(id: obligation.qualifiedID, jurisdiction: rule.code,
+                    recipient: recipientFor(obligation), why: reason, citation: citation))
             case .triggered(var reasons):
-                // A deadline relative to a notice that is not required does not arise either.
-                if case .after(_, let ref, _) = item.obligation.deadline.rule, !isTriggered(ref, evaluated) {
-                    result.notTriggered.append(NotTriggered(id: fullID, jurisdiction: rule.code, recipient: recipient,
-                        reason: "it runs from the notice to \(ref), which is not required here", citation: item.obligation.provenance.cite))
-                    continue
-                }
-                if case .before(let ref, _) = item.obligation.deadline.rule, !isTriggered(ref, evaluated) {
-                    result.notTriggered.append(NotTriggered(id: fullID, jurisdiction: rule.code, recipient: recipient,
-                        reason: "it must precede the notice to \(ref), which is not required here", citation: item.obligation.provenance.cite))
-                    continue
+                // A deadline relative to a notice that is not given does not arise either.
+                switch obligation.deadline.rule {
+                case .after(_, let ref, _), .before(let ref, _):
+                    if !isGiven(ref, evaluated) {
+                        var before = false
+                        if case .before = obligation.deadline.rule { before = true }
+                        result.notTriggered.append(NotTriggered(id: obligation.qualifiedID, jurisdiction: rule.code,
+                            recipient: recipientFor(obligation), why: .referencedNoticeNotRequired("\(rule.code)/\(ref)", before: before),
+                            citation: obligation.provenance.cite))
+                        continue
+                    }
+                default: break
                 }
                 if facts.lawEnforcementDelayUntil != nil, item.version.lawEnforcementDelay == nil, !delayWarned {
                     delayWarned = true
@@ -124,28 +137,28 @@ struct RuleAssessor {
                 if deadline.kind == .fixed, let dueDate = deadline.dueDate, let next = rule.nextVersion(after: item.version.effective),
                     next.effective <= dueDate
                 {
-                    result.warnings.append("\(fullID): an amendment takes effect on \(next.effective), inside the window that ends \(dueDate); the law in force when the clock started (\(rule.versionLabel(item.version))) is applied")
+                    result.warnings.append("\(obligation.qualifiedID): an amendment takes effect on \(next.effective), inside the window that ends \(dueDate); the law in force when the clock started (\(item.version.label)) is applied")
                 }
-                if let threshold = item.obligation.threshold {
+                if let threshold = obligation.threshold {
                     let count = threshold.counts == .residents ? residents : facts.totalCount
                     if !threshold.isMet(by: count.min) {
-                        result.warnings.append("\(fullID): the affected count \(count) straddles the threshold (\(threshold.comparison.phrase(threshold.value))); the obligation is listed until the count is known")
+                        result.warnings.append("\(obligation.qualifiedID): the affected count \(count) straddles the threshold (\(threshold.comparison.phrase(threshold.value))); the obligation is listed until the count is known")
                     }
                 }
-                let notice = facts.notices.first { $0.satisfies(obligationID: fullID, jurisdiction: rule.code, kind: item.obligation.recipient.kind) }
-                var sourceIDs = item.obligation.provenance.sources
-                for id in item.obligation.deadline.provenance.sources where !sourceIDs.contains(id) { sourceIDs.append(id) }
+                let notice = facts.notices.isEmpty ? nil : facts.notices.first {
+                    $0.satisfies(obligationID: obligation.qualifiedID, jurisdiction: rule.code, kind: obligation.recipient.kind)
+                }
                 result.obligations.append(Obligation(
-                    id: fullID, jurisdiction: rule.code, regime: rule.law, recipient: recipient, deadline: deadline,
-                    citation: item.obligation.provenance.cite, ruleVersion: rule.versionLabel(item.version), reasons: reasons,
-                    sources: sourceIDs.compactMap { rule.source($0)?.url }, notice: notice))
+                    id: obligation.qualifiedID, jurisdiction: rule.code, regime: rule.law, recipient: recipientFor(obligation),
+                    deadline: deadline, citation: obligation.provenance.cite, ruleVersion: item.version.label, reasonDetails: reasons,
+                    sources: obligation.sourceURLs, notice: notice))
             }
         }
     }
 
     /// Whether the notice `id` is given: required here, or given under another regime the law defers to.
-    func isTriggered(_ id: String, _ evaluated: [String: Evaluated]) -> Bool {
-        switch evaluated[id]?.outcome {
+    func isGiven(_ id: String, _ evaluated: [Evaluated]) -> Bool {
+        switch evaluated.first(where: { $0.obligation.id == id })?.outcome {
         case .triggered: return true
         case .notTriggered(_, _, let elsewhere): return elsewhere
         case nil: return false
@@ -178,27 +191,22 @@ struct RuleAssessor {
         return recipient
     }
 
-    var residentsPhrase: String {
-        if rule.covers == [rule.code] { return "\(residents) affected \(residents.max == 1 ? "resident" : "residents") of \(rule.name)" }
-        let present = facts.affected.filter { rule.covers.contains($0.code) }.map(\.code)
-        return "\(residents) affected in \(present.joined(separator: ", "))"
+    var residentsReason: Reason {
+        if rule.covers.count == 1 && rule.covers[0] == rule.code { return .residents(residents, of: rule.name, places: nil) }
+        return .residents(residents, of: rule.name, places: facts.affected.filter { rule.covers.contains($0.code) }.map(\.code))
     }
 
     /// Whether the facts are a breach of personal information under this version, and if not, why.
-    func breachFailure(_ version: RuleVersion) -> (reason: String, citation: String)? {
-        if residents.max == 0 {
-            return ("no affected residents of \(rule.name)", rule.law)
-        }
+    func breachFailure(_ version: RuleVersion) -> (reason: Reason, citation: String)? {
+        if residents.max == 0 { return (.noResidents(of: rule.name), rule.law) }
         if !version.trigger.media.contains(facts.medium) {
-            let covered = version.trigger.media.map(\.rawValue).sorted().joined(separator: " and ")
-            return ("the law covers \(covered) data only; this breach involved \(facts.medium.rawValue) data", version.trigger.provenance.cite)
+            return (.mediumNotCovered(covered: version.trigger.media, given: facts.medium), version.trigger.provenance.cite)
         }
         if version.trigger.event == .acquisition && facts.access == .accessed {
-            return ("access without acquisition is not a breach under this law", version.trigger.provenance.cite)
+            return (.accessWithoutAcquisition, version.trigger.provenance.cite)
         }
-        if version.personalInformation.firstMatch(in: elements) == nil {
-            let given = facts.elements.map(\.rawValue).joined(separator: ", ")
-            return ("the exposed data (\(given)) is not personal information under this law", version.personalInformation.provenance.cite)
+        if version.personalInformation.firstMatch(in: shared.elements) == nil {
+            return (.notPersonalInformation(facts.elements), version.personalInformation.provenance.cite)
         }
         return nil
     }
@@ -208,59 +216,46 @@ struct RuleAssessor {
         return list.map { $0.contains(obligation.id) } ?? true
     }
 
-    var harmExemptionUsed: Bool { facts.riskOfHarm == .unlikely }
-
     func evaluate(_ obligation: ObligationRule, in version: RuleVersion) -> Outcome {
-        if let failure = breachFailure(version) { return .notTriggered(reason: failure.reason, citation: failure.citation) }
-        var reasons: [String] = [residentsPhrase]
-        if let match = version.personalInformation.firstMatch(in: elements) {
-            reasons.append("\(match.map(\.rawValue).joined(separator: " + ")) is personal information (\(version.personalInformation.provenance.cite))")
+        if let failure = breachFailure(version) { return .notTriggered(failure.reason, citation: failure.citation) }
+        var reasons: [Reason] = [residentsReason]
+        if let match = version.personalInformation.firstMatch(in: shared.elements) {
+            reasons.append(.personalInformation(match, cite: version.personalInformation.provenance.cite))
         }
         if let encryption = version.encryption, encryption.safeHarbor, facts.encrypted, exempts(encryption.exempts, obligation) {
             if facts.keyCompromised && encryption.lostIfKeyCompromised {
-                reasons.append("the data was encrypted, but the key was compromised, so the safe harbor is lost (\(encryption.provenance.cite))")
+                reasons.append(.keyCompromised(cite: encryption.provenance.cite))
             } else {
-                return .notTriggered(reason: "the data was encrypted and the key was not compromised: safe harbor", citation: encryption.provenance.cite)
+                return .notTriggered(.safeHarbor, citation: encryption.provenance.cite)
             }
         }
         if let harm = version.riskOfHarm {
+            let used = facts.riskOfHarm == harm.exemptWhen
             if obligation.condition == .harmExempt {
-                guard harmExemptionUsed else {
-                    return .notTriggered(reason: "only when the entity finds harm \(harm.exemptWhen.rawValue) and so does not notify", citation: obligation.provenance.cite)
-                }
-                reasons.append("the documented finding that harm is \(harm.exemptWhen.rawValue) must itself be reported (\(harm.provenance.cite))")
-            } else if harmExemptionUsed, exempts(harm.exempts, obligation) {
-                var reason = "the documented risk-of-harm finding (unlikely) exempts this notice"
-                if harm.documentationRequired {
-                    reason += harm.retainYears.map { "; keep the written determination for \($0) years" } ?? "; the determination must be in writing"
-                }
-                return .notTriggered(reason: reason, citation: harm.provenance.cite)
+                guard used else { return .notTriggered(.onlyWhenHarmExempt(harm.exemptWhen), citation: obligation.provenance.cite) }
+                reasons.append(.harmFindingMustBeReported(harm.exemptWhen, cite: harm.provenance.cite))
+            } else if used, exempts(harm.exempts, obligation) {
+                return .notTriggered(.harmExempt(documentationRequired: harm.documentationRequired, retainYears: harm.retainYears),
+                    citation: harm.provenance.cite)
             }
         }
         for exemption in version.exemptions where !exemption.sectors.isDisjoint(with: facts.sectors) && exempts(exemption.exempts, obligation) {
-            let sectors = exemption.sectors.intersection(facts.sectors).map(\.rawValue).sorted().joined(separator: ", ")
-            return .notTriggered(reason: "deemed compliant as \(sectors): \(exemption.condition)", citation: exemption.provenance.cite,
-                noticeGivenElsewhere: true)
-        }
-        if let minimum = obligation.minimumRisk, facts.riskOfHarm.effective < minimum {
-            return .notTriggered(reason: "needs a \(minimum.rawValue) risk of harm; the finding is \(facts.riskOfHarm.rawValue)", citation: obligation.provenance.cite)
+            return .notTriggered(.deemedCompliant(sectors: Array(exemption.sectors.intersection(facts.sectors)), condition: exemption.condition),
+                citation: exemption.provenance.cite, noticeGivenElsewhere: true)
         }
         if let minimum = obligation.minimumRisk {
-            reasons.append("the risk of harm is \(facts.riskOfHarm.effective.rawValue), at least \(minimum.rawValue)")
+            guard facts.riskOfHarm.effective >= minimum else {
+                return .notTriggered(.riskBelow(facts.riskOfHarm, minimum: minimum), citation: obligation.provenance.cite)
+            }
+            reasons.append(.riskAtLeast(facts.riskOfHarm.effective, minimum: minimum))
         }
         if let threshold = obligation.threshold {
             let count = threshold.counts == .residents ? residents : facts.totalCount
-            let noun = threshold.counts == .residents ? "residents" : "people in all"
-            let phrase = threshold.comparison.phrase(threshold.value)
             if !threshold.isMet(by: count.max) {
-                return .notTriggered(reason: "\(count) \(noun) affected; notice to \(obligation.recipient.name) needs \(phrase)", citation: threshold.provenance.cite)
+                return .notTriggered(.thresholdNotMet(count, threshold, recipient: obligation.recipient.name), citation: threshold.provenance.cite)
             }
-            if !threshold.isMet(by: count.min) {
-                reasons.append("the count \(count) may be \(phrase) (\(threshold.provenance.cite)); treated as meeting it until the count is known")
-            } else {
-                reasons.append("\(count) \(noun) is \(phrase) (\(threshold.provenance.cite))")
-            }
+            reasons.append(threshold.isMet(by: count.min) ? .thresholdMet(count, threshold) : .thresholdMaybeMet(count, threshold))
         }
-        return .triggered(reasons: reasons)
+        return .triggered(reasons)
     }
 }

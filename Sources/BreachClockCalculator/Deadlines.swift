@@ -13,17 +13,16 @@ extension RuleAssessor {
             return ZonedTime.endOfDay(ZonedTime.civilDate(of: start, in: offsets).adding(months: period.amount), in: offsets)
         case .businessDays:
             let startDate = ZonedTime.civilDate(of: start, in: offsets)
-            // The rulebook checked at load time that the calendar exists.
-            let date = calendars[period.calendar ?? ""]?.addingBusinessDays(period.amount, to: startDate)
-                ?? HolidayCalendar(code: "", name: "", sources: [], holidays: [], file: "").addingBusinessDays(period.amount, to: startDate)
-            return ZonedTime.endOfDay(date, in: offsets)
+            // The rulebook checked at load time that the calendar exists; weekends alone otherwise.
+            let calendar = shared.calendars[period.calendar ?? ""] ?? HolidayCalendar(code: "", name: "", sources: [], holidays: [], file: "")
+            return ZonedTime.endOfDay(calendar.addingBusinessDays(period.amount, to: startDate), in: offsets)
         }
     }
 
-    func noticeFor(_ localID: String, _ evaluated: [String: Evaluated]) -> RecordedNotice? {
-        guard let kind = evaluated[localID]?.obligation.recipient.kind else { return nil }
-        let fullID = "\(rule.code)/\(localID)"
-        return facts.notices.first { $0.satisfies(obligationID: fullID, jurisdiction: rule.code, kind: kind) }
+    /// The recorded notice for the obligation with local id `localID`, if any.
+    func noticeFor(_ localID: String, _ evaluated: [Evaluated]) -> RecordedNotice? {
+        guard !facts.notices.isEmpty, let other = evaluated.first(where: { $0.obligation.id == localID })?.obligation else { return nil }
+        return facts.notices.first { $0.satisfies(obligationID: other.qualifiedID, jurisdiction: rule.code, kind: other.recipient.kind) }
     }
 
     func fixed(_ due: Date, clockStart: String, period: String?, standard: String?, citation: String) -> Deadline {
@@ -32,7 +31,7 @@ extension RuleAssessor {
     }
 
     /// Works out the deadline of a triggered obligation, adding to `reasons` what moved it.
-    func computeDeadline(_ item: Evaluated, evaluated: [String: Evaluated], reasons: inout [String]) -> Deadline {
+    func computeDeadline(_ item: Evaluated, evaluated: [Evaluated], reasons: inout [Reason]) -> Deadline {
         let spec = item.obligation.deadline
         let cite = spec.provenance.cite
         switch spec.rule {
@@ -47,22 +46,23 @@ extension RuleAssessor {
             let delay = facts.lawEnforcementDelayUntil.flatMap { until in item.version.lawEnforcementDelay.map { (until, $0) } }
             if let (until, rule) = delay, rule.effect == .restart, until > start {
                 start = until
-                reasons.append("a law-enforcement delay until \(ZonedTime.rfc3339(until, in: zone)) restarts the clock (\(rule.provenance.cite))")
+                reasons.append(.lawEnforcementDelay(until: ZonedTime.rfc3339(until, in: facts.timeZone), effect: .restart, cite: rule.provenance.cite))
             }
             var dueAt = due(after: start, period)
             if let (until, rule) = delay, rule.effect == .extend, until > dueAt {
                 dueAt = until
-                reasons.append("a law-enforcement delay until \(ZonedTime.rfc3339(until, in: zone)) postpones the deadline (\(rule.provenance.cite))")
+                reasons.append(.lawEnforcementDelay(until: ZonedTime.rfc3339(until, in: facts.timeZone), effect: .extend, cite: rule.provenance.cite))
             }
             if let sooner {
+                let other = "\(rule.code)/\(sooner.obligation)"
                 if let notice = noticeFor(sooner.obligation, evaluated) {
-                    let other = due(after: notice.sentAt, sooner.period)
-                    if other < dueAt {
-                        dueAt = other
-                        reasons.append("due sooner because notice to \(rule.code)/\(sooner.obligation) was given on \(ZonedTime.civilDate(of: notice.sentAt, in: offsets))")
+                    let soonerDue = due(after: notice.sentAt, sooner.period)
+                    if soonerDue < dueAt {
+                        dueAt = soonerDue
+                        reasons.append(.dueSooner(after: other, givenOn: ZonedTime.civilDate(of: notice.sentAt, in: offsets)))
                     }
                 } else {
-                    reasons.append("or, if sooner, \(sooner.period) after notice to \(rule.code)/\(sooner.obligation)")
+                    reasons.append(.orIfSooner(sooner.period, after: other))
                 }
             }
             return fixed(dueAt, clockStart: from.rawValue, period: period.description, standard: standard, citation: cite)
@@ -92,12 +92,11 @@ extension ClockStart {
     /// The facts field that starts this clock.
     static func factName(_ event: ClockStart) -> String {
         switch event {
-        case .discovery: return "events.discoveredAt"
+        case .discovery, .calendarYearEnd: return "events.discoveredAt"
         case .determination: return "events.determinedAt"
         case .occurrence: return "events.occurredAt"
         case .vendorNotice: return "events.notifiedByVendorAt"
         case .materiality: return "events.materialityDeterminedAt"
-        case .calendarYearEnd: return "events.discoveredAt"
         }
     }
 }

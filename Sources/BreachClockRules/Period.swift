@@ -9,15 +9,18 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
         case months
     }
 
-    public var amount: Int
-    public var unit: Unit
+    public let amount: Int
+    public let unit: Unit
     /// The holiday calendar business days skip (a code of `Jurisdictions/calendars/`).
-    public var calendar: String?
+    public let calendar: String?
+    /// How the assessment shows it (made once: assessments show it often).
+    public let description: String
 
     public init(amount: Int, unit: Unit, calendar: String? = nil) {
         self.amount = amount
         self.unit = unit
         self.calendar = calendar
+        self.description = Period.describe(amount: amount, unit: unit, calendar: calendar)
     }
 
     /// Parses `72 hours`, `30 days`, `30 calendar days`, `14 business days`, `2 months` (singular too).
@@ -36,8 +39,8 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
         self.init(amount: amount, unit: unit, calendar: calendar)
     }
 
-    /// How the assessment shows it: `30 calendar days`, `72 hours`, `14 business days (US-federal holidays)`.
-    public var description: String {
+    /// `30 calendar days`, `72 hours`, `14 business days (US-federal holidays)`.
+    static func describe(amount: Int, unit: Unit, calendar: String?) -> String {
         let one = amount == 1
         switch unit {
         case .hours: return "\(amount) \(one ? "hour" : "hours")"

@@ -109,19 +109,39 @@ public enum ObligationCondition: String, Sendable, Hashable, CaseIterable {
 }
 
 /// One duty to notify one recipient.
-public struct ObligationRule: Sendable, Hashable {
-    public var id: String
-    public var recipient: Recipient
+public final class ObligationRule: Sendable {
+    public let id: String
+    /// `CODE/id`, as assessments report it.
+    public let qualifiedID: String
+    /// URLs of the sources behind the obligation and its deadline.
+    public let sourceURLs: [String]
+    public let recipient: Recipient
     /// The roles it binds, expanded: `owner` also means `controller`, `maintainer` also `processor`.
-    public var roles: Set<EntityRole>
-    public var condition: ObligationCondition
-    public var minimumRisk: RiskOfHarm?
-    public var forSectors: Set<Sector>
-    public var notForSectors: Set<Sector>
-    public var threshold: Threshold?
-    public var deadline: DeadlineSpec
-    public var provenance: Provenance
-    public var notes: String?
+    public let roles: Set<EntityRole>
+    public let condition: ObligationCondition
+    public let minimumRisk: RiskOfHarm?
+    public let forSectors: Set<Sector>
+    public let notForSectors: Set<Sector>
+    public let threshold: Threshold?
+    public let deadline: DeadlineSpec
+    public let provenance: Provenance
+    public let notes: String?
+
+    public init(id: String, qualifiedID: String, sourceURLs: [String], recipient: Recipient, roles: Set<EntityRole>, condition: ObligationCondition, minimumRisk: RiskOfHarm?, forSectors: Set<Sector>, notForSectors: Set<Sector>, threshold: Threshold?, deadline: DeadlineSpec, provenance: Provenance, notes: String?) {
+        self.id = id
+        self.qualifiedID = qualifiedID
+        self.sourceURLs = sourceURLs
+        self.recipient = recipient
+        self.roles = roles
+        self.condition = condition
+        self.minimumRisk = minimumRisk
+        self.forSectors = forSectors
+        self.notForSectors = notForSectors
+        self.threshold = threshold
+        self.deadline = deadline
+        self.provenance = provenance
+        self.notes = notes
+    }
 }
 
 /// The data-element combinations that make information "personal information" under the law.
@@ -190,41 +210,73 @@ public struct LawEnforcementDelayRule: Sendable, Hashable {
 }
 
 /// The law as it stood from `effective` until the next version.
-public struct RuleVersion: Sendable, Hashable {
-    public var effective: CivilDate
-    public var change: String
-    public var sources: [String]
-    public var personalInformation: PersonalInformationRule
-    public var trigger: TriggerRule
-    public var encryption: EncryptionRule?
-    public var riskOfHarm: RiskOfHarmRule?
-    public var exemptions: [SectorExemption]
-    public var lawEnforcementDelay: LawEnforcementDelayRule?
-    public var obligations: [ObligationRule]
-    public var notes: String?
+public final class RuleVersion: Sendable {
+    public let effective: CivilDate
+    /// `US-CA@2026-01-01`.
+    public let label: String
+    public let change: String
+    public let sources: [String]
+    public let personalInformation: PersonalInformationRule
+    public let trigger: TriggerRule
+    public let encryption: EncryptionRule?
+    public let riskOfHarm: RiskOfHarmRule?
+    public let exemptions: [SectorExemption]
+    public let lawEnforcementDelay: LawEnforcementDelayRule?
+    public let obligations: [ObligationRule]
+    public let notes: String?
+
+    public init(effective: CivilDate, label: String, change: String, sources: [String], personalInformation: PersonalInformationRule, trigger: TriggerRule, encryption: EncryptionRule?, riskOfHarm: RiskOfHarmRule?, exemptions: [SectorExemption], lawEnforcementDelay: LawEnforcementDelayRule?, obligations: [ObligationRule], notes: String?) {
+        self.effective = effective
+        self.label = label
+        self.change = change
+        self.sources = sources
+        self.personalInformation = personalInformation
+        self.trigger = trigger
+        self.encryption = encryption
+        self.riskOfHarm = riskOfHarm
+        self.exemptions = exemptions
+        self.lawEnforcementDelay = lawEnforcementDelay
+        self.obligations = obligations
+        self.notes = notes
+    }
 
     public func obligation(_ id: String) -> ObligationRule? { obligations.first { $0.id == id } }
 }
 
 /// One jurisdiction's or regime's breach-notification law, with all its versions.
-public struct Rule: Sendable, Hashable {
-    public var code: String
-    public var name: String
-    public var law: String
+public final class Rule: Sendable {
+    public let code: String
+    public let name: String
+    public let law: String
     /// The `affected` codes whose counts are this rule's residents.
-    public var covers: [String]
+    public let covers: [String]
     /// When set, the rule applies only to entities in one of these sectors.
-    public var requiredSectors: Set<Sector>?
+    public let requiredSectors: Set<Sector>?
     /// Regulator names by main establishment (GDPR's lead authority).
-    public var authorities: [String: String]
-    public var reviewed: CivilDate
-    public var sources: [RuleSource]
-    public var disputes: [RuleDispute]
-    public var notes: String?
+    public let authorities: [String: String]
+    public let reviewed: CivilDate
+    public let sources: [RuleSource]
+    public let disputes: [RuleDispute]
+    public let notes: String?
     /// Oldest first.
-    public var versions: [RuleVersion]
+    public let versions: [RuleVersion]
     /// The file it was read from, relative to the rules folder.
-    public var file: String
+    public let file: String
+
+    public init(code: String, name: String, law: String, covers: [String], requiredSectors: Set<Sector>?, authorities: [String: String], reviewed: CivilDate, sources: [RuleSource], disputes: [RuleDispute], notes: String?, versions: [RuleVersion], file: String) {
+        self.code = code
+        self.name = name
+        self.law = law
+        self.covers = covers
+        self.requiredSectors = requiredSectors
+        self.authorities = authorities
+        self.reviewed = reviewed
+        self.sources = sources
+        self.disputes = disputes
+        self.notes = notes
+        self.versions = versions
+        self.file = file
+    }
 
     /// The version in force on `date`, or nil before the oldest one.
     public func version(on date: CivilDate) -> RuleVersion? {
@@ -237,7 +289,7 @@ public struct Rule: Sendable, Hashable {
     }
 
     /// `US-CA@2026-01-01`.
-    public func versionLabel(_ version: RuleVersion) -> String { "\(code)@\(version.effective)" }
+    public func versionLabel(_ version: RuleVersion) -> String { version.label }
 
     public func source(_ id: String) -> RuleSource? { sources.first { $0.id == id } }
 }

@@ -53,6 +53,9 @@ public struct RuleDecoder {
         let reviewed = map.required("reviewed").flatMap { S.civilDate($0, "reviewed", issues) }
         let sources = map.required("sources").flatMap(decodeSources) ?? []
         let sourceIDs = Set(sources.map(\.id))
+        var urls: [String: String] = [:]
+        for source in sources { urls[source.id] = source.url }
+        let context = VersionContext(code: code ?? "?", known: sourceIDs, urls: urls)
         var disputes: [RuleDispute] = []
         if let node = map.optional("disputes"), let items = S.list(node, "disputes", issues) {
             for (index, item) in items.enumerated() {
@@ -70,7 +73,7 @@ public struct RuleDecoder {
         if let node = map.required("versions"), let items = S.list(node, "versions", issues) {
             if items.isEmpty { issues.report(node, "versions", "a rule needs at least one version") }
             for (index, item) in items.enumerated() {
-                if let version = decodeVersion(item, "versions[\(index)]", sourceIDs) {
+                if let version = decodeVersion(item, "versions[\(index)]", context) {
                     if let previous = versions.last, previous.effective >= version.effective {
                         issues.report(item, "versions[\(index)].effective",
                             "versions overlap: effective \(version.effective) is not after the previous version's \(previous.effective)")
@@ -141,7 +144,15 @@ public struct RuleDecoder {
 
     // MARK: Version
 
-    func decodeVersion(_ node: DocumentNode, _ path: String, _ known: Set<String>) -> RuleVersion? {
+    /// What versions and obligations need from the rule around them.
+    struct VersionContext {
+        var code: String
+        var known: Set<String>
+        var urls: [String: String]
+    }
+
+    func decodeVersion(_ node: DocumentNode, _ path: String, _ context: VersionContext) -> RuleVersion? {
+        let known = context.known
         let before = issues.issues.count
         guard var map = MappingReader(node, path: path, issues: issues) else { return nil }
         let effective = map.required("effective").flatMap { S.civilDate($0, map.path("effective"), issues) }
@@ -164,7 +175,7 @@ public struct RuleDecoder {
             if items.isEmpty { issues.report(node, map.path("obligations"), "a version needs at least one obligation") }
             for (index, item) in items.enumerated() {
                 let itemPath = map.path("obligations") + "[\(index)]"
-                guard let obligation = decodeObligation(item, itemPath, known) else { continue }
+                guard let obligation = decodeObligation(item, itemPath, context) else { continue }
                 if obligations.contains(where: { $0.id == obligation.id }) {
                     issues.report(item, itemPath + ".id", "duplicate obligation id `\(obligation.id)`")
                 }
@@ -213,7 +224,7 @@ public struct RuleDecoder {
         }
         guard issues.issues.count == before, let effective, let change, let sources, let pi, let trigger else { return nil }
         return RuleVersion(
-            effective: effective, change: change, sources: sources, personalInformation: pi, trigger: trigger,
+            effective: effective, label: "\(context.code)@\(effective)", change: change, sources: sources, personalInformation: pi, trigger: trigger,
             encryption: encryption, riskOfHarm: harm, exemptions: exemptions, lawEnforcementDelay: delay,
             obligations: obligations, notes: notes)
     }
@@ -305,7 +316,8 @@ public struct RuleDecoder {
 
     // MARK: Obligation
 
-    func decodeObligation(_ node: DocumentNode, _ path: String, _ known: Set<String>) -> ObligationRule? {
+    func decodeObligation(_ node: DocumentNode, _ path: String, _ context: VersionContext) -> ObligationRule? {
+        let known = context.known
         let before = issues.issues.count
         guard var map = MappingReader(node, path: path, issues: issues) else { return nil }
         let id = map.required("id").flatMap { S.text($0, map.path("id"), issues) }
@@ -335,8 +347,10 @@ public struct RuleDecoder {
         let notes = map.optional("notes").flatMap { S.text($0, map.path("notes"), issues) }
         map.finish()
         guard issues.issues.count == before, let id, let recipient, let deadline, let provenance else { return nil }
+        var sourceIDs = provenance.sources
+        for source in deadline.provenance.sources where !sourceIDs.contains(source) { sourceIDs.append(source) }
         return ObligationRule(
-            id: id, recipient: recipient, roles: roles, condition: condition, minimumRisk: minimumRisk,
+            id: id, qualifiedID: "\(context.code)/\(id)", sourceURLs: sourceIDs.compactMap { context.urls[$0] }, recipient: recipient, roles: roles, condition: condition, minimumRisk: minimumRisk,
             forSectors: Set(forSectors), notForSectors: Set(notForSectors), threshold: threshold, deadline: deadline,
             provenance: provenance, notes: notes)
     }

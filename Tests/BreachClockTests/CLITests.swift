@@ -142,8 +142,9 @@ import Testing
         #expect(result.run == 0)
         #expect(result.json.contains(#""id": "EU-GDPR/controller""#))
         #expect(!result.json.contains(#""id": "EU-GDPR/regulator""#))
-        let controller = result.json.components(separatedBy: #""id": "EU-GDPR/controller""#)[1]
-        #expect(controller.contains(#""kind": "none""#))
+        let parts = result.json.components(separatedBy: #""id": "EU-GDPR/controller""#)
+        try #require(parts.count == 2)
+        #expect(parts[1].contains(#""kind": "none""#))
     }
 
     @Test func unknownRiskAndStraddlingRangesWarn() throws {

@@ -11,7 +11,8 @@ enum Paths {
     static let fixtures = tests.appendingPathComponent("Fixtures")
     static let root = tests.deletingLastPathComponent().deletingLastPathComponent()
     static let jurisdictions = root.appendingPathComponent("Jurisdictions")
-    static let sharedExamples = root.deletingLastPathComponent().appendingPathComponent("shared/spec/examples")
+    /// The contract's examples, vendored from `shared/spec/examples`.
+    static let sharedExamples = fixtures.appendingPathComponent("contract-examples")
 }
 
 /// The real rules database, loaded once for all tests.
