@@ -14,26 +14,43 @@ public struct Assessment: Sendable {
     public var timeZone: TimeZone
 }
 
-/// One duty to notify: who, by when, under which law, and why.
-public struct Obligation: Sendable {
-    /// `US-CA/individuals`.
-    public var id: String
-    /// The rule's code (a place, or a regime such as `EU-GDPR`).
-    public var jurisdiction: String
-    /// The law's name (`Cal. Civ. Code § 1798.82`).
-    public var regime: String
-    public var recipient: Recipient
-    public var deadline: Deadline
-    public var citation: String
-    /// `US-CA@2026-01-01`: the rule version applied.
-    public var ruleVersion: String
+/// One duty to notify: who, by when, under which law, and why. A class that refers to the rule it
+/// comes from rather than copying its texts: an assessment holds many obligations.
+public final class Obligation: Sendable {
+    /// The rule, its version and the obligation in it that this duty comes from.
+    public let rule: Rule
+    public let version: RuleVersion
+    public let source: ObligationRule
+    public let recipient: Recipient
+    public let deadline: Deadline
     /// Why it applies and what moved its deadline, as data.
-    public var reasonDetails: [Reason]
-    /// Source URLs behind the obligation and its deadline.
-    public var sources: [String]
+    public let reasonDetails: [Reason]
     /// The notice recorded for this obligation, if given.
-    public var notice: RecordedNotice?
+    public let notice: RecordedNotice?
 
+    public init(rule: Rule, version: RuleVersion, source: ObligationRule, recipient: Recipient, deadline: Deadline,
+        reasonDetails: [Reason], notice: RecordedNotice?)
+    {
+        self.rule = rule
+        self.version = version
+        self.source = source
+        self.recipient = recipient
+        self.deadline = deadline
+        self.reasonDetails = reasonDetails
+        self.notice = notice
+    }
+
+    /// `US-CA/individuals`.
+    public var id: String { source.qualifiedID }
+    /// The rule's code (a place, or a regime such as `EU-GDPR`).
+    public var jurisdiction: String { rule.code }
+    /// The law's name (`Cal. Civ. Code § 1798.82`).
+    public var regime: String { rule.law }
+    public var citation: String { source.provenance.cite }
+    /// `US-CA@2026-01-01`: the rule version applied.
+    public var ruleVersion: String { version.label }
+    /// Source URLs behind the obligation and its deadline.
+    public var sources: [String] { source.sourceURLs }
     /// The reasons in words, as the contract's `reasons`.
     public var reasons: [String] { reasonDetails.map(\.text) }
 }
@@ -70,13 +87,21 @@ public struct Deadline: Sendable {
 }
 
 /// An obligation that does not arise, and why.
-public struct NotTriggered: Sendable {
-    public var id: String
-    public var jurisdiction: String
-    public var recipient: Recipient
+public final class NotTriggered: Sendable {
+    public let id: String
+    public let jurisdiction: String
+    public let recipient: Recipient
     /// Why, as data.
-    public var why: Reason
-    public var citation: String?
+    public let why: Reason
+    public let citation: String?
+
+    public init(id: String, jurisdiction: String, recipient: Recipient, why: Reason, citation: String?) {
+        self.id = id
+        self.jurisdiction = jurisdiction
+        self.recipient = recipient
+        self.why = why
+        self.citation = citation
+    }
 
     /// Why, in words, as the contract's `reason`.
     public var reason: String { why.text }

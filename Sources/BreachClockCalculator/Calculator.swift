@@ -16,21 +16,36 @@ public struct Calculator: Sendable {
         if facts.riskOfHarm == .unknown {
             result.warnings.append("riskOfHarm is unknown and is treated as likely; record a documented finding before relying on a risk-of-harm exemption")
         }
-        for entry in facts.affected where !rulebook.covers(entry.code) {
-            result.warnings.append("\(entry.code): no rule in the database covers this place; obligations there are not assessed")
+        // One pass over the affected places: each rule's residents, and the places it covers that are affected.
+        var residents = [AffectedCount?](repeating: nil, count: rulebook.rules.count)
+        var places = [[String]](repeating: [], count: rulebook.rules.count)
+        for entry in facts.affected {
+            let positions = rulebook.positions(covering: entry.code)
+            if positions.isEmpty {
+                result.warnings.append("\(entry.code): no rule in the database covers this place; obligations there are not assessed")
+            }
+            for position in positions {
+                residents[position] = (residents[position] ?? .zero) + entry.count
+                if !rulebook.rules[position].coversOnlyItself { places[position].append(entry.code) }
+            }
         }
         let shared = RuleAssessor.Shared(facts: facts, calendars: rulebook.calendars)
-        for rule in rulebook.rules(covering: facts.affected.map(\.code)) {
+        var order: [Int] = []
+        for position in rulebook.rules.indices {
+            guard let count = residents[position] else { continue }
+            let rule = rulebook.rules[position]
             if let required = rule.requiredSectors, required.isDisjoint(with: facts.sectors) { continue }
-            RuleAssessor(rule: rule, shared: shared).run(into: &result)
+            let before = result.obligations.count
+            RuleAssessor(rule: rule, shared: shared, residents: count, places: places[position]).run(into: &result)
+            for index in before..<result.obligations.count { order.append(position * 1000 + index - before) }
         }
-        result.obligations = Calculator.sortedByDue(result.obligations)
+        result.obligations = Calculator.sortedByDue(result.obligations, order: order)
         return result
     }
 
-    /// Fixed deadlines by due instant, then relative, pending and open ones; ties by id. Sorts keys,
-    /// not the (large) obligations themselves.
-    static func sortedByDue(_ obligations: [Obligation]) -> [Obligation] {
+    /// Fixed deadlines by due instant, then relative, pending and open ones; ties in rules-database
+    /// order (`order`, one number per obligation). Sorts keys, not the (large) obligations themselves.
+    static func sortedByDue(_ obligations: [Obligation], order: [Int]) -> [Obligation] {
         func rank(_ kind: Deadline.Kind) -> Int {
             switch kind {
             case .fixed: return 0
@@ -39,13 +54,13 @@ public struct Calculator: Sendable {
             case .none: return 3
             }
         }
-        let keys = obligations.enumerated().map { (rank(obligations[$0.offset].deadline.kind), $0.element.deadline.due ?? .distantFuture, $0.offset) }
-        let order = keys.sorted { a, b in
+        let keys = obligations.indices.map { (rank(obligations[$0].deadline.kind), obligations[$0].deadline.due ?? .distantFuture, order[$0], $0) }
+        let sorted = keys.sorted { a, b in
             if a.0 != b.0 { return a.0 < b.0 }
             if a.1 != b.1 { return a.1 < b.1 }
-            return obligations[a.2].id < obligations[b.2].id
+            return a.2 < b.2
         }
-        return order.map { obligations[$0.2] }
+        return sorted.map { obligations[$0.3] }
     }
 }
 
@@ -55,6 +70,7 @@ struct RuleAssessor {
     final class Shared {
         let facts: IncidentFacts
         let elements: Set<DataElement>
+        let elementMask: UInt32
         let calendars: [String: HolidayCalendar]
         let offsets: ZoneOffsets
         let discoveryDate: CivilDate
@@ -62,6 +78,7 @@ struct RuleAssessor {
         init(facts: IncidentFacts, calendars: [String: HolidayCalendar]) {
             self.facts = facts
             self.elements = Set(facts.elements)
+            self.elementMask = DataElement.mask(facts.elements)
             self.calendars = calendars
             self.offsets = ZoneOffsets(facts.timeZone)
             self.discoveryDate = ZonedTime.civilDate(of: facts.discoveredAt, in: offsets)
@@ -71,14 +88,17 @@ struct RuleAssessor {
     let rule: Rule
     let shared: Shared
     let residents: AffectedCount
+    /// For a regime: the places it covers that are affected.
+    let places: [String]
 
-    var facts: IncidentFacts { shared.facts }
+    var facts: IncidentFacts { _read { yield shared.facts } }
     var offsets: ZoneOffsets { shared.offsets }
 
-    init(rule: Rule, shared: Shared) {
+    init(rule: Rule, shared: Shared, residents: AffectedCount, places: [String]) {
         self.rule = rule
         self.shared = shared
-        self.residents = shared.facts.count(of: rule.covers)
+        self.residents = residents
+        self.places = places
     }
 
     /// Whether an obligation arises, before its deadline is worked out.
@@ -103,10 +123,14 @@ struct RuleAssessor {
         }
         var evaluated: [Evaluated] = []
         evaluated.reserveCapacity(base.obligations.count)
+        let residentsReason = residentsReason()
+        let baseFailure = breachFailure(base)
         for obligation in base.obligations where applies(obligation) {
             let version = versionFor(obligation, base: base)
             let chosen = version === base ? obligation : version.obligation(obligation.id) ?? obligation
-            evaluated.append(Evaluated(version: version, obligation: chosen, outcome: evaluate(chosen, in: version)))
+            let failure = version === base ? baseFailure : breachFailure(version)
+            evaluated.append(Evaluated(version: version, obligation: chosen,
+                outcome: evaluate(chosen, in: version, failure: failure, residents: residentsReason)))
         }
         var delayWarned = false
         for item in evaluated {
@@ -149,9 +173,8 @@ struct RuleAssessor {
                     $0.satisfies(obligationID: obligation.qualifiedID, jurisdiction: rule.code, kind: obligation.recipient.kind)
                 }
                 result.obligations.append(Obligation(
-                    id: obligation.qualifiedID, jurisdiction: rule.code, regime: rule.law, recipient: recipientFor(obligation),
-                    deadline: deadline, citation: obligation.provenance.cite, ruleVersion: item.version.label, reasonDetails: reasons,
-                    sources: obligation.sourceURLs, notice: notice))
+                    rule: rule, version: item.version, source: obligation, recipient: recipientFor(obligation),
+                    deadline: deadline, reasonDetails: reasons, notice: notice))
             }
         }
     }
@@ -167,7 +190,7 @@ struct RuleAssessor {
 
     /// Role and sector filters: an obligation that binds someone else is not reported at all.
     func applies(_ obligation: ObligationRule) -> Bool {
-        guard obligation.roles.contains(facts.role) else { return false }
+        guard obligation.binds(facts.role) else { return false }
         if !obligation.forSectors.isEmpty && obligation.forSectors.isDisjoint(with: facts.sectors) { return false }
         if !obligation.notForSectors.isDisjoint(with: facts.sectors) { return false }
         return true
@@ -191,9 +214,10 @@ struct RuleAssessor {
         return recipient
     }
 
-    var residentsReason: Reason {
-        if rule.covers.count == 1 && rule.covers[0] == rule.code { return .residents(residents, of: rule.name, places: nil) }
-        return .residents(residents, of: rule.name, places: facts.affected.filter { rule.covers.contains($0.code) }.map(\.code))
+    /// How many of the rule's residents are affected (for a regime: in which of its places).
+    func residentsReason() -> Reason {
+        if rule.coversOnlyItself { return .residents(residents, of: rule.name, places: nil) }
+        return .residents(residents, of: rule.name, places: places)
     }
 
     /// Whether the facts are a breach of personal information under this version, and if not, why.
@@ -205,7 +229,7 @@ struct RuleAssessor {
         if version.trigger.event == .acquisition && facts.access == .accessed {
             return (.accessWithoutAcquisition, version.trigger.provenance.cite)
         }
-        if version.personalInformation.firstMatch(in: shared.elements) == nil {
+        if version.personalInformation.firstMatch(mask: shared.elementMask) == nil {
             return (.notPersonalInformation(facts.elements), version.personalInformation.provenance.cite)
         }
         return nil
@@ -216,10 +240,13 @@ struct RuleAssessor {
         return list.map { $0.contains(obligation.id) } ?? true
     }
 
-    func evaluate(_ obligation: ObligationRule, in version: RuleVersion) -> Outcome {
-        if let failure = breachFailure(version) { return .notTriggered(failure.reason, citation: failure.citation) }
+    /// Whether `obligation` arises, given whether the facts are a breach under `version` at all (`failure`).
+    func evaluate(_ obligation: ObligationRule, in version: RuleVersion, failure: (reason: Reason, citation: String)?,
+        residents residentsReason: Reason) -> Outcome
+    {
+        if let failure { return .notTriggered(failure.reason, citation: failure.citation) }
         var reasons: [Reason] = [residentsReason]
-        if let match = version.personalInformation.firstMatch(in: shared.elements) {
+        if let match = version.personalInformation.firstMatch(mask: shared.elementMask) {
             reasons.append(.personalInformation(match, cite: version.personalInformation.provenance.cite))
         }
         if let encryption = version.encryption, encryption.safeHarbor, facts.encrypted, exempts(encryption.exempts, obligation) {

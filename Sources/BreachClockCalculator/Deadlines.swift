@@ -68,22 +68,21 @@ extension RuleAssessor {
             return fixed(dueAt, clockStart: from.rawValue, period: period.description, standard: standard, citation: cite)
 
         case .after(let period, let ref, let standard):
-            let refID = "\(rule.code)/\(ref)"
+            let o = item.obligation
             if let notice = noticeFor(ref, evaluated) {
-                return fixed(due(after: notice.sentAt, period), clockStart: "notice:\(refID)", period: "\(period) after notice to \(refID)",
+                return fixed(due(after: notice.sentAt, period), clockStart: o.relativeClockStart ?? "", period: o.relativePhrase,
                     standard: standard, citation: cite)
             }
-            let phrase = period.amount == 0 ? "no later than notice to \(refID)" : "\(period) after notice to \(refID)"
-            return Deadline(kind: .relative, clockStart: "notice:\(refID)", period: phrase, standard: standard,
-                relativeTo: refID, offset: period.isoDuration, citation: cite)
+            return Deadline(kind: .relative, clockStart: o.relativeClockStart, period: o.relativePhrase, standard: standard,
+                relativeTo: o.relativeTo, offset: period.isoDuration, citation: cite)
 
         case .before(let ref, let standard):
-            let refID = "\(rule.code)/\(ref)"
+            let o = item.obligation
             if let notice = noticeFor(ref, evaluated) {
-                return fixed(notice.sentAt, clockStart: "notice:\(refID)", period: "before notice to \(refID)", standard: standard, citation: cite)
+                return fixed(notice.sentAt, clockStart: o.relativeClockStart ?? "", period: o.relativePhrase, standard: standard, citation: cite)
             }
-            return Deadline(kind: .relative, clockStart: "notice:\(refID)", period: "before notice to \(refID)", standard: standard,
-                relativeTo: refID, offset: "-P0D", citation: cite)
+            return Deadline(kind: .relative, clockStart: o.relativeClockStart, period: o.relativePhrase, standard: standard,
+                relativeTo: o.relativeTo, offset: "-P0D", citation: cite)
         }
     }
 }

@@ -5,16 +5,33 @@ import Foundation
 /// on Linux and an assessment asks it hundreds of times for a few dozen distinct instants.
 public final class ZoneOffsets: @unchecked Sendable {
     public let zone: TimeZone
-    private var cache: [Int: Int] = [:]
+    /// Recently seen minutes and their offsets: an assessment asks about a few dozen instants, so a
+    /// short list beats hashing.
+    private var minutes: [Int] = []
+    private var offsets: [Int] = []
+    private var lastMinute = Int.min
+    private var lastOffset = 0
 
     public init(_ zone: TimeZone) { self.zone = zone }
 
     /// The zone's offset from UTC, in seconds, at `instant`. Offsets change only on whole minutes.
     public func offset(at instant: Date) -> Int {
         let minute = Int((instant.timeIntervalSince1970 / 60).rounded(.down))
-        if let known = cache[minute] { return known }
-        let value = zone.secondsFromGMT(for: instant)
-        cache[minute] = value
+        if minute == lastMinute { return lastOffset }
+        let value: Int
+        if let index = minutes.firstIndex(of: minute) {
+            value = offsets[index]
+        } else {
+            value = zone.secondsFromGMT(for: instant)
+            if minutes.count == 64 {
+                minutes.removeFirst()
+                offsets.removeFirst()
+            }
+            minutes.append(minute)
+            offsets.append(value)
+        }
+        lastMinute = minute
+        lastOffset = value
         return value
     }
 }

@@ -15,12 +15,20 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
     public let calendar: String?
     /// How the assessment shows it (made once: assessments show it often).
     public let description: String
+    /// ISO 8601 duration (`P15D`, `PT72H`, `P1M`); business days, which ISO cannot say, as `P10BD`.
+    public let isoDuration: String
 
     public init(amount: Int, unit: Unit, calendar: String? = nil) {
         self.amount = amount
         self.unit = unit
         self.calendar = calendar
         self.description = Period.describe(amount: amount, unit: unit, calendar: calendar)
+        switch unit {
+        case .hours: isoDuration = "PT\(amount)H"
+        case .calendarDays: isoDuration = "P\(amount)D"
+        case .businessDays: isoDuration = "P\(amount)BD"
+        case .months: isoDuration = "P\(amount)M"
+        }
     }
 
     /// Parses `72 hours`, `30 days`, `30 calendar days`, `14 business days`, `2 months` (singular too).
@@ -52,13 +60,4 @@ public struct Period: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// ISO 8601 duration (`P15D`, `PT72H`, `P1M`); business days, which ISO cannot say, as `P10BD`.
-    public var isoDuration: String {
-        switch unit {
-        case .hours: return "PT\(amount)H"
-        case .calendarDays: return "P\(amount)D"
-        case .businessDays: return "P\(amount)BD"
-        case .months: return "P\(amount)M"
-        }
-    }
 }

@@ -115,9 +115,19 @@ public final class ObligationRule: Sendable {
     public let qualifiedID: String
     /// URLs of the sources behind the obligation and its deadline.
     public let sourceURLs: [String]
+    /// For a deadline that runs from another notice: that obligation's `CODE/id`, the clock start as
+    /// reported (`notice:CODE/id`) and the period in words. Made once, at load.
+    public let relativeTo: String?
+    public let relativeClockStart: String?
+    public let relativePhrase: String?
     public let recipient: Recipient
     /// The roles it binds, expanded: `owner` also means `controller`, `maintainer` also `processor`.
     public let roles: Set<EntityRole>
+
+    /// Whether it binds an entity in `role` (without hashing: asked for every obligation of every assessment).
+    public func binds(_ role: EntityRole) -> Bool { role.holdsForAnother ? bindsHolder : bindsOwner }
+    private let bindsOwner: Bool
+    private let bindsHolder: Bool
     public let condition: ObligationCondition
     public let minimumRisk: RiskOfHarm?
     public let forSectors: Set<Sector>
@@ -127,12 +137,18 @@ public final class ObligationRule: Sendable {
     public let provenance: Provenance
     public let notes: String?
 
-    public init(id: String, qualifiedID: String, sourceURLs: [String], recipient: Recipient, roles: Set<EntityRole>, condition: ObligationCondition, minimumRisk: RiskOfHarm?, forSectors: Set<Sector>, notForSectors: Set<Sector>, threshold: Threshold?, deadline: DeadlineSpec, provenance: Provenance, notes: String?) {
+    public init(id: String, qualifiedID: String, sourceURLs: [String], relativeTo: String?, relativeClockStart: String?,
+        relativePhrase: String?, recipient: Recipient, roles: Set<EntityRole>, condition: ObligationCondition, minimumRisk: RiskOfHarm?, forSectors: Set<Sector>, notForSectors: Set<Sector>, threshold: Threshold?, deadline: DeadlineSpec, provenance: Provenance, notes: String?) {
         self.id = id
         self.qualifiedID = qualifiedID
         self.sourceURLs = sourceURLs
+        self.relativeTo = relativeTo
+        self.relativeClockStart = relativeClockStart
+        self.relativePhrase = relativePhrase
         self.recipient = recipient
         self.roles = roles
+        self.bindsOwner = roles.contains(.owner) || roles.contains(.controller)
+        self.bindsHolder = roles.contains(.maintainer) || roles.contains(.processor)
         self.condition = condition
         self.minimumRisk = minimumRisk
         self.forSectors = forSectors
@@ -146,13 +162,28 @@ public final class ObligationRule: Sendable {
 
 /// The data-element combinations that make information "personal information" under the law.
 public struct PersonalInformationRule: Sendable, Hashable {
-    public var combinations: [[DataElement]]
-    public var provenance: Provenance
-    public var notes: String?
+    public let combinations: [[DataElement]]
+    public let provenance: Provenance
+    public let notes: String?
+    /// Each combination as a bit set (see `DataElement.bit`), for fast matching.
+    private let masks: [UInt32]
+
+    public init(combinations: [[DataElement]], provenance: Provenance, notes: String?) {
+        self.combinations = combinations
+        self.provenance = provenance
+        self.notes = notes
+        self.masks = combinations.map(DataElement.mask)
+    }
 
     /// The first combination fully present in `elements`, if any.
     public func firstMatch(in elements: Set<DataElement>) -> [DataElement]? {
-        combinations.first { $0.allSatisfy(elements.contains) }
+        firstMatch(mask: DataElement.mask(elements))
+    }
+
+    /// The first combination fully present in the bit set `mask` (from `DataElement.mask`).
+    public func firstMatch(mask: UInt32) -> [DataElement]? {
+        for (index, combination) in masks.enumerated() where combination & mask == combination { return combinations[index] }
+        return nil
     }
 }
 
@@ -250,6 +281,8 @@ public final class Rule: Sendable {
     public let law: String
     /// The `affected` codes whose counts are this rule's residents.
     public let covers: [String]
+    /// Whether the rule covers just its own place (a state), not a list (a regime).
+    public var coversOnlyItself: Bool { covers.count == 1 && covers[0] == code }
     /// When set, the rule applies only to entities in one of these sectors.
     public let requiredSectors: Set<Sector>?
     /// Regulator names by main establishment (GDPR's lead authority).

@@ -349,8 +349,21 @@ public struct RuleDecoder {
         guard issues.issues.count == before, let id, let recipient, let deadline, let provenance else { return nil }
         var sourceIDs = provenance.sources
         for source in deadline.provenance.sources where !sourceIDs.contains(source) { sourceIDs.append(source) }
+        var relativeTo: String? = nil
+        var phrase: String? = nil
+        switch deadline.rule {
+        case .after(let period, let ref, _):
+            relativeTo = "\(context.code)/\(ref)"
+            phrase = period.amount == 0 ? "no later than notice to \(relativeTo!)" : "\(period) after notice to \(relativeTo!)"
+        case .before(let ref, _):
+            relativeTo = "\(context.code)/\(ref)"
+            phrase = "before notice to \(relativeTo!)"
+        case .open, .fixed:
+            break
+        }
         return ObligationRule(
-            id: id, qualifiedID: "\(context.code)/\(id)", sourceURLs: sourceIDs.compactMap { context.urls[$0] }, recipient: recipient, roles: roles, condition: condition, minimumRisk: minimumRisk,
+            id: id, qualifiedID: "\(context.code)/\(id)", sourceURLs: sourceIDs.compactMap { context.urls[$0] },
+            relativeTo: relativeTo, relativeClockStart: relativeTo.map { "notice:\($0)" }, relativePhrase: phrase, recipient: recipient, roles: roles, condition: condition, minimumRisk: minimumRisk,
             forSectors: Set(forSectors), notForSectors: Set(notForSectors), threshold: threshold, deadline: deadline,
             provenance: provenance, notes: notes)
     }

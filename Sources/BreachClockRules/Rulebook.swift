@@ -58,10 +58,15 @@ public struct Rulebook: Sendable {
 
     /// The rules whose `covers` include any of `places`, in database order, each once.
     public func rules(covering places: some Sequence<String>) -> [Rule] {
-        var positions: Set<Int> = []
-        for place in places { positions.formUnion(rulesByPlace[place] ?? []) }
-        return positions.sorted().map { rules[$0] }
+        var hit = [Bool](repeating: false, count: rules.count)
+        for place in places {
+            for position in rulesByPlace[place] ?? [] { hit[position] = true }
+        }
+        return rules.indices.compactMap { hit[$0] ? rules[$0] : nil }
     }
+
+    /// The positions in `rules` of the rules whose `covers` include `place`.
+    public func positions(covering place: String) -> [Int] { rulesByPlace[place] ?? [] }
 
     /// Whether any rule covers `place`.
     public func covers(_ place: String) -> Bool { rulesByPlace[place] != nil }

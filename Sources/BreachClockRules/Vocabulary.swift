@@ -24,6 +24,14 @@ public enum DataElement: String, CaseIterable, Sendable, Hashable, Comparable {
     public static func < (lhs: Self, rhs: Self) -> Bool {
         allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)!
     }
+
+    /// This element's bit in a bit set of elements.
+    public var bit: UInt32 { 1 << UInt32(DataElement.allCases.firstIndex(of: self)!) }
+
+    /// A bit set of elements.
+    public static func mask(_ elements: some Sequence<DataElement>) -> UInt32 {
+        elements.reduce(0) { $0 | $1.bit }
+    }
 }
 
 /// Recipient kinds of the assessment contract.
