@@ -8,7 +8,9 @@ public enum DocumentParser {
     public static func parse(_ text: String, file: String) throws(DocumentIssue) -> DocumentNode {
         let node: Node?
         do {
-            node = try Yams.compose(yaml: text)
+            // The basic resolver leaves scalars untyped (the decoders read text and the plain flag),
+            // which spares a regular-expression match per scalar.
+            node = try Yams.compose(yaml: text, .basic)
         } catch let error as YamlError {
             throw issue(from: error, file: file)
         } catch {

@@ -33,11 +33,12 @@ public struct RulesLoader: Sendable {
 
     /// Loads the rules an incident in `places` needs, or every rule when `places` is nil.
     ///
-    /// Parsing every file on each run would dominate a short CLI call, so when `cache` records that
-    /// these exact bytes (the digest covers every file) were already validated in full, only the
-    /// calendars, the regime files (not named by a place code) and the files of `places` are parsed.
-    /// Otherwise everything is parsed and validated, and on success the digest is recorded.
-    /// Either way the calculator never runs on a database that has not passed validation.
+    /// Parsing YAML on each run would dominate a short CLI call. So once these exact bytes (the
+    /// digest covers every file) have passed full validation, the parsed documents are kept in
+    /// `cache` as a `NodeArchive`; later runs read that instead of the YAML and, given `places`,
+    /// decode only the calendars, the regime files and the files named by those places. Without an
+    /// archive everything is parsed and validated, and on success the archive is written. Either way
+    /// the calculator never runs on a database that has not passed validation.
     public func load(places: [String]?, cache: ValidationCache?) throws(RulebookError) -> Rulebook {
         let files = try files()
         if files.isEmpty {
@@ -63,47 +64,79 @@ public struct RulesLoader: Sendable {
             return byte < 16 ? "0" + hex : hex
         }.joined()
 
-        let partial = places != nil && cache?.isValidated(digest) == true
-        let wanted = Set(places ?? [])
-        var rules: [Rule] = []
-        var calendars: [HolidayCalendar] = []
+        if let archive = cache?.archive(for: digest),
+            let rulebook = try? decodeArchive(archive, digest: digest, places: places.map(Set.init))
+        {
+            return rulebook
+        }
+
+        var parsed: [(relative: String, root: DocumentNode)] = []
         for file in contents {
-            if partial && !RulesLoader.isNeeded(file.relative, file.data, places: wanted) { continue }
             guard let text = String(data: file.data, encoding: .utf8) else {
                 problems.append(DocumentIssue(location: SourceLocation(file: file.relative, line: 1, column: 1), path: "", message: "the file is not UTF-8 text"))
                 continue
             }
-            let root: DocumentNode
             do {
-                root = try DocumentParser.parse(text, file: file.relative)
+                parsed.append((file.relative, try DocumentParser.parse(text, file: file.relative)))
             } catch {
                 problems.append(error)
-                continue
             }
+        }
+        if !problems.isEmpty { throw RulebookError(issues: problems) }
+        let rulebook = try decode(parsed, digest: digest)
+        cache?.store(NodeArchive.encode(parsed), for: digest)
+        return rulebook
+    }
+
+    /// Decodes parsed files into a rulebook, checking each rule sits in the file named by its code.
+    func decode(_ parsed: [(relative: String, root: DocumentNode)], digest: String) throws(RulebookError) -> Rulebook {
+        var problems: [DocumentIssue] = []
+        var rules: [Rule] = []
+        var calendars: [HolidayCalendar] = []
+        for file in parsed {
             let collector = IssueCollector()
             let decoder = RuleDecoder(file: file.relative, issues: collector)
             if file.relative.hasPrefix("calendars/") {
-                if let calendar = decoder.decodeCalendar(root) { calendars.append(calendar) }
-            } else if let rule = decoder.decodeRule(root) {
-                rules.append(rule)
+                if let calendar = decoder.decodeCalendar(file.root) { calendars.append(calendar) }
+            } else if let rule = decoder.decodeRule(file.root) {
+                let stem = RulesLoader.stem(file.relative)
+                if stem != rule.code {
+                    collector.report(file.root, "code", "rule `\(rule.code)` must be in a file named \(rule.code).yaml")
+                } else if PlaceCodes.isKnown(stem) && rule.covers != [stem] {
+                    collector.report(file.root, "covers", "a rule named by a place code covers only that place; a regime over several places needs a code of its own")
+                } else {
+                    rules.append(rule)
+                }
             }
             problems.append(contentsOf: collector.issues)
         }
         if !problems.isEmpty { throw RulebookError(issues: problems) }
-        let rulebook = try Rulebook(rules: rules, calendars: calendars, digest: digest)
-        if !partial { cache?.markValidated(digest) }
-        return rulebook
+        return try Rulebook(rules: rules, calendars: calendars, digest: digest)
+    }
+
+    /// Reads a validated archive, decoding only what `places` need (everything when nil).
+    func decodeArchive(_ archive: NodeArchive.Contents, digest: String, places: Set<String>?) throws -> Rulebook {
+        var parsed: [(relative: String, root: DocumentNode)] = []
+        for (index, entry) in archive.entries.enumerated() {
+            if let places, !RulesLoader.isNeeded(entry.relative, places: places) { continue }
+            guard let root = archive.root(at: index) else { throw RulebookError(issues: []) }
+            parsed.append((entry.relative, root))
+        }
+        return try decode(parsed, digest: digest)
+    }
+
+    /// `US/US-CA.yaml` → `US-CA`.
+    static func stem(_ relative: String) -> String {
+        let name = relative.split(separator: "/").last.map(String.init) ?? relative
+        return name.hasSuffix(".yaml") ? String(name.dropLast(5)) : name.hasSuffix(".yml") ? String(name.dropLast(4)) : name
     }
 
     /// Whether a file may hold a rule for `places`: calendars and regime files always; a file named by
-    /// a place code (`US/US-CA.yaml`) only for that place, unless it lists other places in `covers`.
-    static func isNeeded(_ relative: String, _ data: Data, places: Set<String>) -> Bool {
+    /// a place code (`US/US-CA.yaml`, which `decode` checks covers only US-CA) only for that place.
+    static func isNeeded(_ relative: String, places: Set<String>) -> Bool {
         if relative.hasPrefix("calendars/") { return true }
-        let stem = (relative as NSString).lastPathComponent.replacingOccurrences(of: ".yaml", with: "").replacingOccurrences(of: ".yml", with: "")
-        guard PlaceCodes.isKnown(stem) else { return true }
-        if places.contains(stem) { return true }
-        // A place file that also covers other places must be read to know which.
-        return data.range(of: Data("\ncovers:".utf8)) != nil || data.starts(with: Data("covers:".utf8))
+        let stem = stem(relative)
+        return !PlaceCodes.isKnown(stem) || places.contains(stem)
     }
 
     /// Finds the rules folder: `explicit`, then `$BREACHCLOCK_RULES`, then `./Jurisdictions`, then a
@@ -132,8 +165,8 @@ public struct RulesLoader: Sendable {
     }
 }
 
-/// Remembers which rules databases (by digest) passed full validation, so later runs can parse only
-/// the files an incident needs. One empty marker file per digest in a cache folder.
+/// Keeps, per rules digest, the parsed documents of a database that passed full validation, so later
+/// runs skip the YAML and decode only the files an incident needs. One archive file per digest.
 public struct ValidationCache: Sendable {
     public let directory: URL
 
@@ -152,17 +185,23 @@ public struct ValidationCache: Sendable {
         return ValidationCache(directory: URL(fileURLWithPath: home).appendingPathComponent(".cache/breachclock"))
     }
 
-    func marker(_ digest: String) -> URL {
-        directory.appendingPathComponent("validated-" + digest.replacingOccurrences(of: "sha256:", with: ""))
+    func file(_ digest: String) -> URL {
+        directory.appendingPathComponent("rules-" + digest.replacingOccurrences(of: "sha256:", with: "") + ".bcn")
     }
 
-    public func isValidated(_ digest: String) -> Bool {
-        FileManager.default.fileExists(atPath: marker(digest).path)
+    /// The archive of a database with this digest that passed full validation, if kept.
+    public func archive(for digest: String) -> NodeArchive.Contents? {
+        guard let data = FileManager.default.contents(atPath: file(digest).path) else { return nil }
+        return NodeArchive.open(data)
     }
 
-    /// Best effort: a cache that cannot be written only means full validation next time.
-    public func markValidated(_ digest: String) {
+    /// Keeps the archive of a database that just passed full validation. Best effort: a cache that
+    /// cannot be written only means parsing the YAML again next time.
+    public func store(_ archive: Data, for digest: String) {
         try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: marker(digest).path, contents: Data())
+        let target = file(digest)
+        let temporary = directory.appendingPathComponent(".\(UUID().uuidString).tmp")
+        guard FileManager.default.createFile(atPath: temporary.path, contents: archive) else { return }
+        if rename(temporary.path, target.path) != 0 { try? FileManager.default.removeItem(at: temporary) }
     }
 }

@@ -42,7 +42,10 @@ public struct MappingReader {
     public let path: String
     let issues: IssueCollector
     private let entries: [(key: String, keyAt: SourceLocation, value: DocumentNode)]
-    private var asked: Set<String> = []
+    /// Which entries were read, by position (mappings are small: flags beat hashing keys).
+    private var read: [Bool]
+    /// Keys asked for, to name the allowed ones when a key is unknown.
+    private var asked: [String] = []
 
     /// Returns nil (and reports) when `node` is not a mapping.
     public init?(_ node: DocumentNode, path: String, issues: IssueCollector) {
@@ -54,9 +57,11 @@ public struct MappingReader {
         self.path = path
         self.issues = issues
         self.entries = entries
-        var seen: Set<String> = []
-        for entry in entries where !seen.insert(entry.key).inserted {
-            issues.report(at: entry.keyAt, Self.join(path, entry.key), "duplicate key `\(entry.key)`")
+        self.read = Array(repeating: false, count: entries.count)
+        if entries.count > 1 {
+            for index in 1..<entries.count where entries[0..<index].contains(where: { $0.key == entries[index].key }) {
+                issues.report(at: entries[index].keyAt, Self.join(path, entries[index].key), "duplicate key `\(entries[index].key)`")
+            }
         }
     }
 
@@ -70,15 +75,17 @@ public struct MappingReader {
 
     /// All entries, marking them as read (for maps whose keys are data, such as `affected`).
     public mutating func allEntries() -> [(key: String, keyAt: SourceLocation, value: DocumentNode)] {
-        for entry in entries { asked.insert(entry.key) }
+        for index in read.indices { read[index] = true }
         return entries
     }
 
     /// The value of `key`, or nil when absent or null.
     public mutating func optional(_ key: String) -> DocumentNode? {
-        asked.insert(key)
-        guard let value = entries.first(where: { $0.key == key })?.value, !value.isNull else { return nil }
-        return value
+        asked.append(key)
+        guard let index = entries.firstIndex(where: { $0.key == key }) else { return nil }
+        read[index] = true
+        let value = entries[index].value
+        return value.isNull ? nil : value
     }
 
     /// The value of `key`; reports a missing key.
@@ -90,8 +97,8 @@ public struct MappingReader {
 
     /// Reports every key that was not read, naming the keys that are allowed here.
     public func finish() {
-        for entry in entries where !asked.contains(entry.key) {
-            let allowed = asked.sorted().joined(separator: ", ")
+        for (index, entry) in entries.enumerated() where !read[index] {
+            let allowed = Set(asked).sorted().joined(separator: ", ")
             issues.report(at: entry.keyAt, path(entry.key), "unknown key `\(entry.key)` (expected one of: \(allowed))")
         }
     }
@@ -110,7 +117,7 @@ public enum ScalarReader {
     /// A non-empty string.
     public static func text(_ node: DocumentNode, _ path: String, _ issues: IssueCollector) -> String? {
         guard let text = string(node, path, issues) else { return nil }
-        if text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+        if text.allSatisfy(\.isWhitespace) {
             issues.report(node, path, "must not be empty")
             return nil
         }
