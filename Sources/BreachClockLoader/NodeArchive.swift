@@ -6,15 +6,16 @@ import Foundation
 /// it is small and must be fast to read: a table of contents, then each file's nodes.
 ///
 /// Layout (integers little-endian u32, strings as u32 byte length + UTF-8):
-/// `BCN1`, file count, then per file: path, node-bytes length, nodes. A node is a tag byte
+/// `BCN1`, content digest, file count, then per file: path, node-bytes length, nodes. A node is a tag byte
 /// (0 plain scalar, 1 quoted scalar, 2 sequence, 3 mapping), line, column, then the text, or the item
 /// count and items, or the entry count and entries (key, key line, key column, value).
 public enum NodeArchive {
     static let magic = Array("BCN1".utf8)
 
-    /// Encodes `files` (relative path and parsed root).
-    public static func encode(_ files: [(relative: String, root: DocumentNode)]) -> Data {
+    /// Encodes `files` (relative path and parsed root) with the content digest of their bytes.
+    public static func encode(_ files: [(relative: String, root: DocumentNode)], digest: String) -> Data {
         var out: [UInt8] = magic
+        putString(digest, &out)
         put(UInt32(files.count), &out)
         for file in files {
             var body: [UInt8] = []
@@ -29,6 +30,8 @@ public enum NodeArchive {
     /// The files in an archive, each decoded only when asked for.
     public struct Contents {
         let bytes: [UInt8]
+        /// The content digest of the files it was made from.
+        public let digest: String
         public let entries: [(relative: String, offset: Int, length: Int)]
 
         /// Decodes the nodes of entry `index`; nil if the bytes are damaged.
@@ -44,14 +47,14 @@ public enum NodeArchive {
         let bytes = [UInt8](data)
         guard bytes.count >= 8, Array(bytes[0..<4]) == magic else { return nil }
         var reader = Reader(bytes: bytes, position: 4, end: bytes.count, file: "")
-        guard let count = reader.u32() else { return nil }
+        guard let digest = reader.string(), let count = reader.u32() else { return nil }
         var entries: [(String, Int, Int)] = []
         for _ in 0..<count {
             guard let name = reader.string(), let length = reader.u32(), reader.position + Int(length) <= bytes.count else { return nil }
             entries.append((name, reader.position, Int(length)))
             reader.position += Int(length)
         }
-        return Contents(bytes: bytes, entries: entries)
+        return Contents(bytes: bytes, digest: digest, entries: entries)
     }
 
     static func put(_ value: UInt32, _ out: inout [UInt8]) {

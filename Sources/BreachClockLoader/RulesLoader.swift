@@ -1,5 +1,8 @@
 import BreachClockRules
 import Crypto
+#if canImport(Glibc)
+import Glibc
+#endif
 import Foundation
 
 /// Reads the rules database from a folder (`Jurisdictions/`): every `*.yaml` rule file, and the
@@ -33,17 +36,26 @@ public struct RulesLoader: Sendable {
 
     /// Loads the rules an incident in `places` needs, or every rule when `places` is nil.
     ///
-    /// Parsing YAML on each run would dominate a short CLI call. So once these exact bytes (the
-    /// digest covers every file) have passed full validation, the parsed documents are kept in
-    /// `cache` as a `NodeArchive`; later runs read that instead of the YAML and, given `places`,
-    /// decode only the calendars, the regime files and the files named by those places. Without an
-    /// archive everything is parsed and validated, and on success the archive is written. Either way
-    /// the calculator never runs on a database that has not passed validation.
+    /// Reading and parsing every YAML file on each run would dominate a short CLI call. So once the
+    /// files have passed full validation, their parsed documents are kept in `cache` as a
+    /// `NodeArchive`, named by a fingerprint of the files' names, sizes and modification times and
+    /// holding the content digest. Later runs stat the files, read the archive instead of the YAML
+    /// and, given `places`, decode only the calendars, the regime files and the files named by those
+    /// places. Without an archive everything is read, hashed, parsed and validated, and on success
+    /// the archive is written. Either way the calculator never runs on files that have not passed
+    /// validation (an edit changes the modification time, so the fingerprint).
     public func load(places: [String]?, cache: ValidationCache?) throws(RulebookError) -> Rulebook {
         let files = try files()
         if files.isEmpty {
             throw RulebookError(issues: [DocumentIssue(location: SourceLocation(file: directory.path, line: 1, column: 1), path: "",
                 message: "no rule files (*.yaml) found in the rules folder")])
+        }
+        // Warm path: the files' names, sizes and modification times name an archive made from them.
+        let fingerprint = cache == nil ? nil : RulesLoader.fingerprint(files)
+        if let fingerprint, let archive = cache?.archive(for: fingerprint),
+            let rulebook = try? decodeArchive(archive, digest: archive.digest, places: places.map(Set.init))
+        {
+            return rulebook
         }
         var hasher = SHA256()
         var contents: [(relative: String, data: Data)] = []
@@ -64,12 +76,6 @@ public struct RulesLoader: Sendable {
             return byte < 16 ? "0" + hex : hex
         }.joined()
 
-        if let archive = cache?.archive(for: digest),
-            let rulebook = try? decodeArchive(archive, digest: digest, places: places.map(Set.init))
-        {
-            return rulebook
-        }
-
         var parsed: [(relative: String, root: DocumentNode)] = []
         for file in contents {
             guard let text = String(data: file.data, encoding: .utf8) else {
@@ -84,7 +90,7 @@ public struct RulesLoader: Sendable {
         }
         if !problems.isEmpty { throw RulebookError(issues: problems) }
         let rulebook = try decode(parsed, digest: digest)
-        cache?.store(NodeArchive.encode(parsed), for: digest)
+        if let fingerprint { cache?.store(NodeArchive.encode(parsed, digest: digest), for: fingerprint) }
         return rulebook
     }
 
@@ -123,6 +129,19 @@ public struct RulesLoader: Sendable {
             parsed.append((entry.relative, root))
         }
         return try decode(parsed, digest: digest)
+    }
+
+    /// A digest of each file's path, size and modification time: it changes whenever a file is
+    /// edited, added, removed or checked out, without reading the files.
+    static func fingerprint(_ files: [(relative: String, url: URL)]) -> String {
+        var hasher = SHA256()
+        for file in files {
+            var info = stat()
+            guard stat(file.url.path, &info) == 0 else { return "unreadable-\(UUID().uuidString)" }
+            let line = "\(file.relative)\u{0}\(info.st_size)\u{0}\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\u{0}\(info.st_ino)\n"
+            hasher.update(data: Data(line.utf8))
+        }
+        return hasher.finalize().map { byte in byte < 16 ? "0" + String(byte, radix: 16) : String(byte, radix: 16) }.joined()
     }
 
     /// `US/US-CA.yaml` → `US-CA`.

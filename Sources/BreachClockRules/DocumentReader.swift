@@ -106,25 +106,25 @@ public struct MappingReader {
 
 /// Scalar conversions that report what they expected.
 public enum ScalarReader {
-    public static func string(_ node: DocumentNode, _ path: String, _ issues: IssueCollector) -> String? {
+    public static func string(_ node: DocumentNode, _ path: @autoclosure () -> String, _ issues: IssueCollector) -> String? {
         guard case .scalar(let text, _, _) = node, !node.isNull else {
-            issues.report(node, path, "expected text, found \(node.shapeName)")
+            issues.report(node, path(), "expected text, found \(node.shapeName)")
             return nil
         }
         return text
     }
 
     /// A non-empty string.
-    public static func text(_ node: DocumentNode, _ path: String, _ issues: IssueCollector) -> String? {
-        guard let text = string(node, path, issues) else { return nil }
+    public static func text(_ node: DocumentNode, _ path: @autoclosure () -> String, _ issues: IssueCollector) -> String? {
+        guard let text = string(node, path(), issues) else { return nil }
         if text.allSatisfy(\.isWhitespace) {
-            issues.report(node, path, "must not be empty")
+            issues.report(node, path(), "must not be empty")
             return nil
         }
         return text
     }
 
-    public static func bool(_ node: DocumentNode, _ path: String, _ issues: IssueCollector) -> Bool? {
+    public static func bool(_ node: DocumentNode, _ path: @autoclosure () -> String, _ issues: IssueCollector) -> Bool? {
         if case .scalar(let text, true, _) = node {
             switch text {
             case "true", "True", "TRUE": return true
@@ -132,23 +132,23 @@ public enum ScalarReader {
             default: break
             }
         }
-        issues.report(node, path, "expected true or false")
+        issues.report(node, path(), "expected true or false")
         return nil
     }
 
-    public static func integer(_ node: DocumentNode, _ path: String, _ issues: IssueCollector) -> Int? {
+    public static func integer(_ node: DocumentNode, _ path: @autoclosure () -> String, _ issues: IssueCollector) -> Int? {
         if case .scalar(let text, true, _) = node {
             let digits = text.replacingOccurrences(of: "_", with: "")
             if let value = Int(digits) { return value }
             if let value = Double(digits), value == value.rounded(), abs(value) < 1e15 { return Int(value) }
         }
-        issues.report(node, path, "expected a whole number")
+        issues.report(node, path(), "expected a whole number")
         return nil
     }
 
-    public static func list(_ node: DocumentNode, _ path: String, _ issues: IssueCollector) -> [DocumentNode]? {
+    public static func list(_ node: DocumentNode, _ path: @autoclosure () -> String, _ issues: IssueCollector) -> [DocumentNode]? {
         guard case .sequence(let items, _) = node else {
-            issues.report(node, path, "expected a list, found \(node.shapeName)")
+            issues.report(node, path(), "expected a list, found \(node.shapeName)")
             return nil
         }
         return items
@@ -156,32 +156,32 @@ public enum ScalarReader {
 
     /// A value of a string-backed enumeration, reporting the allowed values when it is not one.
     public static func choice<E: RawRepresentable & CaseIterable>(
-        _ node: DocumentNode, _ path: String, _ issues: IssueCollector, _ what: String
+        _ node: DocumentNode, _ path: @autoclosure () -> String, _ issues: IssueCollector, _ what: String
     ) -> E? where E.RawValue == String {
-        guard let text = string(node, path, issues) else { return nil }
+        guard let text = string(node, path(), issues) else { return nil }
         if let value = E(rawValue: text) { return value }
         let allowed = E.allCases.map(\.rawValue).joined(separator: ", ")
-        issues.report(node, path, "unknown \(what) `\(text)` (expected one of: \(allowed))")
+        issues.report(node, path(), "unknown \(what) `\(text)` (expected one of: \(allowed))")
         return nil
     }
 
     /// A list of enumeration values.
     public static func choices<E: RawRepresentable & CaseIterable>(
-        _ node: DocumentNode, _ path: String, _ issues: IssueCollector, _ what: String
+        _ node: DocumentNode, _ path: @autoclosure () -> String, _ issues: IssueCollector, _ what: String
     ) -> [E]? where E.RawValue == String {
-        guard let items = list(node, path, issues) else { return nil }
+        guard let items = list(node, path(), issues) else { return nil }
         var values: [E] = []
         var ok = true
         for (index, item) in items.enumerated() {
-            if let value: E = choice(item, "\(path)[\(index)]", issues, what) { values.append(value) } else { ok = false }
+            if let value: E = choice(item, "\(path())[\(index)]", issues, what) { values.append(value) } else { ok = false }
         }
         return ok ? values : nil
     }
 
-    public static func civilDate(_ node: DocumentNode, _ path: String, _ issues: IssueCollector) -> CivilDate? {
-        guard let text = string(node, path, issues) else { return nil }
+    public static func civilDate(_ node: DocumentNode, _ path: @autoclosure () -> String, _ issues: IssueCollector) -> CivilDate? {
+        guard let text = string(node, path(), issues) else { return nil }
         if let date = CivilDate(iso: text) { return date }
-        issues.report(node, path, "expected a date YYYY-MM-DD, found `\(text)`")
+        issues.report(node, path(), "expected a date YYYY-MM-DD, found `\(text)`")
         return nil
     }
 }
