@@ -19,6 +19,11 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Pure: the rules model, its decoding from a parsed document, calendars. Foundation only.
@@ -35,12 +40,36 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Pure: what people read of an assessment: the terminal table, the markdown memo, the iCalendar file.
+        .target(name: "BreachClockReports", dependencies: ["BreachClockRules", "BreachClockCalculator"], swiftSettings: swiftSettings),
+        // IO: incidents, assessment history, notices, decisions, API keys and the audit chain in SQLite (GRDB).
+        .target(
+            name: "BreachClockStore",
+            dependencies: [
+                "BreachClockRules", "BreachClockCalculator",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // IO: the HTTP API (Hummingbird 2) over the store and the calculator.
+        .target(
+            name: "BreachClockServer",
+            dependencies: [
+                "BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockStore", "BreachClockReports",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The commands and the renderers (table, markdown, ics, json).
         .target(
             name: "BreachClockCLI",
             dependencies: [
-                "BreachClockRules", "BreachClockCalculator", "BreachClockLoader",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockStore", "BreachClockServer",
+                "BreachClockReports", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -50,7 +79,10 @@ let package = Package(
             name: "breachclock-bench", dependencies: ["BreachClockCalculator", "BreachClockLoader"], swiftSettings: swiftSettings),
         .testTarget(
             name: "BreachClockTests",
-            dependencies: ["BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockCLI"],
+            dependencies: [
+                "BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockCLI", "BreachClockStore",
+                "BreachClockServer", .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings
         ),

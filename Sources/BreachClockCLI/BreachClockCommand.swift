@@ -16,23 +16,25 @@ public struct BreachClockCommand: ParsableCommand {
             The rules folder is --rules, else $BREACHCLOCK_RULES, else ./Jurisdictions, else the one beside the program.
             """,
         version: version,
-        subcommands: [WhatIfCommand.self, RulesCommand.self]
+        subcommands: [WhatIfCommand.self, RulesCommand.self, ServeCommand.self, KeysCommand.self, AuditCommand.self]
     )
 
     public init() {}
 
     /// Runs the command line and exits with the documented codes.
-    public static func main() {
+    public static func main() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        let code = run(arguments: arguments, output: StandardOutput())
+        let code = await run(arguments: arguments, output: StandardOutput())
         Foundation.exit(code)
     }
 
     /// Runs with the given arguments, writing to `output`; returns the exit code. Used by `main` and by tests.
-    public static func run(arguments: [String], output: some OutputSink) -> Int32 {
+    public static func run(arguments: [String], output: some OutputSink) async -> Int32 {
         do {
             var command = try parseAsRoot(arguments)
-            if var runnable = command as? any OutputCommand {
+            if let runnable = command as? any AsyncOutputCommand {
+                try await runnable.run(output: output)
+            } else if let runnable = command as? any OutputCommand {
                 try runnable.run(output: output)
             } else {
                 try command.run()
@@ -93,6 +95,11 @@ public protocol OutputCommand: ParsableCommand {
 
 extension OutputCommand {
     public func run() throws { try run(output: StandardOutput()) }
+}
+
+/// A command that does IO asynchronously (the server, the store).
+public protocol AsyncOutputCommand: ParsableCommand {
+    func run(output: some OutputSink) async throws
 }
 
 /// Options shared by commands that read the rules database.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import BreachClockCalculator
 import BreachClockLoader
+import BreachClockReports
 import BreachClockRules
 import Foundation
 

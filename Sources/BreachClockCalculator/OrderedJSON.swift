@@ -10,6 +10,8 @@ public indirect enum OrderedJSON: Sendable, Equatable {
     case null
     case array([OrderedJSON])
     case object([(String, OrderedJSON)])
+    /// JSON text written as it is (the caller guarantees it is valid JSON), e.g. a stored document.
+    case raw(String)
 
     public static func == (lhs: OrderedJSON, rhs: OrderedJSON) -> Bool {
         lhs.serialized(pretty: false) == rhs.serialized(pretty: false)
@@ -28,6 +30,7 @@ public indirect enum OrderedJSON: Sendable, Equatable {
         case .int(let i): out += String(i)
         case .bool(let b): out += b ? "true" : "false"
         case .null: out += "null"
+        case .raw(let text): out += text
         case .array(let items):
             if items.isEmpty { out += "[]"; return }
             out += "["

@@ -1,2 +1,3 @@
 import BreachClockCLI
-BreachClockCommand.main()
+
+await BreachClockCommand.main()

@@ -15,26 +15,29 @@ import Testing
     }
 
     @Test(arguments: ["table", "json", "markdown", "ics"])
-    func whatIfFormats(format: String) throws {
-        let run = runCLI(["what-if", "--facts", multiState, "--format", format, "--now", "2026-05-20T09:00:00-05:00"] + rules)
+    func whatIfFormats(format: String) async throws {
+        let run = await runCLI(["what-if", "--facts", multiState, "--format", format, "--now", "2026-05-20T09:00:00-05:00"] + rules)
         #expect(run.code == 0, "\(run.err)")
         try expectGolden(stable(run.out), "what-if-multi-state.\(format == "table" ? "txt" : format == "markdown" ? "md" : format)")
     }
 
-    @Test func tableFitsEightyColumns() {
-        let run = runCLI(["what-if", "--facts", multiState, "--format", "table", "--now", "2026-05-20T09:00:00-05:00"] + rules)
+    @Test func tableFitsEightyColumns() async {
+        let run = await runCLI(["what-if", "--facts", multiState, "--format", "table", "--now", "2026-05-20T09:00:00-05:00"] + rules)
         let wide = run.out.split(separator: "\n").filter { $0.count > 80 }
         #expect(wide.isEmpty, "\(wide)")
     }
 
-    @Test func colourOnlyOnATerminal() {
+    @Test func colourOnlyOnATerminal() async {
         let args = ["what-if", "--facts", multiState, "--format", "table"] + rules
-        #expect(!runCLI(args, terminal: false).out.contains("\u{1B}["))
-        #expect(runCLI(args, terminal: true).out.contains("\u{1B}["))
-        #expect(!runCLI(args + ["--no-color"], terminal: true).out.contains("\u{1B}["))
+        let plain = await runCLI(args, terminal: false)
+        let terminal = await runCLI(args, terminal: true)
+        let noColor = await runCLI(args + ["--no-color"], terminal: true)
+        #expect(!plain.out.contains("\u{1B}["))
+        #expect(terminal.out.contains("\u{1B}["))
+        #expect(!noColor.out.contains("\u{1B}["))
     }
 
-    @Test func flagsGiveTheSameAssessmentAsAFile() throws {
+    @Test func flagsGiveTheSameAssessmentAsAFile() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("bc-facts-\(UUID()).yaml")
         try """
             timezone: America/New_York
@@ -43,8 +46,8 @@ import Testing
             affected: { US-CA: 1200, US-TX: 300, US-NY: 40 }
             """.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let fromFile = runCLI(["what-if", "--facts", file.path, "--format", "json"] + rules)
-        let fromFlags = runCLI(["what-if", "--discovered", "2026-03-02T14:00:00-05:00", "--timezone", "America/New_York",
+        let fromFile = await runCLI(["what-if", "--facts", file.path, "--format", "json"] + rules)
+        let fromFlags = await runCLI(["what-if", "--discovered", "2026-03-02T14:00:00-05:00", "--timezone", "America/New_York",
             "--affected", "US-CA=1200,US-TX=300,US-NY=40", "--data", "name,ssn", "--format", "json"] + rules)
         #expect(fromFile.code == 0 && fromFlags.code == 0)
         #expect(fromFile.out == fromFlags.out)
@@ -52,40 +55,40 @@ import Testing
         #expect(fromFile.out.contains(#""due": "2026-04-01T23:59:59-04:00""#))
     }
 
-    @Test func badInputExitsTwoAndNamesTheField() {
-        let run = runCLI(["what-if", "--discovered", "2026-03-02", "--affected", "US-XX=3", "--data", "name,ssn", "--format", "json"] + rules)
+    @Test func badInputExitsTwoAndNamesTheField() async {
+        let run = await runCLI(["what-if", "--discovered", "2026-03-02", "--affected", "US-XX=3", "--data", "name,ssn", "--format", "json"] + rules)
         #expect(run.code == 2)
         #expect(run.err.contains("affected.US-XX: unknown jurisdiction code"))
         #expect(run.out.isEmpty)
-        let noFacts = runCLI(["what-if"] + rules)
+        let noFacts = await runCLI(["what-if"] + rules)
         #expect(noFacts.code == 2)
-        let badFlag = runCLI(["what-if", "--facts", multiState, "--format", "pdf"] + rules)
+        let badFlag = await runCLI(["what-if", "--facts", multiState, "--format", "pdf"] + rules)
         #expect(badFlag.code == 2)
     }
 
-    @Test func brokenRulesAreAnInternalError() throws {
+    @Test func brokenRulesAreAnInternalError() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bc-rules-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         try "code: US-CA\nname: [unclosed\n".write(to: folder.appendingPathComponent("US-CA.yaml"), atomically: true, encoding: .utf8)
-        let run = runCLI(["rules", "validate", "--rules", folder.path])
+        let run = await runCLI(["rules", "validate", "--rules", folder.path])
         #expect(run.code == 1)
         #expect(run.err.contains("US-CA.yaml:"))
-        let whatIf = runCLI(["what-if", "--facts", multiState, "--rules", folder.path])
+        let whatIf = await runCLI(["what-if", "--facts", multiState, "--rules", folder.path])
         #expect(whatIf.code == 1)
     }
 
-    @Test func helpHasExamples() {
-        let run = runCLI(["what-if", "--help"])
+    @Test func helpHasExamples() async {
+        let run = await runCLI(["what-if", "--help"])
         #expect(run.code == 0)
         #expect(run.out.contains("Examples:"))
         #expect(run.out.contains("--format"))
     }
 
     /// `rules show` before and after SB 446 (Cal. Civ. Code § 1798.82, effective 2026-01-01).
-    @Test func showsTheVersionInForce() throws {
-        let before = runCLI(["rules", "show", "US-CA", "--as-of", "2025-06-01"] + rules)
-        let after = runCLI(["rules", "show", "US-CA", "--as-of", "2026-06-01"] + rules)
+    @Test func showsTheVersionInForce() async throws {
+        let before = await runCLI(["rules", "show", "US-CA", "--as-of", "2025-06-01"] + rules)
+        let after = await runCLI(["rules", "show", "US-CA", "--as-of", "2026-06-01"] + rules)
         #expect(before.code == 0 && after.code == 0)
         #expect(before.out.contains("US-CA/individuals") && before.out.contains("no fixed limit"))
         #expect(after.out.contains("30 calendar days from discovery"))
@@ -93,20 +96,21 @@ import Testing
         try expectGolden(after.out, "rules-show-US-CA.txt")
     }
 
-    @Test func staleListsOldReviews() {
-        let run = runCLI(["rules", "stale", "--older-than", "180d", "--today", "2027-12-01"] + rules)
+    @Test func staleListsOldReviews() async {
+        let run = await runCLI(["rules", "stale", "--older-than", "180d", "--today", "2027-12-01"] + rules)
         #expect(run.code == 0)
         #expect(run.out.contains("US-CA"))
-        let fresh = runCLI(["rules", "stale", "--older-than", "180d", "--today", "2026-11-28"] + rules)
+        let fresh = await runCLI(["rules", "stale", "--older-than", "180d", "--today", "2026-11-28"] + rules)
         #expect(fresh.out.contains("No rule was last reviewed before"))
-        #expect(runCLI(["rules", "stale", "--older-than", "soon"] + rules).code == 2)
+        let bad = await runCLI(["rules", "stale", "--older-than", "soon"] + rules)
+        #expect(bad.code == 2)
     }
 
     /// `Jurisdictions/COVERAGE.md` must be what `rules list --format markdown` makes of the current rules.
-    @Test func coverageTableIsCurrent() throws {
+    @Test func coverageTableIsCurrent() async throws {
         let committed = try String(contentsOf: Paths.jurisdictions.appendingPathComponent("COVERAGE.md"), encoding: .utf8)
         let asOf = try #require(committed.firstMatch(of: /--as-of (\d{4}-\d{2}-\d{2})/)?.1)
-        let run = runCLI(["rules", "list", "--format", "markdown", "--as-of", String(asOf)] + rules)
+        let run = await runCLI(["rules", "list", "--format", "markdown", "--as-of", String(asOf)] + rules)
         #expect(run.code == 0)
         #expect(run.out == committed, "regenerate with: breachclock rules list --format markdown --as-of \(asOf) > Jurisdictions/COVERAGE.md")
     }
@@ -114,15 +118,15 @@ import Testing
 
 /// The contract's own examples (`shared/spec/examples`).
 @Suite struct ContractExampleTests {
-    func assess(_ name: String) throws -> (json: String, run: Int32) {
-        let run = runCLI(["what-if", "--facts", Paths.sharedExamples.appendingPathComponent(name).path, "--format", "json",
+    func assess(_ name: String) async throws -> (json: String, run: Int32) {
+        let run = await runCLI(["what-if", "--facts", Paths.sharedExamples.appendingPathComponent(name).path, "--format", "json",
             "--rules", Paths.jurisdictions.path])
         return (run.out, run.code)
     }
 
     /// Cal. Civ. Code § 1798.82(f) (SB 446): the AG's 15 days run from the residents' notice recorded on 27 Feb 2026.
-    @Test func relativeDeadlineBecomesFixedOnceTheNoticeIsRecorded() throws {
-        let result = try assess("after-notice.json")
+    @Test func relativeDeadlineBecomesFixedOnceTheNoticeIsRecorded() async throws {
+        let result = try await assess("after-notice.json")
         #expect(result.run == 0)
         let data = Data(result.json.utf8)
         let object = try #require(try JSONSerialization.jsonObject(with: data) as? [String: Any])
@@ -137,8 +141,8 @@ import Testing
     }
 
     /// GDPR Art. 33(2): a processor tells its controller "without undue delay": no fixed deadline is invented.
-    @Test func processorNotifiesController() throws {
-        let result = try assess("gdpr-processor.yaml")
+    @Test func processorNotifiesController() async throws {
+        let result = try await assess("gdpr-processor.yaml")
         #expect(result.run == 0)
         #expect(result.json.contains(#""id": "EU-GDPR/controller""#))
         #expect(!result.json.contains(#""id": "EU-GDPR/regulator""#))
@@ -147,8 +151,8 @@ import Testing
         #expect(parts[1].contains(#""kind": "none""#))
     }
 
-    @Test func unknownRiskAndStraddlingRangesWarn() throws {
-        let result = try assess("multi-state.json")
+    @Test func unknownRiskAndStraddlingRangesWarn() async throws {
+        let result = try await assess("multi-state.json")
         #expect(result.run == 0)
         #expect(result.json.contains("riskOfHarm is unknown"))
         #expect(result.json.contains("straddles the threshold"))

@@ -47,9 +47,9 @@ final class CapturedOutput: OutputSink, @unchecked Sendable {
 }
 
 /// Runs the CLI in process.
-func runCLI(_ arguments: [String], terminal: Bool = false) -> (code: Int32, out: String, err: String) {
+func runCLI(_ arguments: [String], terminal: Bool = false) async -> (code: Int32, out: String, err: String) {
     let output = CapturedOutput(terminal: terminal)
-    let code = BreachClockCommand.run(arguments: arguments, output: output)
+    let code = await BreachClockCommand.run(arguments: arguments, output: output)
     return (code, output.standardOutput, output.standardError)
 }
 

@@ -3,9 +3,17 @@ import BreachClockRules
 import Foundation
 
 /// An RFC 5545 calendar with one event per fixed deadline, each with a reminder a day before.
-struct CalendarRenderer {
+public struct CalendarRenderer {
     let assessment: Assessment
     let generatedAt: Date
+
+    /// - Parameters:
+    ///   - assessment: what to put in the calendar (its fixed deadlines).
+    ///   - generatedAt: the calendar's timestamp (`DTSTAMP`), from the caller's clock.
+    public init(assessment: Assessment, generatedAt: Date) {
+        self.assessment = assessment
+        self.generatedAt = generatedAt
+    }
 
     func utc(_ date: Date) -> String {
         ZonedTime.rfc3339(date, in: TimeZone(identifier: "UTC")!)
@@ -36,7 +44,7 @@ struct CalendarRenderer {
         return out + current + "\r\n"
     }
 
-    func render() -> String {
+    public func render() -> String {
         var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//breachclock//what-if//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
         let digest = assessment.rulesDigest.replacingOccurrences(of: "sha256:", with: "").prefix(12)
         for o in assessment.obligations where o.deadline.kind == .fixed {

@@ -4,11 +4,21 @@ import Foundation
 
 /// The terminal view of an assessment: obligations by due date with time left, then what is not
 /// triggered and warnings, shortened to fit 80 columns. Colour only when asked (on a terminal).
-struct TableRenderer {
+public struct TableRenderer {
     let assessment: Assessment
     let facts: IncidentFacts
     let now: Date
     let color: Bool
+
+    /// - Parameters:
+    ///   - now: the clock for "time left" (the system clock, or a simulated one for exercises).
+    ///   - color: ANSI colour, for a terminal only.
+    public init(assessment: Assessment, facts: IncidentFacts, now: Date, color: Bool) {
+        self.assessment = assessment
+        self.facts = facts
+        self.now = now
+        self.color = color
+    }
     let width = 80
 
     func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
@@ -35,7 +45,7 @@ struct TableRenderer {
         return seconds < 0 ? "OVERDUE \(amount)" : "in \(amount)"
     }
 
-    func render() -> String {
+    public func render() -> String {
         var out = ""
         let zone = facts.timeZone
         let discovered = ZonedTime.rfc3339(facts.discoveredAt, in: zone)

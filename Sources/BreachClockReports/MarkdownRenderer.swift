@@ -3,12 +3,18 @@ import BreachClockRules
 import Foundation
 
 /// A memo counsel can paste: facts, obligations with reasons and sources, what is not triggered, warnings.
-struct MarkdownRenderer {
+public struct MarkdownRenderer {
     let assessment: Assessment
     let facts: IncidentFacts
     let rulebook: Rulebook
 
-    func render() -> String {
+    public init(assessment: Assessment, facts: IncidentFacts, rulebook: Rulebook) {
+        self.assessment = assessment
+        self.facts = facts
+        self.rulebook = rulebook
+    }
+
+    public func render() -> String {
         let zone = facts.timeZone
         var out = "# Breach notification assessment\n\n"
         out += "## Facts\n\n"

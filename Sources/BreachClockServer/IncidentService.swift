@@ -1,0 +1,195 @@
+import BreachClockCalculator
+import BreachClockLoader
+import BreachClockRules
+import BreachClockStore
+import Foundation
+
+/// What the API does with incidents: validate, compute, explain what changed, store. The HTTP layer
+/// only maps requests to these calls and results to responses.
+public final class IncidentService: Sendable {
+    public let calculator: Calculator
+    public let store: IncidentStore
+
+    public init(calculator: Calculator, store: IncidentStore) {
+        self.calculator = calculator
+        self.store = store
+    }
+
+    // MARK: Reading requests
+
+    /// Parses a JSON (or YAML) body; a syntax error is a 400 problem.
+    static func parse(_ text: String) throws(Problem) -> DocumentNode {
+        do {
+            return try DocumentParser.parse(text, file: "body")
+        } catch {
+            throw Problem(.badRequest, "Malformed body", detail: "line \(error.location.line), column \(error.location.column): \(error.message)")
+        }
+    }
+
+    /// Validates facts and computes their assessment; invalid facts are a 422 problem naming each field.
+    func assess(_ node: DocumentNode, fieldPrefix: String = "") throws(Problem) -> (IncidentFacts, Assessment) {
+        do {
+            let facts = try calculator.factsDecoder.decode(node)
+            return (facts, calculator.assess(facts))
+        } catch {
+            throw Problem.invalidFacts(error, prefix: fieldPrefix)
+        }
+    }
+
+    /// Reads a mapping body strictly: unknown keys are errors naming the key.
+    static func fields(_ node: DocumentNode, allowed: Set<String>) throws(Problem) -> [String: DocumentNode] {
+        guard case .mapping(let entries, _) = node else { throw Problem.invalid("", "expected a JSON object") }
+        var result: [String: DocumentNode] = [:]
+        var errors: [(String, String)] = []
+        for entry in entries {
+            if allowed.contains(entry.key) { result[entry.key] = entry.value } else {
+                errors.append((entry.key, "unknown field (expected one of: \(allowed.sorted().joined(separator: ", ")))"))
+            }
+        }
+        if !errors.isEmpty { throw Problem(.unprocessableContent, "Invalid request", errors: errors) }
+        return result
+    }
+
+    static func text(_ node: DocumentNode?, _ field: String, required: Bool) throws(Problem) -> String? {
+        guard let node, !node.isNull else {
+            if required { throw Problem.invalid(field, "required") }
+            return nil
+        }
+        guard case .scalar(let value, _, _) = node, !value.allSatisfy(\.isWhitespace) else {
+            throw Problem.invalid(field, "expected non-empty text")
+        }
+        return value
+    }
+
+    static func instant(_ node: DocumentNode?, _ field: String, zone: TimeZone, required: Bool) throws(Problem) -> Date? {
+        guard let text = try text(node, field, required: required) else { return nil }
+        guard let date = ZonedTime.parse(text, in: zone) else {
+            throw Problem.invalid(field, "expected an RFC 3339 instant with an offset, or a date")
+        }
+        return date
+    }
+
+    // MARK: Changes
+
+    /// The stored form of a new state of an incident: facts, assessment, what changed and why, and
+    /// the deadlines to index.
+    func change(facts: IncidentFacts, assessment: Assessment, previous: StoredIncident?, action: String,
+        title: String? = nil, status: IncidentStatus? = nil, notice: StoredNotice? = nil, decision: StoredDecision? = nil) -> IncidentChange
+    {
+        let due = assessment.obligations.map { o in
+            DueIndexEntry(obligationID: o.id, kind: o.deadline.kind.rawValue, due: o.deadline.due, satisfied: o.notice != nil)
+        }
+        let changes = previous.map { ChangeDescriber.describe(previous: $0, facts: facts, assessment: assessment, decoder: calculator.factsDecoder) }
+            ?? ["first assessment: \(assessment.obligations.count) obligation(s), \(assessment.notTriggered.count) not triggered"]
+        return IncidentChange(
+            title: title, status: status, factsJSON: facts.json().serialized(pretty: false),
+            assessmentJSON: assessment.json().serialized(pretty: false), rulesDigest: assessment.rulesDigest, changes: changes,
+            dueIndex: due, notice: notice, decision: decision, action: action)
+    }
+
+    /// The facts of a stored incident (stored canonical, so they always decode).
+    func storedFacts(_ incident: StoredIncident) throws -> (node: DocumentNode, facts: IncidentFacts) {
+        let node = try DocumentParser.parse(incident.factsJSON, file: "stored")
+        return (node, try calculator.factsDecoder.decode(node))
+    }
+
+    // MARK: Operations
+
+    /// `POST /v1/incidents`: `{"title": …, "facts": {…}}`.
+    public func create(body: DocumentNode, actor: String) async throws -> StoredIncident {
+        let fields = try Self.fields(body, allowed: ["title", "facts"])
+        let title = try Self.text(fields["title"], "title", required: true)!
+        guard let factsNode = fields["facts"] else { throw Problem.invalid("facts", "required") }
+        let (facts, assessment) = try assess(factsNode, fieldPrefix: "facts")
+        return try await store.createIncident(title: title, change: change(facts: facts, assessment: assessment, previous: nil,
+            action: "incident.create"), actor: actor)
+    }
+
+    /// `PATCH /v1/incidents/{id}`: `{"title"?: …, "facts"?: <JSON Merge Patch of the facts>}`.
+    public func patch(id: String, ifMatch: Int?, body: DocumentNode, actor: String) async throws -> StoredIncident {
+        let fields = try Self.fields(body, allowed: ["title", "facts"])
+        let title = try Self.text(fields["title"], "title", required: false)
+        let factsPatch = fields["facts"]
+        if title == nil && factsPatch == nil { throw Problem.invalid("", "nothing to change: give title and/or facts") }
+        return try await store.updateIncident(id: id, expectedRevision: ifMatch, actor: actor) { current in
+            guard current.status == .open else { throw Problem(.conflict, "The incident is closed") }
+            let stored = try self.storedFacts(current)
+            let merged = factsPatch.map { stored.node.merging(patch: $0) } ?? stored.node
+            let (facts, assessment) = try self.assess(merged, fieldPrefix: "facts")
+            return self.change(facts: facts, assessment: assessment, previous: current, action: "incident.update", title: title)
+        }
+    }
+
+    /// `POST /v1/incidents/{id}/notices`: `{"obligation", "sentAt", "method", "reference"?}`.
+    public func recordNotice(id: String, ifMatch: Int?, body: DocumentNode, actor: String) async throws -> StoredIncident {
+        let fields = try Self.fields(body, allowed: ["obligation", "sentAt", "method", "reference"])
+        let obligationID = try Self.text(fields["obligation"], "obligation", required: true)!
+        let method = try Self.text(fields["method"], "method", required: true)!
+        let reference = try Self.text(fields["reference"], "reference", required: false)
+        let sentAtNode = fields["sentAt"]
+        return try await store.updateIncident(id: id, expectedRevision: ifMatch, actor: actor) { current in
+            guard current.status == .open else { throw Problem(.conflict, "The incident is closed") }
+            let stored = try self.storedFacts(current)
+            let sentAt = try Self.instant(sentAtNode, "sentAt", zone: stored.facts.timeZone, required: true)!
+            let assessment = self.calculator.assess(stored.facts)
+            guard let obligation = assessment.obligations.first(where: { $0.id == obligationID }) else {
+                throw Problem.invalid("obligation", "`\(obligationID)` is not an obligation of this incident's current assessment")
+            }
+            if obligation.notice != nil { throw Problem.invalid("obligation", "a notice is already recorded for `\(obligationID)`") }
+            var facts = stored.facts
+            facts.notices.append(RecordedNotice(jurisdiction: obligation.jurisdiction, recipient: obligation.recipient.kind,
+                sentAt: sentAt, obligation: obligation.id))
+            let notice = StoredNotice(id: IncidentStore.newPublicID("ntc"), incidentID: id, obligationID: obligationID, sentAt: sentAt,
+                method: method, reference: reference, recordedAt: sentAt, recordedBy: actor)
+            return self.change(facts: facts, assessment: self.calculator.assess(facts), previous: current, action: "notice.record",
+                notice: notice)
+        }
+    }
+
+    /// `POST /v1/incidents/{id}/decisions`: `{"kind", "outcome", "rationale"?, "owner", "obligation"?, "decidedAt"?}`.
+    /// A `risk-of-harm` decision (outcome unlikely, likely or high) also sets the facts' `riskOfHarm`.
+    /// A `not-required` outcome without a rationale is refused.
+    public func recordDecision(id: String, ifMatch: Int?, body: DocumentNode, actor: String, now: Date) async throws -> StoredIncident {
+        let fields = try Self.fields(body, allowed: ["kind", "outcome", "rationale", "owner", "obligation", "decidedAt"])
+        let kind = try Self.text(fields["kind"], "kind", required: true)!
+        let outcome = try Self.text(fields["outcome"], "outcome", required: true)!
+        let owner = try Self.text(fields["owner"], "owner", required: true)!
+        let obligationID = try Self.text(fields["obligation"], "obligation", required: false)
+        let rationale: String?
+        do {
+            rationale = try Self.text(fields["rationale"], "rationale", required: outcome == "not-required")
+        } catch {
+            throw Problem.invalid("rationale", "a \"not required\" decision must give its rationale")
+        }
+        let risk: RiskOfHarm? = kind == "risk-of-harm" ? RiskOfHarm(rawValue: outcome) : nil
+        if kind == "risk-of-harm" && (risk == nil || risk == .unknown) {
+            throw Problem.invalid("outcome", "a risk-of-harm finding is unlikely, likely or high")
+        }
+        let decidedAtNode = fields["decidedAt"]
+        return try await store.updateIncident(id: id, expectedRevision: ifMatch, actor: actor) { current in
+            guard current.status == .open else { throw Problem(.conflict, "The incident is closed") }
+            let stored = try self.storedFacts(current)
+            let decidedAt = try Self.instant(decidedAtNode, "decidedAt", zone: stored.facts.timeZone, required: false) ?? now
+            var facts = stored.facts
+            if let risk { facts.riskOfHarm = risk }
+            if let obligationID, !self.calculator.assess(stored.facts).obligations.contains(where: { $0.id == obligationID }) {
+                throw Problem.invalid("obligation", "`\(obligationID)` is not an obligation of this incident's current assessment")
+            }
+            let decision = StoredDecision(id: IncidentStore.newPublicID("dec"), incidentID: id, kind: kind, obligationID: obligationID,
+                outcome: outcome, rationale: rationale, owner: owner, decidedAt: decidedAt, recordedAt: now, recordedBy: actor)
+            return self.change(facts: facts, assessment: self.calculator.assess(facts), previous: current, action: "decision.record",
+                decision: decision)
+        }
+    }
+
+    /// `POST /v1/incidents/{id}/close`.
+    public func close(id: String, ifMatch: Int?, actor: String) async throws -> StoredIncident {
+        try await store.updateIncident(id: id, expectedRevision: ifMatch, actor: actor) { current in
+            guard current.status == .open else { throw Problem(.conflict, "The incident is already closed") }
+            let stored = try self.storedFacts(current)
+            return self.change(facts: stored.facts, assessment: self.calculator.assess(stored.facts), previous: current,
+                action: "incident.close", status: .closed)
+        }
+    }
+}
+

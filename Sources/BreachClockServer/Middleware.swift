@@ -1,0 +1,91 @@
+import BreachClockCalculator
+import BreachClockStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+extension HTTPField.Name {
+    static let requestID = HTTPField.Name("X-Request-Id")!
+}
+
+/// Gives each request an id (the client's `X-Request-Id` if it sent a sane one), logs the request
+/// without its headers (keys never reach the log), and turns every error into RFC 9457 problem+json.
+struct RequestMiddleware: RouterMiddleware {
+    typealias Context = ServerContext
+    let metrics: ServerMetrics
+
+    func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
+        var context = context
+        let given = request.headers[.requestID].flatMap { $0.count <= 64 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } ? $0 : nil }
+        context.requestID = given ?? IncidentStore.newPublicID("req")
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        let started = ContinuousClock.now
+        var response: Response
+        do {
+            response = try await next(request, context)
+        } catch let problem as Problem {
+            response = render(problem, request: request, context: context)
+        } catch let error as StoreError {
+            switch error {
+            case .notFound: response = render(.notFound, request: request, context: context)
+            case .conflict(let current):
+                response = render(Problem(.conflict, "The incident changed since you read it",
+                    detail: "Its current revision is \(current); read it again and retry with that ETag.",
+                    headers: [.eTag: "\"\(current)\""]), request: request, context: context)
+            case .rejected(let why): response = render(Problem(.unprocessableContent, "Rejected", detail: why), request: request, context: context)
+            }
+        } catch is NIOTooManyBytesError {
+            response = render(Problem(.contentTooLarge, "Body too large", detail: "The limit is \(context.maxUploadSize) bytes."),
+                request: request, context: context)
+        } catch let error as HTTPError {
+            response = render(Problem(error.status, error.status.reasonPhrase, detail: error.body), request: request, context: context)
+        } catch {
+            context.logger.error("unexpected error", metadata: ["type": "\(type(of: error))"])
+            response = render(Problem(.internalServerError, "Internal error", detail: "The request id identifies it in the server log."),
+                request: request, context: context)
+        }
+        response.headers[.requestID] = context.requestID
+        let elapsed = ContinuousClock.now - started
+        metrics.record(method: request.method.rawValue, status: Int(response.status.code), seconds: Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+        context.logger.info("request", metadata: [
+            "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+            "status": .stringConvertible(response.status.code),
+        ])
+        return response
+    }
+
+    func render(_ problem: Problem, request: Request, context: ServerContext) -> Response {
+        var headers = problem.headers
+        headers[.contentType] = "application/problem+json"
+        let body = problem.json(instance: request.uri.path, requestID: context.requestID).serialized(pretty: false)
+        return Response(status: problem.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// Requires `Authorization: Bearer KEY` on `/v1` routes and the role each route needs.
+struct AuthenticationMiddleware: RouterMiddleware {
+    typealias Context = ServerContext
+    let store: IncidentStore
+
+    func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
+        guard request.uri.path.hasPrefix("/v1/") || request.uri.path == "/v1" else { return try await next(request, context) }
+        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+            throw Problem(.unauthorized, "Authentication required", detail: "Send Authorization: Bearer <API key>.",
+                headers: [.wwwAuthenticate: "Bearer"])
+        }
+        let key = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
+        guard let found = try await store.authenticate(key: key) else {
+            throw Problem(.unauthorized, "Invalid or revoked API key", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
+        }
+        var context = context
+        context.apiKey = found
+        context.logger[metadataKey: "key_id"] = .string(found.id)
+        let needed: APIRole = request.method == .get || request.uri.path == "/v1/assessments" ? .viewer : .editor
+        guard found.role >= needed else {
+            throw Problem(.forbidden, "Not allowed", detail: "This needs the \(needed.rawValue) role; the key has \(found.role.rawValue).")
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,53 @@
+import BreachClockCalculator
+import BreachClockRules
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+/// An RFC 9457 problem: what the API answers for every error, naming each bad field. Never a stack
+/// trace, an internal path or a secret.
+public struct Problem: Error, Sendable {
+    public var status: HTTPResponse.Status
+    public var title: String
+    public var detail: String?
+    /// Field path → message (`affected.US-XX` → `unknown jurisdiction code`).
+    public var errors: [(field: String, message: String)]
+    public var headers: HTTPFields
+
+    public init(_ status: HTTPResponse.Status, _ title: String, detail: String? = nil,
+        errors: [(field: String, message: String)] = [], headers: HTTPFields = [:])
+    {
+        self.status = status
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+    }
+
+    static func invalidFacts(_ error: InvalidFacts, prefix: String = "") -> Problem {
+        Problem(.unprocessableContent, "Invalid incident facts", detail: "\(error.issues.count) problem(s); nothing was computed or saved.",
+            errors: error.issues.map { (prefix.isEmpty ? $0.path : "\(prefix).\($0.path)", $0.message) })
+    }
+
+    static func invalid(_ field: String, _ message: String) -> Problem {
+        Problem(.unprocessableContent, "Invalid request", errors: [(field, message)])
+    }
+
+    static let notFound = Problem(.notFound, "Not found")
+
+    /// The problem+json body.
+    func json(instance: String, requestID: String?) -> OrderedJSON {
+        var members: [(String, OrderedJSON)] = [
+            ("type", .string("about:blank")),
+            ("title", .string(title)),
+            ("status", .int(Int(status.code))),
+        ]
+        if let detail { members.append(("detail", .string(detail))) }
+        members.append(("instance", .string(instance)))
+        if !errors.isEmpty {
+            members.append(("errors", .array(errors.map { .object([("field", .string($0.field)), ("message", .string($0.message))]) })))
+        }
+        if let requestID { members.append(("requestId", .string(requestID))) }
+        return .object(members)
+    }
+}

@@ -1,0 +1,232 @@
+import BreachClockCalculator
+import BreachClockReports
+import BreachClockRules
+import BreachClockStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+
+/// The HTTP API (see `openapi.yaml`). Handlers read the request, call `IncidentService`, and write JSON.
+struct Routes {
+    let service: IncidentService
+    let metrics: ServerMetrics
+    let clock: @Sendable () -> Date
+    let openAPI: String
+
+    var store: IncidentStore { service.store }
+    var rulebook: Rulebook { service.calculator.rulebook }
+
+    func register(on router: Router<ServerContext>) {
+        router.get("/healthz") { _, _ in Self.json(.object([("status", .string("ok"))])) }
+        router.get("/readyz") { _, _ in
+            try await store.ping()
+            return Self.json(.object([("status", .string("ready")), ("rules", .string(rulebook.digest))]))
+        }
+        router.get("/metrics") { _, _ in
+            let text = try await metrics.exposition(store: store)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.get("/openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: openAPI)))
+        }
+        router.post("/v1/assessments") { request, context in
+            let node = try IncidentService.parse(try await Self.body(request, context))
+            let (_, assessment) = try service.assess(node)
+            return Self.json(assessment.json())
+        }
+        router.post("/v1/incidents") { request, context in
+            let node = try IncidentService.parse(try await Self.body(request, context))
+            let incident = try await service.create(body: node, actor: Self.actor(context))
+            var response = Self.incidentResponse(incident, status: .created)
+            response.headers[.location] = "/v1/incidents/\(incident.id)"
+            return response
+        }
+        router.get("/v1/incidents") { request, _ in
+            let query = request.uri.queryParameters
+            var status: IncidentStatus? = nil
+            if let text = query.get("status") {
+                guard let value = IncidentStatus(rawValue: text) else { throw Problem.invalid("status", "expected open or closed") }
+                status = value
+            }
+            var dueBefore: Date? = nil
+            if let text = query.get("dueBefore") {
+                guard let date = ZonedTime.parse(text, in: TimeZone(identifier: "UTC")!) else {
+                    throw Problem.invalid("dueBefore", "expected an RFC 3339 instant or a date")
+                }
+                dueBefore = date
+            }
+            let limit = try query.get("limit").map { text -> Int in
+                guard let value = Int(text), (1...200).contains(value) else { throw Problem.invalid("limit", "expected 1 to 200") }
+                return value
+            } ?? 50
+            let cursor = try query.get("cursor").map { text -> Int in
+                guard let value = Int(text) else { throw Problem.invalid("cursor", "not a cursor this API returned") }
+                return value
+            }
+            let page = try await store.incidents(status: status, dueBefore: dueBefore, limit: limit, after: cursor)
+            return Self.json(.object([
+                ("incidents", .array(page.incidents.map(Self.summary))),
+                ("next", page.next.map { .string(String($0)) } ?? .null),
+            ]))
+        }
+        router.get("/v1/incidents/:id") { _, context in
+            guard let incident = try await store.incident(id: try context.parameters.require("id")) else { throw Problem.notFound }
+            return Self.incidentResponse(incident)
+        }
+        router.patch("/v1/incidents/:id") { request, context in
+            let node = try IncidentService.parse(try await Self.body(request, context))
+            let incident = try await service.patch(id: try context.parameters.require("id"), ifMatch: try Self.ifMatch(request),
+                body: node, actor: Self.actor(context))
+            return Self.incidentResponse(incident)
+        }
+        router.get("/v1/incidents/:id/history") { _, context in
+            let id = try context.parameters.require("id")
+            guard try await store.incident(id: id) != nil else { throw Problem.notFound }
+            let history = try await store.history(id: id)
+            return Self.json(.object([("revisions", .array(history.map { revision in
+                .object([
+                    ("revision", .int(revision.revision)),
+                    ("computedAt", .string(Self.instant(revision.computedAt))),
+                    ("rulesDigest", .string(revision.rulesDigest)),
+                    ("changes", .array(revision.changes.map(OrderedJSON.string))),
+                    ("assessment", .raw(revision.assessmentJSON)),
+                ])
+            }))]))
+        }
+        router.post("/v1/incidents/:id/notices") { request, context in
+            let node = try IncidentService.parse(try await Self.body(request, context))
+            let incident = try await service.recordNotice(id: try context.parameters.require("id"), ifMatch: try Self.ifMatch(request),
+                body: node, actor: Self.actor(context))
+            return Self.incidentResponse(incident, status: .created)
+        }
+        router.get("/v1/incidents/:id/notices") { _, context in
+            let id = try context.parameters.require("id")
+            guard try await store.incident(id: id) != nil else { throw Problem.notFound }
+            return Self.json(.object([("notices", .array(try await store.notices(incidentID: id).map { notice in
+                .object([
+                    ("id", .string(notice.id)), ("obligation", .string(notice.obligationID)),
+                    ("sentAt", .string(Self.instant(notice.sentAt))), ("method", .string(notice.method)),
+                    ("reference", notice.reference.map(OrderedJSON.string) ?? .null),
+                    ("recordedAt", .string(Self.instant(notice.recordedAt))), ("recordedBy", .string(notice.recordedBy)),
+                ])
+            }))]))
+        }
+        router.post("/v1/incidents/:id/decisions") { request, context in
+            let node = try IncidentService.parse(try await Self.body(request, context))
+            let incident = try await service.recordDecision(id: try context.parameters.require("id"), ifMatch: try Self.ifMatch(request),
+                body: node, actor: Self.actor(context), now: clock())
+            return Self.incidentResponse(incident, status: .created)
+        }
+        router.get("/v1/incidents/:id/decisions") { _, context in
+            let id = try context.parameters.require("id")
+            guard try await store.incident(id: id) != nil else { throw Problem.notFound }
+            return Self.json(.object([("decisions", .array(try await store.decisions(incidentID: id).map { decision in
+                .object([
+                    ("id", .string(decision.id)), ("kind", .string(decision.kind)),
+                    ("obligation", decision.obligationID.map(OrderedJSON.string) ?? .null), ("outcome", .string(decision.outcome)),
+                    ("rationale", decision.rationale.map(OrderedJSON.string) ?? .null), ("owner", .string(decision.owner)),
+                    ("decidedAt", .string(Self.instant(decision.decidedAt))), ("recordedBy", .string(decision.recordedBy)),
+                ])
+            }))]))
+        }
+        router.post("/v1/incidents/:id/close") { request, context in
+            let incident = try await service.close(id: try context.parameters.require("id"), ifMatch: try Self.ifMatch(request),
+                actor: Self.actor(context))
+            return Self.incidentResponse(incident)
+        }
+        router.get("/v1/incidents/:id/calendar.ics") { _, context in
+            guard let incident = try await store.incident(id: try context.parameters.require("id")) else { throw Problem.notFound }
+            let facts = try service.storedFacts(incident).facts
+            let text = CalendarRenderer(assessment: service.calculator.assess(facts), generatedAt: clock()).render()
+            return Response(status: .ok, headers: [.contentType: "text/calendar; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.get("/v1/incidents/:id/audit") { _, context in
+            let id = try context.parameters.require("id")
+            guard try await store.incident(id: id) != nil else { throw Problem.notFound }
+            return Self.json(.object([("entries", .array(try await store.audit(incidentID: id).map { entry in
+                .object([
+                    ("seq", .int(entry.seq)), ("at", .string(Self.instant(entry.at))), ("actor", .string(entry.actor)),
+                    ("action", .string(entry.action)), ("before", entry.before.map(OrderedJSON.raw) ?? .null),
+                    ("after", entry.after.map(OrderedJSON.raw) ?? .null), ("hash", .string(entry.hash)),
+                ])
+            }))]))
+        }
+        router.get("/v1/jurisdictions") { _, _ in
+            Self.json(.object([("rulesDigest", .string(rulebook.digest)), ("jurisdictions", .array(rulebook.rules.map { rule in
+                .object([
+                    ("code", .string(rule.code)), ("name", .string(rule.name)), ("law", .string(rule.law)),
+                    ("reviewed", .string(rule.reviewed.description)),
+                    ("versions", .array(rule.versions.map { .string($0.effective.description) })),
+                ])
+            }))]))
+        }
+        router.get("/v1/jurisdictions/:code") { request, context in
+            guard let rule = rulebook.rule(code: try context.parameters.require("code")) else { throw Problem.notFound }
+            let today = ZonedTime.civilDate(of: clock(), in: TimeZone(identifier: "UTC")!)
+            let date = try request.uri.queryParameters.get("asOf").map { text -> CivilDate in
+                guard let date = CivilDate(iso: text) else { throw Problem.invalid("asOf", "expected a date YYYY-MM-DD") }
+                return date
+            } ?? today
+            return Self.json(RuleJSON.describe(rule, on: date))
+        }
+    }
+
+    // MARK: Helpers
+
+    static func body(_ request: Request, _ context: ServerContext) async throws -> String {
+        var buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        return buffer.readString(length: buffer.readableBytes) ?? ""
+    }
+
+    static func actor(_ context: ServerContext) -> String {
+        context.apiKey.map { "key:\($0.id) (\($0.name))" } ?? "anonymous"
+    }
+
+    /// `If-Match: "3"` → 3; a malformed value is a 400.
+    static func ifMatch(_ request: Request) throws -> Int? {
+        guard let value = request.headers[.ifMatch] else { return nil }
+        let trimmed = value.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "")
+            .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        guard let revision = Int(trimmed) else { throw Problem(.badRequest, "Malformed If-Match", detail: "Send the ETag you received, e.g. \"3\".") }
+        return revision
+    }
+
+    static func instant(_ date: Date) -> String { IncidentStoreTime.text(date) }
+
+    static func json(_ value: OrderedJSON, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.serialized(pretty: false))))
+    }
+
+    static func incidentJSON(_ incident: StoredIncident) -> OrderedJSON {
+        var members: [(String, OrderedJSON)] = [
+            ("id", .string(incident.id)), ("title", .string(incident.title)), ("status", .string(incident.status.rawValue)),
+            ("revision", .int(incident.revision)), ("createdAt", .string(instant(incident.createdAt))),
+            ("updatedAt", .string(instant(incident.updatedAt))),
+        ]
+        if let closedAt = incident.closedAt { members.append(("closedAt", .string(instant(closedAt)))) }
+        members += [("facts", .raw(incident.factsJSON)), ("assessment", .raw(incident.assessmentJSON))]
+        return .object(members)
+    }
+
+    static func summary(_ incident: StoredIncident) -> OrderedJSON {
+        var members: [(String, OrderedJSON)] = [
+            ("id", .string(incident.id)), ("title", .string(incident.title)), ("status", .string(incident.status.rawValue)),
+            ("revision", .int(incident.revision)), ("createdAt", .string(instant(incident.createdAt))),
+            ("updatedAt", .string(instant(incident.updatedAt))),
+        ]
+        if let closedAt = incident.closedAt { members.append(("closedAt", .string(instant(closedAt)))) }
+        return .object(members)
+    }
+
+    static func incidentResponse(_ incident: StoredIncident, status: HTTPResponse.Status = .ok) -> Response {
+        json(incidentJSON(incident), status: status, headers: [.eTag: "\"\(incident.revision)\""])
+    }
+}
+
+/// Instants in API responses: RFC 3339 UTC with milliseconds, as stored.
+enum IncidentStoreTime {
+    static func text(_ date: Date) -> String { IncidentStore.timestamp(date) }
+}

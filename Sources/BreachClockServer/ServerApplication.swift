@@ -1,0 +1,53 @@
+import BreachClockCalculator
+import BreachClockLoader
+import BreachClockRules
+import BreachClockStore
+import Foundation
+import Hummingbird
+import Logging
+
+/// How to run the server. The CLI fills it from flags, then environment variables, then defaults.
+public struct ServerConfiguration: Sendable {
+    public var host: String
+    public var port: Int
+    /// The SQLite database file.
+    public var databasePath: String
+    public var rulesDirectory: URL
+    public var logLevel: Logger.Level
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, databasePath: String = "breachclock.sqlite",
+        rulesDirectory: URL, logLevel: Logger.Level = .info)
+    {
+        self.host = host
+        self.port = port
+        self.databasePath = databasePath
+        self.rulesDirectory = rulesDirectory
+        self.logLevel = logLevel
+    }
+}
+
+/// Builds the application; `breachclock serve` and the tests call the same builder.
+public enum ServerApplication {
+    /// - Parameters:
+    ///   - configuration: where to listen and what to open.
+    ///   - clock: the time for decisions and calendars (injected by tests).
+    ///   - logger: the log; the caller chooses its handler (plain or JSON lines).
+    /// - Throws: a rules database with errors (`RulebookError`), or a database that cannot be opened.
+    public static func build(configuration: ServerConfiguration, clock: @escaping @Sendable () -> Date = Date.init,
+        logger: Logger) throws -> some ApplicationProtocol
+    {
+        let rulebook = try RulesLoader(directory: configuration.rulesDirectory).load()
+        let store = try IncidentStore(path: configuration.databasePath, clock: clock)
+        let service = IncidentService(calculator: Calculator(rulebook: rulebook), store: store)
+        let metrics = ServerMetrics()
+        let router = Router(context: ServerContext.self)
+        router.add(middleware: RequestMiddleware(metrics: metrics))
+        router.add(middleware: AuthenticationMiddleware(store: store))
+        Routes(service: service, metrics: metrics, clock: clock, openAPI: OpenAPIDocument.text).register(on: router)
+        logger.info("rules loaded", metadata: ["rules": .stringConvertible(rulebook.rules.count), "digest": .string(rulebook.digest)])
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "breachclock"),
+            logger: logger)
+    }
+}

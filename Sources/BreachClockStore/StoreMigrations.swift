@@ -1,0 +1,10 @@
+import GRDB
+
+/// The schema's versioned migrations, applied in order at start-up.
+enum StoreMigrations {
+    static func migrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("0001-initial") { db in try db.execute(sql: m0001Initial) }
+        return migrator
+    }
+}
