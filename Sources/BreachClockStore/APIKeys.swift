@@ -1,3 +1,4 @@
+import BreachClockCalculator
 import Crypto
 import Foundation
 import GRDB
@@ -19,7 +20,7 @@ extension IncidentStore {
         try await pool.write { db in
             try db.execute(sql: "INSERT INTO api_key (id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [id, name, role.rawValue, Self.keyHash(key), Self.text(now)])
-            let after = "{\"id\":\"\(id)\",\"name\":" + Self.quote(name) + ",\"role\":\"\(role.rawValue)\"}"
+            let after = OrderedJSON.object([("id", .string(id)), ("name", .string(name)), ("role", .string(role.rawValue))]).serialized(pretty: false)
             try AuditChain.append(db, at: now, actor: actor, action: "key.create", incidentID: nil, before: nil, after: after)
         }
         return (key, StoredAPIKey(id: id, name: name, role: role, createdAt: now, revokedAt: nil))
@@ -48,7 +49,8 @@ extension IncidentStore {
         try await pool.write { db in
             guard try Row.fetchOne(db, sql: "SELECT id FROM api_key WHERE id = ?", arguments: [id]) != nil else { throw StoreError.notFound }
             try db.execute(sql: "UPDATE api_key SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?", arguments: [Self.text(now), id])
-            try AuditChain.append(db, at: now, actor: actor, action: "key.revoke", incidentID: nil, before: nil, after: "{\"id\":\"\(id)\"}")
+            try AuditChain.append(db, at: now, actor: actor, action: "key.revoke", incidentID: nil, before: nil,
+                after: OrderedJSON.object([("id", .string(id))]).serialized(pretty: false))
         }
     }
 }

@@ -83,3 +83,14 @@ extension IncidentStore {
         }
     }
 }
+
+extension IncidentStore {
+    /// Rewrites an audit line behind the triggers' back, as an attacker with file access could.
+    /// Only for tests of `verifyAudit`; never called by the application.
+    public func tamperForTesting(seq: Int, actor: String) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DROP TRIGGER audit_log_no_update")
+            try db.execute(sql: "UPDATE audit_log SET actor = ? WHERE seq = ?", arguments: [actor, seq])
+        }
+    }
+}

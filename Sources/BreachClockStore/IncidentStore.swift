@@ -106,22 +106,22 @@ public final class IncidentStore: Sendable {
                         decision.owner, Self.text(decision.decidedAt), Self.text(now), actor])
             }
             let before = Self.snapshot(title: current.title, status: current.status, factsJSON: current.factsJSON)
-            var after = Self.snapshot(title: title, status: status, factsJSON: update.factsJSON)
-            if let notice = update.notice { after += ",\"notice\":" + Self.quote(notice.obligationID) }
-            if let decision = update.decision { after += ",\"decision\":" + Self.quote("\(decision.kind): \(decision.outcome)") }
-            try AuditChain.append(db, at: now, actor: actor, action: update.action, incidentID: id, before: before + "}", after: after + "}")
+            var extra: [(String, OrderedJSON)] = []
+            if let notice = update.notice { extra.append(("notice", .string(notice.obligationID))) }
+            if let decision = update.decision {
+                extra.append(("decision", .object([("kind", .string(decision.kind)), ("outcome", .string(decision.outcome)),
+                    ("rationale", decision.rationale.map(OrderedJSON.string) ?? .null), ("owner", .string(decision.owner))])))
+            }
+            let after = Self.snapshot(title: title, status: status, factsJSON: update.factsJSON, extra: extra)
+            try AuditChain.append(db, at: now, actor: actor, action: update.action, incidentID: id, before: before, after: after)
             return try Self.fetchIncident(db, id: id)!
         }
     }
 
-    /// `{"title":…,"status":…,"facts":…` (without the closing brace, so callers can add fields).
-    static func snapshot(title: String, status: IncidentStatus, factsJSON: String) -> String {
-        "{\"title\":" + quote(title) + ",\"status\":\"" + status.rawValue + "\",\"facts\":" + factsJSON
-    }
-
-    static func quote(_ text: String) -> String {
-        let data = (try? JSONSerialization.data(withJSONObject: [text], options: [.withoutEscapingSlashes])) ?? Data("[\"\"]".utf8)
-        return String(decoding: data.dropFirst().dropLast(), as: UTF8.self)
+    /// What the audit log keeps of an incident's state: `{"title", "status", "facts", …extra}`.
+    static func snapshot(title: String, status: IncidentStatus, factsJSON: String, extra: [(String, OrderedJSON)] = []) -> String {
+        OrderedJSON.object([("title", .string(title)), ("status", .string(status.rawValue)), ("facts", .raw(factsJSON))] + extra)
+            .serialized(pretty: false)
     }
 
     static func saveAssessment(_ db: Database, id: String, revision: Int, at: Date, change: IncidentChange) throws {
