@@ -62,6 +62,7 @@ let package = Package(
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
+            resources: [.copy("Resources/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         // The commands and the renderers (table, markdown, ics, json).
@@ -82,6 +83,7 @@ let package = Package(
             dependencies: [
                 "BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockCLI", "BreachClockStore",
                 "BreachClockServer", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["Fixtures"],
             swiftSettings: swiftSettings

@@ -17,7 +17,10 @@ struct Routes {
     var store: IncidentStore { service.store }
     var rulebook: Rulebook { service.calculator.rulebook }
 
-    func register(on router: Router<ServerContext>) {
+    /// Registers every route; returns them as `METHOD /path/{param}` (a test checks each is in the OpenAPI document).
+    @discardableResult
+    func register(on router: Router<ServerContext>) -> [String] {
+        let router = RecordingRouter(router: router)
         router.get("/healthz") { _, _ in Self.json(.object([("status", .string("ok"))])) }
         router.get("/readyz") { _, _ in
             try await store.ping()
@@ -170,6 +173,7 @@ struct Routes {
             } ?? today
             return Self.json(RuleJSON.describe(rule, on: date))
         }
+        return router.table.routes
     }
 
     // MARK: Helpers
@@ -224,6 +228,40 @@ struct Routes {
     static func incidentResponse(_ incident: StoredIncident, status: HTTPResponse.Status = .ok) -> Response {
         json(incidentJSON(incident), status: status, headers: [.eTag: "\"\(incident.revision)\""])
     }
+}
+
+/// Registers routes on a Hummingbird router and remembers them.
+final class RecordingRouter: @unchecked Sendable {
+    let router: Router<ServerContext>
+    let table = RouteTable()
+
+    init(router: Router<ServerContext>) { self.router = router }
+
+    typealias Handler = @Sendable (Request, ServerContext) async throws -> Response
+
+    private func record(_ method: String, _ path: String) {
+        let documented = path.split(separator: "/").map { $0.hasPrefix(":") ? "{\($0.dropFirst())}" : String($0) }.joined(separator: "/")
+        table.routes.append("\(method) /\(documented)")
+    }
+
+    func get(_ path: String, _ handler: @escaping Handler) {
+        record("GET", path)
+        router.get(RouterPath(path), use: handler)
+    }
+
+    func post(_ path: String, _ handler: @escaping Handler) {
+        record("POST", path)
+        router.post(RouterPath(path), use: handler)
+    }
+
+    func patch(_ path: String, _ handler: @escaping Handler) {
+        record("PATCH", path)
+        router.patch(RouterPath(path), use: handler)
+    }
+}
+
+final class RouteTable: @unchecked Sendable {
+    var routes: [String] = []
 }
 
 /// Instants in API responses: RFC 3339 UTC with milliseconds, as stored.

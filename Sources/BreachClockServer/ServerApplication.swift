@@ -24,6 +24,7 @@ public struct ServerConfiguration: Sendable {
         self.rulesDirectory = rulesDirectory
         self.logLevel = logLevel
     }
+
 }
 
 /// Builds the application; `breachclock serve` and the tests call the same builder.
@@ -36,6 +37,18 @@ public enum ServerApplication {
     public static func build(configuration: ServerConfiguration, clock: @escaping @Sendable () -> Date = Date.init,
         logger: Logger) throws -> some ApplicationProtocol
     {
+        let (router, _, rulebook) = try makeRouter(configuration: configuration, clock: clock)
+        logger.info("rules loaded", metadata: ["rules": .stringConvertible(rulebook.rules.count), "digest": .string(rulebook.digest)])
+        return Application(
+            router: router,
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "breachclock"),
+            logger: logger)
+    }
+
+    /// The router with its middleware and routes, the route table, and the rules it serves.
+    static func makeRouter(configuration: ServerConfiguration, clock: @escaping @Sendable () -> Date) throws
+        -> (Router<ServerContext>, [String], Rulebook)
+    {
         let rulebook = try RulesLoader(directory: configuration.rulesDirectory).load()
         let store = try IncidentStore(path: configuration.databasePath, clock: clock)
         let service = IncidentService(calculator: Calculator(rulebook: rulebook), store: store)
@@ -43,11 +56,13 @@ public enum ServerApplication {
         let router = Router(context: ServerContext.self)
         router.add(middleware: RequestMiddleware(metrics: metrics))
         router.add(middleware: AuthenticationMiddleware(store: store))
-        Routes(service: service, metrics: metrics, clock: clock, openAPI: OpenAPIDocument.text).register(on: router)
-        logger.info("rules loaded", metadata: ["rules": .stringConvertible(rulebook.rules.count), "digest": .string(rulebook.digest)])
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "breachclock"),
-            logger: logger)
+        let routes = Routes(service: service, metrics: metrics, clock: clock, openAPI: OpenAPIDocument.text).register(on: router)
+        return (router, routes, rulebook)
     }
+
+    /// Every route the API serves, as `METHOD /path/{param}`.
+    public static func routes(configuration: ServerConfiguration) throws -> [String] {
+        try makeRouter(configuration: configuration, clock: Date.init).1
+    }
+
 }
