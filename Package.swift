@@ -50,6 +50,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
+            exclude: ["Migrations/README.md"],
             swiftSettings: swiftSettings
         ),
         // IO: the HTTP API (Hummingbird 2) over the store and the calculator.

@@ -22,7 +22,7 @@ public struct BreachClockCommand: ParsableCommand {
     public init() {}
 
     /// Runs the command line and exits with the documented codes.
-    public static func main() async {
+    public static func runMain() async {
         let arguments = Array(CommandLine.arguments.dropFirst())
         let code = await run(arguments: arguments, output: StandardOutput())
         Foundation.exit(code)

@@ -201,7 +201,7 @@ struct Routes {
     static func json(_ value: OrderedJSON, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json"
-        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: value.serialized(pretty: false))))
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: value.bytes())))
     }
 
     static func incidentJSON(_ incident: StoredIncident) -> OrderedJSON {

@@ -1,3 +1,3 @@
 import BreachClockCLI
 
-await BreachClockCommand.main()
+await BreachClockCommand.runMain()
