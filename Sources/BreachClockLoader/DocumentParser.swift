@@ -10,7 +10,7 @@ public enum DocumentParser {
         do {
             // The basic resolver leaves scalars untyped (the decoders read text and the plain flag),
             // which spares a regular-expression match per scalar.
-            node = try Yams.compose(yaml: text, .basic)
+            node = try Yams.compose(yaml: text, .basic, .default, .utf8)
         } catch let error as YamlError {
             throw issue(from: error, file: file)
         } catch {

@@ -19,6 +19,8 @@ public final class IncidentService: Sendable {
 
     /// Parses a JSON (or YAML) body; a syntax error is a 400 problem.
     static func parse(_ text: String) throws(Problem) -> DocumentNode {
+        if let node = JSONDocumentParser.parse(text, file: "body") { return node }
+        // Not plain JSON: let the YAML parser accept it (YAML bodies are allowed) or say where it breaks.
         do {
             return try DocumentParser.parse(text, file: "body")
         } catch {

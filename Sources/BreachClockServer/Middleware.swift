@@ -68,6 +68,7 @@ struct RequestMiddleware: RouterMiddleware {
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = ServerContext
     let store: IncidentStore
+    let cache = KeyCache()
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix("/v1/") || request.uri.path == "/v1" else { return try await next(request, context) }
@@ -76,7 +77,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 headers: [.wwwAuthenticate: "Bearer"])
         }
         let key = String(header.dropFirst("Bearer ".count)).trimmingCharacters(in: .whitespaces)
-        guard let found = try await store.authenticate(key: key) else {
+        guard let found = try await cache.authenticate(key, store: store) else {
             throw Problem(.unauthorized, "Invalid or revoked API key", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
         var context = context

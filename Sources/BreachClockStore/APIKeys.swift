@@ -4,6 +4,9 @@ import Foundation
 import GRDB
 
 extension IncidentStore {
+    /// The hash a cache may use as the key's identity (the same as stored; never the key itself).
+    public static func hashForCache(_ key: String) -> String { keyHash(key) }
+
     /// The SHA-256 of a key, hex: what is stored. Keys are 32 random bytes, so a fast hash is enough.
     static func keyHash(_ key: String) -> String {
         SHA256.hash(data: Data(key.utf8)).map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
