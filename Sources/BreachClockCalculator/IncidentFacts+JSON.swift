@@ -27,7 +27,7 @@ extension IncidentFacts {
             (entry.code, entry.count.isExact ? .int(entry.count.min) : .object([("min", .int(entry.count.min)), ("max", .int(entry.count.max))]))
         }
         var members: [(String, OrderedJSON)] = [
-            ("timezone", .string(timeZone.identifier)),
+            ("timezone", .string(timeZone.contractName)),
             ("events", .object(events)),
             ("entity", .object(entity)),
             ("data", .object(data)),
@@ -48,4 +48,9 @@ extension IncidentFacts {
         }
         return .object(members)
     }
+}
+
+extension TimeZone {
+    /// The zone's IANA name as the contract writes it: Foundation on Linux calls UTC "GMT".
+    public var contractName: String { identifier == "GMT" ? "UTC" : identifier }
 }

@@ -18,7 +18,7 @@ public struct MarkdownRenderer {
         let zone = facts.timeZone
         var out = "# Breach notification assessment\n\n"
         out += "## Facts\n\n"
-        out += "- Discovered: \(ZonedTime.rfc3339(facts.discoveredAt, in: zone)) (time zone \(zone.identifier))\n"
+        out += "- Discovered: \(ZonedTime.rfc3339(facts.discoveredAt, in: zone)) (time zone \(zone.contractName))\n"
         if let determined = facts.determinedAt { out += "- Determined: \(ZonedTime.rfc3339(determined, in: zone))\n" }
         out += "- Entity role: \(facts.role.rawValue)"
         out += facts.sectors.isEmpty ? "\n" : "; sectors: \(facts.sectors.map(\.rawValue).sorted().joined(separator: ", "))\n"
@@ -60,7 +60,7 @@ public struct MarkdownRenderer {
             out += "\n"
         }
         out += "---\n\nComputed by breachclock from rules \(assessment.rulesDigest). "
-        out += "Day counts end at 23:59:59 in \(zone.identifier); hours run from the exact instant. "
+        out += "Day counts end at 23:59:59 in \(zone.contractName); hours run from the exact instant. "
         out += "This is decision support for counsel, not legal advice.\n"
         return out
     }

@@ -49,7 +49,7 @@ public struct TableRenderer {
         var out = ""
         let zone = facts.timeZone
         let discovered = ZonedTime.rfc3339(facts.discoveredAt, in: zone)
-        out += paint("breachclock", "1") + " — discovered \(discovered) (\(zone.identifier))\n"
+        out += paint("breachclock", "1") + " — discovered \(discovered) (\(zone.contractName))\n"
         out += "as of \(ZonedTime.rfc3339(now, in: zone))\n\n"
         if assessment.obligations.isEmpty {
             out += "No notification obligation is triggered.\n"
