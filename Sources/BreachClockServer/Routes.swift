@@ -84,8 +84,7 @@ struct Routes {
             return Self.incidentResponse(incident)
         }
         router.get("/v1/incidents/:id/history") { _, context in
-            let id = try context.parameters.require("id")
-            guard try await store.incident(id: id) != nil else { throw Problem.notFound }
+            let id = try await existingIncident(context)
             let history = try await store.history(id: id)
             return Self.json(.object([("revisions", .array(history.map { revision in
                 .object([
@@ -104,8 +103,7 @@ struct Routes {
             return Self.incidentResponse(incident, status: .created)
         }
         router.get("/v1/incidents/:id/notices") { _, context in
-            let id = try context.parameters.require("id")
-            guard try await store.incident(id: id) != nil else { throw Problem.notFound }
+            let id = try await existingIncident(context)
             return Self.json(.object([("notices", .array(try await store.notices(incidentID: id).map { notice in
                 .object([
                     ("id", .string(notice.id)), ("obligation", .string(notice.obligationID)),
@@ -122,8 +120,7 @@ struct Routes {
             return Self.incidentResponse(incident, status: .created)
         }
         router.get("/v1/incidents/:id/decisions") { _, context in
-            let id = try context.parameters.require("id")
-            guard try await store.incident(id: id) != nil else { throw Problem.notFound }
+            let id = try await existingIncident(context)
             return Self.json(.object([("decisions", .array(try await store.decisions(incidentID: id).map { decision in
                 .object([
                     ("id", .string(decision.id)), ("kind", .string(decision.kind)),
@@ -145,8 +142,7 @@ struct Routes {
             return Response(status: .ok, headers: [.contentType: "text/calendar; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("/v1/incidents/:id/audit") { _, context in
-            let id = try context.parameters.require("id")
-            guard try await store.incident(id: id) != nil else { throw Problem.notFound }
+            let id = try await existingIncident(context)
             return Self.json(.object([("entries", .array(try await store.audit(incidentID: id).map { entry in
                 .object([
                     ("seq", .int(entry.seq)), ("at", .string(Self.instant(entry.at))), ("actor", .string(entry.actor)),
@@ -177,6 +173,13 @@ struct Routes {
     }
 
     // MARK: Helpers
+
+    /// The `{id}` of the path, once it is known to name an incident (404 otherwise).
+    func existingIncident(_ context: ServerContext) async throws -> String {
+        let id = try context.parameters.require("id")
+        guard try await store.incident(id: id) != nil else { throw Problem.notFound }
+        return id
+    }
 
     static func body(_ request: Request, _ context: ServerContext) async throws -> String {
         var buffer = try await request.body.collect(upTo: context.maxUploadSize)
