@@ -93,7 +93,7 @@ enum RuleDescription {
             out += "\nNo version is in force on \(date); the oldest encoded takes effect \(rule.versions.first.map { "\($0.effective)" } ?? "?").\n"
             return out
         }
-        out += "\nIn force on \(date): \(rule.versionLabel(version)) — \(version.change)\n"
+        out += "\nIn force on \(date): \(version.label) — \(version.change)\n"
         if let next = rule.nextVersion(after: date) { out += "Next version takes effect \(next.effective): \(next.change)\n" }
         out += "\nPersonal information (\(version.personalInformation.provenance.cite)):\n"
         for combination in version.personalInformation.combinations {

@@ -69,7 +69,6 @@ struct RuleAssessor {
     /// What every rule's assessment of one incident shares.
     final class Shared {
         let facts: IncidentFacts
-        let elements: Set<DataElement>
         let elementMask: UInt32
         let calendars: [String: HolidayCalendar]
         let offsets: ZoneOffsets
@@ -77,7 +76,6 @@ struct RuleAssessor {
 
         init(facts: IncidentFacts, calendars: [String: HolidayCalendar]) {
             self.facts = facts
-            self.elements = Set(facts.elements)
             self.elementMask = DataElement.mask(facts.elements)
             self.calendars = calendars
             self.offsets = ZoneOffsets(facts.timeZone)

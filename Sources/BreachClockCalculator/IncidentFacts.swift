@@ -100,13 +100,6 @@ public struct IncidentFacts: Sendable {
         self.notices = notices
     }
 
-    /// The sum of the counts of `codes`.
-    public func count(of codes: [String]) -> AffectedCount {
-        var total = AffectedCount.zero
-        for entry in affected where codes.contains(entry.code) { total = total + entry.count }
-        return total
-    }
-
     /// Everyone affected.
     public var totalCount: AffectedCount { affected.reduce(.zero) { $0 + $1.count } }
 

@@ -175,11 +175,6 @@ public struct PersonalInformationRule: Sendable, Hashable {
         self.masks = combinations.map(DataElement.mask)
     }
 
-    /// The first combination fully present in `elements`, if any.
-    public func firstMatch(in elements: Set<DataElement>) -> [DataElement]? {
-        firstMatch(mask: DataElement.mask(elements))
-    }
-
     /// The first combination fully present in the bit set `mask` (from `DataElement.mask`).
     public func firstMatch(mask: UInt32) -> [DataElement]? {
         for (index, combination) in masks.enumerated() where combination & mask == combination { return combinations[index] }
@@ -320,9 +315,6 @@ public final class Rule: Sendable {
     public func nextVersion(after date: CivilDate) -> RuleVersion? {
         versions.first { $0.effective > date }
     }
-
-    /// `US-CA@2026-01-01`.
-    public func versionLabel(_ version: RuleVersion) -> String { version.label }
 
     public func source(_ id: String) -> RuleSource? { sources.first { $0.id == id } }
 }

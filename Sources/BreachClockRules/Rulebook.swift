@@ -56,20 +56,8 @@ public struct Rulebook: Sendable {
     /// The rule with this code.
     public func rule(code: String) -> Rule? { rules.first { $0.code == code } }
 
-    /// The rules whose `covers` include any of `places`, in database order, each once.
-    public func rules(covering places: some Sequence<String>) -> [Rule] {
-        var hit = [Bool](repeating: false, count: rules.count)
-        for place in places {
-            for position in rulesByPlace[place] ?? [] { hit[position] = true }
-        }
-        return rules.indices.compactMap { hit[$0] ? rules[$0] : nil }
-    }
-
     /// The positions in `rules` of the rules whose `covers` include `place`.
     public func positions(covering place: String) -> [Int] { rulesByPlace[place] ?? [] }
-
-    /// Whether any rule covers `place`.
-    public func covers(_ place: String) -> Bool { rulesByPlace[place] != nil }
 }
 
 /// Problems that make a rules database unusable, each with its file position.
