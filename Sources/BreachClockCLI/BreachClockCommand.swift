@@ -32,7 +32,11 @@ public struct BreachClockCommand: ParsableCommand {
     public static func run(arguments: [String], output: some OutputSink) async -> Int32 {
         do {
             var command = try parseAsRoot(arguments)
-            if let runnable = command as? any AsyncOutputCommand {
+            // A cast to a concrete type is a pointer comparison; a cast to a protocol scans the
+            // binary's conformance records on first use, which costs a short command noticeably.
+            if let whatIf = command as? WhatIfCommand {
+                try whatIf.run(output: output)
+            } else if let runnable = command as? any AsyncOutputCommand {
                 try await runnable.run(output: output)
             } else if let runnable = command as? any OutputCommand {
                 try runnable.run(output: output)

@@ -29,7 +29,8 @@ public enum NodeArchive {
 
     /// The files in an archive, each decoded only when asked for.
     public struct Contents {
-        let bytes: [UInt8]
+        /// The archive's bytes (memory-mapped when read from a file, so untouched entries cost nothing).
+        let bytes: Data
         /// The content digest of the files it was made from.
         public let digest: String
         public let entries: [(relative: String, offset: Int, length: Int)]
@@ -37,24 +38,29 @@ public enum NodeArchive {
         /// Decodes the nodes of entry `index`; nil if the bytes are damaged.
         public func root(at index: Int) -> DocumentNode? {
             let entry = entries[index]
-            var reader = Reader(bytes: bytes, position: entry.offset, end: entry.offset + entry.length, file: entry.relative)
-            return reader.node()
+            return bytes.withUnsafeBytes { buffer in
+                var reader = Reader(bytes: buffer, position: entry.offset, end: entry.offset + entry.length, file: entry.relative)
+                return reader.node()
+            }
         }
     }
 
     /// Reads the table of contents; nil when the data is not an archive of this version.
     public static func open(_ data: Data) -> Contents? {
-        let bytes = [UInt8](data)
-        guard bytes.count >= 8, Array(bytes[0..<4]) == magic else { return nil }
-        var reader = Reader(bytes: bytes, position: 4, end: bytes.count, file: "")
-        guard let digest = reader.string(), let count = reader.u32() else { return nil }
-        var entries: [(String, Int, Int)] = []
-        for _ in 0..<count {
-            guard let name = reader.string(), let length = reader.u32(), reader.position + Int(length) <= bytes.count else { return nil }
-            entries.append((name, reader.position, Int(length)))
-            reader.position += Int(length)
+        let header: (String, [(String, Int, Int)])? = data.withUnsafeBytes { bytes in
+            guard bytes.count >= 8, Array(bytes[0..<4]) == magic else { return nil }
+            var reader = Reader(bytes: bytes, position: 4, end: bytes.count, file: "")
+            guard let digest = reader.string(), let count = reader.u32() else { return nil }
+            var entries: [(String, Int, Int)] = []
+            for _ in 0..<count {
+                guard let name = reader.string(), let length = reader.u32(), reader.position + Int(length) <= bytes.count else { return nil }
+                entries.append((name, reader.position, Int(length)))
+                reader.position += Int(length)
+            }
+            return (digest, entries)
         }
-        return Contents(bytes: bytes, digest: digest, entries: entries)
+        guard let header else { return nil }
+        return Contents(bytes: data, digest: header.0, entries: header.1)
     }
 
     static func put(_ value: UInt32, _ out: inout [UInt8]) {
@@ -98,7 +104,7 @@ public enum NodeArchive {
     }
 
     struct Reader {
-        let bytes: [UInt8]
+        let bytes: UnsafeRawBufferPointer
         var position: Int
         let end: Int
         let file: String

@@ -210,7 +210,7 @@ public struct ValidationCache: Sendable {
 
     /// The archive of a database with this digest that passed full validation, if kept.
     public func archive(for digest: String) -> NodeArchive.Contents? {
-        guard let data = FileManager.default.contents(atPath: file(digest).path) else { return nil }
+        guard let data = try? Data(contentsOf: file(digest), options: .alwaysMapped) else { return nil }
         return NodeArchive.open(data)
     }
 
