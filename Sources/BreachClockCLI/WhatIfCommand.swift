@@ -97,7 +97,7 @@ struct WhatIfCommand: OutputCommand {
 
     func run(output: some OutputSink) throws {
         let document = try factsDocument()
-        let rulebook = try rulesOptions.loadRulebook(places: Self.places(in: document.node))
+        let rulebook = try rulesOptions.loadRulebook(places: Self.places(in: document.node), window: Self.dates(in: document.node))
         let calculator = Calculator(rulebook: rulebook)
         let facts: IncidentFacts
         do {
@@ -137,6 +137,31 @@ struct WhatIfCommand: OutputCommand {
             case .mapping(let places, _) = affected
         else { return [] }
         return places.map(\.key)
+    }
+
+    /// Every date the facts name (events and notices), widened by two days for time zones, read before
+    /// validation so that only the rule versions in force then are decoded. Nil when any is unreadable.
+    static func dates(in node: DocumentNode) -> ClosedRange<CivilDate>? {
+        var texts: [String] = []
+        if case .mapping(let events, _)? = node["events"] {
+            for entry in events { if case .scalar(let text, _, _) = entry.value { texts.append(text) } else { return nil } }
+        }
+        if case .sequence(let notices, _)? = node["notices"] {
+            for notice in notices {
+                guard case .scalar(let text, _, _)? = notice["sentAt"] else { return nil }
+                texts.append(text)
+            }
+        }
+        let utc = TimeZone(identifier: "UTC")!
+        var days: [CivilDate] = []
+        for text in texts {
+            guard let instant = ZonedTime.parse(text, in: utc) else { return nil }
+            days.append(ZonedTime.civilDate(of: instant, in: utc))
+        }
+        guard let first = days.min(), let last = days.max() else { return nil }
+        // Clocks from the end of the calendar year start on 31 December.
+        let yearEnd = CivilDate(year: last.year, month: 12, day: 31)!
+        return first.adding(days: -2)...max(last.adding(days: 2), yearEnd)
     }
 
     /// The facts as a parsed document, from the file or the flags; `file` is nil for flags.

@@ -114,7 +114,11 @@ struct RuleAssessor {
     }
 
     func run(into result: inout Assessment) {
-        guard let base = rule.version(on: shared.discoveryDate) else {
+        guard let base = rule.version(on: shared.discoveryDate), base.isComplete else {
+            if let base = rule.version(on: shared.discoveryDate), !base.isComplete {
+                result.warnings.append("\(rule.code): the rule version in force on \(shared.discoveryDate) was not loaded; not assessed")
+                return
+            }
             let oldest = rule.versions.first.map { " (the oldest encoded version takes effect \($0.effective))" } ?? ""
             result.warnings.append("\(rule.code): no version of \(rule.law) is encoded for \(shared.discoveryDate)\(oldest); not assessed")
             return
@@ -200,7 +204,7 @@ struct RuleAssessor {
             let start = facts.instant(of: from)
         else { return base }
         let date = ZonedTime.civilDate(of: start, in: offsets)
-        guard let version = rule.version(on: date), version.obligation(obligation.id) != nil else { return base }
+        guard let version = rule.version(on: date), version.isComplete, version.obligation(obligation.id) != nil else { return base }
         return version
     }
 

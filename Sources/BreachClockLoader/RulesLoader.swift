@@ -12,19 +12,18 @@ public struct RulesLoader: Sendable {
 
     public init(directory: URL) { self.directory = directory }
 
-    /// The rule and calendar files, sorted by relative path.
-    public func files() throws(RulebookError) -> [(relative: String, url: URL)] {
-        let fm = FileManager.default
-        guard let enumerator = fm.enumerator(at: directory, includingPropertiesForKeys: [.isRegularFileKey]) else {
-            throw RulebookError(issues: [DocumentIssue(location: SourceLocation(file: directory.path, line: 1, column: 1), path: "",
+    /// The rule and calendar files, sorted by relative path, with their full paths. Works on path
+    /// strings: this runs on every CLI call, and URL normalisation per file was a visible cost.
+    public func files() throws(RulebookError) -> [(relative: String, path: String)] {
+        let base = directory.path
+        guard let enumerator = FileManager.default.enumerator(atPath: base) else {
+            throw RulebookError(issues: [DocumentIssue(location: SourceLocation(file: base, line: 1, column: 1), path: "",
                 message: "cannot read the rules folder")])
         }
-        var found: [(String, URL)] = []
-        let base = directory.standardizedFileURL.path
-        for case let url as URL in enumerator where url.pathExtension == "yaml" || url.pathExtension == "yml" {
-            let full = url.standardizedFileURL.path
-            let relative = full.hasPrefix(base + "/") ? String(full.dropFirst(base.count + 1)) : full
-            found.append((relative, url))
+        var found: [(String, String)] = []
+        while let relative = enumerator.nextObject() as? String {
+            guard relative.hasSuffix(".yaml") || relative.hasSuffix(".yml") else { continue }
+            found.append((relative, base + "/" + relative))
         }
         return found.sorted { $0.0 < $1.0 }
     }
@@ -44,7 +43,9 @@ public struct RulesLoader: Sendable {
     /// places. Without an archive everything is read, hashed, parsed and validated, and on success
     /// the archive is written. Either way the calculator never runs on files that have not passed
     /// validation (an edit changes the modification time, so the fingerprint).
-    public func load(places: [String]?, cache: ValidationCache?) throws(RulebookError) -> Rulebook {
+    /// `window`, when given, holds every date of the incident: versions of a rule that are in force on
+    /// none of those days are not decoded on a warm run (`RuleDecoder.decodeRule(_:window:)`).
+    public func load(places: [String]?, window: ClosedRange<CivilDate>? = nil, cache: ValidationCache?) throws(RulebookError) -> Rulebook {
         let files = try files()
         if files.isEmpty {
             throw RulebookError(issues: [DocumentIssue(location: SourceLocation(file: directory.path, line: 1, column: 1), path: "",
@@ -53,7 +54,7 @@ public struct RulesLoader: Sendable {
         // Warm path: the files' names, sizes and modification times name an archive made from them.
         let fingerprint = cache == nil ? nil : RulesLoader.fingerprint(files)
         if let fingerprint, let archive = cache?.archive(for: fingerprint),
-            let rulebook = try? decodeArchive(archive, digest: archive.digest, places: places.map(Set.init))
+            let rulebook = try? decodeArchive(archive, digest: archive.digest, places: places.map(Set.init), window: window)
         {
             return rulebook
         }
@@ -61,7 +62,7 @@ public struct RulesLoader: Sendable {
         var contents: [(relative: String, data: Data)] = []
         var problems: [DocumentIssue] = []
         for file in files {
-            guard let data = FileManager.default.contents(atPath: file.url.path) else {
+            guard let data = FileManager.default.contents(atPath: file.path) else {
                 problems.append(DocumentIssue(location: SourceLocation(file: file.relative, line: 1, column: 1), path: "", message: "cannot read the file"))
                 continue
             }
@@ -95,7 +96,9 @@ public struct RulesLoader: Sendable {
     }
 
     /// Decodes parsed files into a rulebook, checking each rule sits in the file named by its code.
-    func decode(_ parsed: [(relative: String, root: DocumentNode)], digest: String) throws(RulebookError) -> Rulebook {
+    func decode(_ parsed: [(relative: String, root: DocumentNode)], digest: String, window: ClosedRange<CivilDate>? = nil)
+        throws(RulebookError) -> Rulebook
+    {
         var problems: [DocumentIssue] = []
         var rules: [Rule] = []
         var calendars: [HolidayCalendar] = []
@@ -104,7 +107,7 @@ public struct RulesLoader: Sendable {
             let decoder = RuleDecoder(file: file.relative, issues: collector)
             if file.relative.hasPrefix("calendars/") {
                 if let calendar = decoder.decodeCalendar(file.root) { calendars.append(calendar) }
-            } else if let rule = decoder.decodeRule(file.root) {
+            } else if let rule = decoder.decodeRule(file.root, window: window) {
                 let stem = RulesLoader.stem(file.relative)
                 if stem != rule.code {
                     collector.report(file.root, "code", "rule `\(rule.code)` must be in a file named \(rule.code).yaml")
@@ -121,23 +124,25 @@ public struct RulesLoader: Sendable {
     }
 
     /// Reads a validated archive, decoding only what `places` need (everything when nil).
-    func decodeArchive(_ archive: NodeArchive.Contents, digest: String, places: Set<String>?) throws -> Rulebook {
+    func decodeArchive(_ archive: NodeArchive.Contents, digest: String, places: Set<String>?, window: ClosedRange<CivilDate>?) throws
+        -> Rulebook
+    {
         var parsed: [(relative: String, root: DocumentNode)] = []
         for (index, entry) in archive.entries.enumerated() {
             if let places, !RulesLoader.isNeeded(entry.relative, places: places) { continue }
             guard let root = archive.root(at: index) else { throw RulebookError(issues: []) }
             parsed.append((entry.relative, root))
         }
-        return try decode(parsed, digest: digest)
+        return try decode(parsed, digest: digest, window: window)
     }
 
     /// A digest of each file's path, size and modification time: it changes whenever a file is
     /// edited, added, removed or checked out, without reading the files.
-    static func fingerprint(_ files: [(relative: String, url: URL)]) -> String {
+    static func fingerprint(_ files: [(relative: String, path: String)]) -> String {
         var hasher = SHA256()
         for file in files {
             var info = stat()
-            guard stat(file.url.path, &info) == 0 else { return "unreadable-\(UUID().uuidString)" }
+            guard stat(file.path, &info) == 0 else { return "unreadable-\(UUID().uuidString)" }
             let line = "\(file.relative)\u{0}\(info.st_size)\u{0}\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\u{0}\(info.st_ino)\n"
             hasher.update(data: Data(line.utf8))
         }

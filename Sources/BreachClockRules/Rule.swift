@@ -250,8 +250,12 @@ public final class RuleVersion: Sendable {
     public let lawEnforcementDelay: LawEnforcementDelayRule?
     public let obligations: [ObligationRule]
     public let notes: String?
+    /// False for a version the loader did not decode because no date of the incident falls in it
+    /// (see `RulesLoader`): only its effective date, label and change are known.
+    public let isComplete: Bool
 
-    public init(effective: CivilDate, label: String, change: String, sources: [String], personalInformation: PersonalInformationRule, trigger: TriggerRule, encryption: EncryptionRule?, riskOfHarm: RiskOfHarmRule?, exemptions: [SectorExemption], lawEnforcementDelay: LawEnforcementDelayRule?, obligations: [ObligationRule], notes: String?) {
+    public init(effective: CivilDate, label: String, change: String, sources: [String], personalInformation: PersonalInformationRule, trigger: TriggerRule, encryption: EncryptionRule?, riskOfHarm: RiskOfHarmRule?, exemptions: [SectorExemption], lawEnforcementDelay: LawEnforcementDelayRule?, obligations: [ObligationRule], notes: String?, isComplete: Bool = true) {
+        self.isComplete = isComplete
         self.effective = effective
         self.label = label
         self.change = change
@@ -267,6 +271,15 @@ public final class RuleVersion: Sendable {
     }
 
     public func obligation(_ id: String) -> ObligationRule? { obligations.first { $0.id == id } }
+
+    /// A version known only by its dates and summary (not decoded).
+    static func outline(effective: CivilDate, label: String, change: String) -> RuleVersion {
+        let none = Provenance(cite: "", sources: [])
+        return RuleVersion(effective: effective, label: label, change: change, sources: [],
+            personalInformation: PersonalInformationRule(combinations: [], provenance: none, notes: nil),
+            trigger: TriggerRule(event: .acquisition, media: [], provenance: none), encryption: nil, riskOfHarm: nil, exemptions: [],
+            lawEnforcementDelay: nil, obligations: [], notes: nil, isComplete: false)
+    }
 }
 
 /// One jurisdiction's or regime's breach-notification law, with all its versions.

@@ -43,3 +43,18 @@ func percentile(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double
 print("rules: \(rulebook.rules.count) (\(places.count) places), load \(String(format: "%.1f", loadMicros / 1000)) ms")
 print("assessment of an incident touching every jurisdiction: \(obligations) obligations")
 print(String(format: "median %.1f µs, p90 %.1f µs, p99 %.1f µs over %d runs", percentile(0.5), percentile(0.9), percentile(0.99), iterations))
+
+// Loading what a typical incident needs from the validated archive, as the CLI does on a warm run.
+let cacheFolder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("breachclock-bench-\(getpid())")
+defer { try? FileManager.default.removeItem(at: cacheFolder) }
+let cache = ValidationCache(directory: cacheFolder)
+let typical = ["US-CA", "US-TX", "US-NY", "DE"]
+_ = try? RulesLoader(directory: folder).load(places: typical, cache: cache)
+var loads: [Double] = []
+for _ in 0..<200 {
+    let start = DispatchTime.now().uptimeNanoseconds
+    _ = try? RulesLoader(directory: folder).load(places: typical, cache: cache)
+    loads.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
+}
+loads.sort()
+print(String(format: "warm load of a typical incident's rules (3 states + GDPR): median %.0f µs", loads[loads.count / 2]))

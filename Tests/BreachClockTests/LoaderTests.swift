@@ -36,6 +36,13 @@ import Testing
         let a = Calculator(rulebook: full).assess(facts).json().serialized()
         let b = Calculator(rulebook: partial).assess(facts).json().serialized()
         #expect(a == b)
+        // With the incident's dates, only the versions in force then are decoded; the result is the same.
+        let day = CivilDate(year: 2026, month: 3, day: 2)!
+        let windowed = try RulesLoader(directory: rules).load(places: places, window: day.adding(days: -2)...day.adding(days: 2), cache: cache)
+        let california = try #require(windowed.rule(code: "US-CA"))
+        #expect(california.versions.filter(\.isComplete).map(\.effective.description) == ["2026-01-01"])
+        #expect(california.versions.count == (try #require(full.rule(code: "US-CA"))).versions.count)
+        #expect(Calculator(rulebook: windowed).assess(facts).json().serialized() == a)
     }
 
     /// A broken file the incident does not need still stops the run: the digest changed, so everything is re-validated.
