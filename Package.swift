@@ -53,6 +53,18 @@ let package = Package(
             exclude: ["Migrations/README.md"],
             swiftSettings: swiftSettings
         ),
+        // libcurl from the system (`libcurl4-openssl-dev`), with typed wrappers for its variadic calls.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        // IO: webhook delivery through libcurl's multi interface: Standard Webhooks signatures, payload
+        // formats, the retry decision and the SSRF guard (the last three pure).
+        .target(
+            name: "BreachClockWebhooks",
+            dependencies: [
+                "CCurl", "BreachClockRules", "BreachClockCalculator",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // IO: the HTTP API (Hummingbird 2) over the store and the calculator.
         .target(
             name: "BreachClockServer",
@@ -83,7 +95,7 @@ let package = Package(
             name: "BreachClockTests",
             dependencies: [
                 "BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockCLI", "BreachClockStore",
-                "BreachClockServer", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "BreachClockServer", "BreachClockWebhooks", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["Fixtures"],

@@ -1,0 +1,184 @@
+import BreachClockCalculator
+import BreachClockRules
+import Foundation
+
+/// Why a webhook is sent.
+public enum WebhookEventType: String, Sendable, CaseIterable {
+    case reminder = "obligation.reminder"
+    case overdue = "obligation.overdue"
+    case obligationAdded = "obligation.added"
+    case obligationChanged = "obligation.changed"
+    case incidentCreated = "incident.created"
+    case incidentClosed = "incident.closed"
+    case test = "webhook.test"
+}
+
+/// What a reminder says: which incident, which obligation, the deadline and the time left.
+public struct WebhookEvent: Sendable {
+    public var type: WebhookEventType
+    public var incidentID: String
+    public var incidentTitle: String
+    public var obligationID: String?
+    public var jurisdiction: String?
+    public var recipient: String?
+    public var citation: String?
+    public var deadlineKind: String?
+    public var due: Date?
+    /// The standard or period in words ("30 calendar days from discovery", "without unreasonable delay").
+    public var deadlineText: String?
+    /// The incident's time zone, for dates people read.
+    public var timeZone: TimeZone
+    /// When the event was produced (for "time left").
+    public var at: Date
+    /// A link back to the incident, when the server knows its public address.
+    public var link: String?
+
+    public init(type: WebhookEventType, incidentID: String, incidentTitle: String, obligationID: String? = nil,
+        jurisdiction: String? = nil, recipient: String? = nil, citation: String? = nil, deadlineKind: String? = nil, due: Date? = nil,
+        deadlineText: String? = nil, timeZone: TimeZone, at: Date, link: String? = nil)
+    {
+        self.type = type
+        self.incidentID = incidentID
+        self.incidentTitle = incidentTitle
+        self.obligationID = obligationID
+        self.jurisdiction = jurisdiction
+        self.recipient = recipient
+        self.citation = citation
+        self.deadlineKind = deadlineKind
+        self.due = due
+        self.deadlineText = deadlineText
+        self.timeZone = timeZone
+        self.at = at
+        self.link = link
+    }
+
+    /// "2 days 4 hours left", "overdue by 3 hours", "no fixed deadline".
+    public var timeLeft: String {
+        guard let due else { return "no fixed deadline" }
+        let seconds = Int(due.timeIntervalSince(at))
+        let magnitude = abs(seconds)
+        let days = magnitude / 86_400
+        let hours = magnitude % 86_400 / 3_600
+        let minutes = magnitude % 3_600 / 60
+        var parts: [String] = []
+        if days > 0 { parts.append("\(days) \(days == 1 ? "day" : "days")") }
+        if hours > 0 { parts.append("\(hours) \(hours == 1 ? "hour" : "hours")") }
+        if days == 0 && minutes > 0 { parts.append("\(minutes) \(minutes == 1 ? "minute" : "minutes")") }
+        let amount = parts.isEmpty ? "less than a minute" : parts.joined(separator: " ")
+        return seconds < 0 ? "overdue by \(amount)" : "\(amount) left"
+    }
+
+    var dueText: String? { due.map { ZonedTime.rfc3339($0, in: timeZone) } }
+
+    var headline: String {
+        switch type {
+        case .reminder: return "Notice due: \(recipient ?? "recipient") (\(jurisdiction ?? "")), \(timeLeft)"
+        case .overdue: return "OVERDUE: \(recipient ?? "recipient") (\(jurisdiction ?? "")), \(timeLeft)"
+        case .obligationAdded: return "New obligation: notify \(recipient ?? "recipient") (\(jurisdiction ?? ""))"
+        case .obligationChanged: return "Deadline changed: \(recipient ?? "recipient") (\(jurisdiction ?? ""))"
+        case .incidentCreated: return "Incident opened: \(incidentTitle)"
+        case .incidentClosed: return "Incident closed: \(incidentTitle)"
+        case .test: return "breachclock test message"
+        }
+    }
+}
+
+/// The three payload formats a subscription can choose.
+public enum WebhookFormat: String, Sendable, CaseIterable {
+    /// Standard Webhooks JSON `{type, timestamp, data}`, signed.
+    case json
+    /// A Slack incoming-webhook message: `text` plus Block Kit `blocks`.
+    case slack
+    /// A Teams Workflows message with an Adaptive Card.
+    case teams
+
+    /// Teams refuses messages above about 28 KB.
+    public static let teamsLimit = 28 * 1024
+
+    /// The body for `event` in this format.
+    public func body(for event: WebhookEvent) -> [UInt8] {
+        switch self {
+        case .json: return WebhookFormat.standard(event).bytes()
+        case .slack: return WebhookFormat.slack(event).bytes()
+        case .teams: return WebhookFormat.teams(event).bytes()
+        }
+    }
+
+    static func optional(_ value: String?) -> OrderedJSON { value.map(OrderedJSON.string) ?? .null }
+
+    static func standard(_ event: WebhookEvent) -> OrderedJSON {
+        .object([
+            ("type", .string(event.type.rawValue)),
+            ("timestamp", .string(ZonedTime.rfc3339(event.at, in: TimeZone(identifier: "UTC")!))),
+            ("data", .object([
+                ("incident", .object([("id", .string(event.incidentID)), ("title", .string(event.incidentTitle)), ("link", optional(event.link))])),
+                ("obligation", event.obligationID == nil ? .null : .object([
+                    ("id", optional(event.obligationID)), ("jurisdiction", optional(event.jurisdiction)),
+                    ("recipient", optional(event.recipient)), ("citation", optional(event.citation)),
+                ])),
+                ("deadline", event.obligationID == nil ? .null : .object([
+                    ("kind", optional(event.deadlineKind)), ("due", optional(event.dueText)), ("text", optional(event.deadlineText)),
+                    ("timeLeft", .string(event.timeLeft)),
+                ])),
+            ])),
+        ])
+    }
+
+    /// Lines a person reads at a glance: what is due, to whom, when, how long is left, under which law.
+    static func lines(_ event: WebhookEvent) -> [String] {
+        var lines: [String] = []
+        if let recipient = event.recipient { lines.append("To: \(recipient) (\(event.jurisdiction ?? ""))") }
+        if let due = event.dueText { lines.append("Due: \(due), \(event.timeLeft)") } else if event.obligationID != nil { lines.append("Due: no fixed deadline in law") }
+        if let text = event.deadlineText { lines.append("Rule: \(text)") }
+        if let citation = event.citation { lines.append("Under: \(citation)") }
+        lines.append("Incident: \(event.incidentTitle) (\(event.incidentID))")
+        return lines
+    }
+
+    static func slack(_ event: WebhookEvent) -> OrderedJSON {
+        let details = lines(event).map { "• " + escapeSlack($0) }.joined(separator: "\n")
+        var blocks: [OrderedJSON] = [
+            .object([("type", .string("header")), ("text", .object([("type", .string("plain_text")), ("text", .string(String(event.headline.prefix(150))))]))]),
+            .object([("type", .string("section")), ("text", .object([("type", .string("mrkdwn")), ("text", .string(details))]))]),
+        ]
+        if let link = event.link {
+            blocks.append(.object([("type", .string("actions")), ("elements", .array([.object([
+                ("type", .string("button")), ("text", .object([("type", .string("plain_text")), ("text", .string("Open incident"))])),
+                ("url", .string(link)),
+            ])]))]))
+        }
+        return .object([("text", .string(event.headline)), ("blocks", .array(blocks))])
+    }
+
+    /// Slack mrkdwn control characters.
+    static func escapeSlack(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    static func teams(_ event: WebhookEvent) -> OrderedJSON {
+        var body: [OrderedJSON] = [
+            .object([("type", .string("TextBlock")), ("size", .string("Medium")), ("weight", .string("Bolder")),
+                ("text", .string(event.headline)), ("wrap", .bool(true)),
+                ("color", .string(event.type == .overdue ? "Attention" : "Default"))]),
+        ]
+        let facts: [OrderedJSON] = lines(event).compactMap { line in
+            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2 else { return nil }
+            return .object([("title", .string(parts[0])), ("value", .string(parts[1]))])
+        }
+        body.append(.object([("type", .string("FactSet")), ("facts", .array(facts))]))
+        var card: [(String, OrderedJSON)] = [
+            ("$schema", .string("http://adaptivecards.io/schemas/adaptive-card.json")),
+            ("type", .string("AdaptiveCard")), ("version", .string("1.4")), ("body", .array(body)),
+        ]
+        if let link = event.link {
+            card.append(("actions", .array([.object([("type", .string("Action.OpenUrl")), ("title", .string("Open incident")), ("url", .string(link))])])))
+        }
+        return .object([
+            ("type", .string("message")),
+            ("attachments", .array([.object([
+                ("contentType", .string("application/vnd.microsoft.card.adaptive")), ("contentUrl", .null), ("content", .object(card)),
+            ])])),
+        ])
+    }
+}
