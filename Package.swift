@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
     ],
     targets: [
         // Pure: the rules model, its decoding from a parsed document, calendars. Foundation only.
@@ -70,7 +71,9 @@ let package = Package(
             name: "BreachClockServer",
             dependencies: [
                 "BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockStore", "BreachClockReports",
+                "BreachClockWebhooks",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
@@ -83,7 +86,7 @@ let package = Package(
             name: "BreachClockCLI",
             dependencies: [
                 "BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockStore", "BreachClockServer",
-                "BreachClockReports", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BreachClockReports", "BreachClockWebhooks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@ import BreachClockCalculator
 import BreachClockLoader
 import BreachClockRules
 import BreachClockStore
+import BreachClockWebhooks
 import Foundation
 
 /// What the API does with incidents: validate, compute, explain what changed, store. The HTTP layer
@@ -9,10 +10,15 @@ import Foundation
 public final class IncidentService: Sendable {
     public let calculator: Calculator
     public let store: IncidentStore
+    /// The server's public address, for links in webhook messages (`https://breachclock.example`).
+    public let publicURL: String?
+    let clock: @Sendable () -> Date
 
-    public init(calculator: Calculator, store: IncidentStore) {
+    public init(calculator: Calculator, store: IncidentStore, publicURL: String? = nil, clock: @escaping @Sendable () -> Date = Date.init) {
         self.calculator = calculator
         self.store = store
+        self.publicURL = publicURL
+        self.clock = clock
     }
 
     // MARK: Reading requests
@@ -73,20 +79,40 @@ public final class IncidentService: Sendable {
 
     // MARK: Changes
 
-    /// The stored form of a new state of an incident: facts, assessment, what changed and why, and
-    /// the deadlines to index.
-    func change(facts: IncidentFacts, assessment: Assessment, previous: StoredIncident?, action: String,
-        title: String? = nil, status: IncidentStatus? = nil, notice: StoredNotice? = nil, decision: StoredDecision? = nil) -> IncidentChange
+    /// The stored form of a new state of an incident: facts, assessment, what changed and why, the
+    /// deadlines to index, and its webhook messages.
+    func change(incidentID: String, title: String, facts: IncidentFacts, assessment: Assessment, previous: StoredIncident?, action: String,
+        newTitle: String? = nil, status: IncidentStatus? = nil, notice: StoredNotice? = nil, decision: StoredDecision? = nil) -> IncidentChange
     {
         let due = assessment.obligations.map { o in
             DueIndexEntry(obligationID: o.id, kind: o.deadline.kind.rawValue, due: o.deadline.due, satisfied: o.notice != nil)
         }
         let changes = previous.map { ChangeDescriber.describe(previous: $0, facts: facts, assessment: assessment, decoder: calculator.factsDecoder) }
             ?? ["first assessment: \(assessment.obligations.count) obligation(s), \(assessment.notTriggered.count) not triggered"]
+        var events: [(type: WebhookEventType, obligation: Obligation?)] = []
+        if previous == nil { events.append((.incidentCreated, nil)) }
+        if status == .closed { events.append((.incidentClosed, nil)) }
+        let old = previous.map { ChangeDescriber.previousObligations($0.assessmentJSON) } ?? [:]
+        if previous != nil {
+            for obligation in assessment.obligations {
+                guard let before = old[obligation.id] else {
+                    events.append((.obligationAdded, obligation))
+                    continue
+                }
+                if before.kind != obligation.deadline.kind.rawValue || before.dueDate != obligation.deadline.dueDate?.description {
+                    events.append((.obligationChanged, obligation))
+                }
+            }
+        } else {
+            events += assessment.obligations.map { (.obligationAdded, $0) }
+        }
+        let context = ReminderPlanner.Context(incidentID: incidentID, title: newTitle ?? title, facts: facts, assessment: assessment,
+            now: clock(), link: publicURL.map { "\($0)/v1/incidents/\(incidentID)" }, events: events)
         return IncidentChange(
-            title: title, status: status, factsJSON: facts.json().serialized(pretty: false),
+            title: newTitle, status: status, factsJSON: facts.json().serialized(pretty: false),
             assessmentJSON: assessment.json().serialized(pretty: false), rulesDigest: assessment.rulesDigest, changes: changes,
-            dueIndex: due, notice: notice, decision: decision, action: action)
+            dueIndex: due, notice: notice, decision: decision, action: action,
+            plan: { webhooks in ReminderPlanner.plan(context, webhooks: webhooks) })
     }
 
     /// The facts of a stored incident (stored canonical, so they always decode).
@@ -103,8 +129,9 @@ public final class IncidentService: Sendable {
         let title = try Self.text(fields["title"], "title", required: true)!
         guard let factsNode = fields["facts"] else { throw Problem.invalid("facts", "required") }
         let (facts, assessment) = try assess(factsNode, fieldPrefix: "facts")
-        return try await store.createIncident(title: title, change: change(facts: facts, assessment: assessment, previous: nil,
-            action: "incident.create"), actor: actor)
+        let id = IncidentStore.newID("inc")
+        return try await store.createIncident(id: id, title: title, change: change(incidentID: id, title: title, facts: facts,
+            assessment: assessment, previous: nil, action: "incident.create"), actor: actor)
     }
 
     /// `PATCH /v1/incidents/{id}`: `{"title"?: …, "facts"?: <JSON Merge Patch of the facts>}`.
@@ -118,7 +145,8 @@ public final class IncidentService: Sendable {
             let stored = try self.storedFacts(current)
             let merged = factsPatch.map { stored.node.merging(patch: $0) } ?? stored.node
             let (facts, assessment) = try self.assess(merged, fieldPrefix: "facts")
-            return self.change(facts: facts, assessment: assessment, previous: current, action: "incident.update", title: title)
+            return self.change(incidentID: current.id, title: current.title, facts: facts, assessment: assessment, previous: current,
+                action: "incident.update", newTitle: title)
         }
     }
 
@@ -143,8 +171,8 @@ public final class IncidentService: Sendable {
                 sentAt: sentAt, obligation: obligation.id))
             let notice = StoredNotice(id: IncidentStore.newPublicID("ntc"), incidentID: id, obligationID: obligationID, sentAt: sentAt,
                 method: method, reference: reference, recordedAt: sentAt, recordedBy: actor)
-            return self.change(facts: facts, assessment: self.calculator.assess(facts), previous: current, action: "notice.record",
-                notice: notice)
+            return self.change(incidentID: current.id, title: current.title, facts: facts, assessment: self.calculator.assess(facts),
+                previous: current, action: "notice.record", notice: notice)
         }
     }
 
@@ -179,8 +207,8 @@ public final class IncidentService: Sendable {
             }
             let decision = StoredDecision(id: IncidentStore.newPublicID("dec"), incidentID: id, kind: kind, obligationID: obligationID,
                 outcome: outcome, rationale: rationale, owner: owner, decidedAt: decidedAt, recordedAt: now, recordedBy: actor)
-            return self.change(facts: facts, assessment: self.calculator.assess(facts), previous: current, action: "decision.record",
-                decision: decision)
+            return self.change(incidentID: current.id, title: current.title, facts: facts, assessment: self.calculator.assess(facts),
+                previous: current, action: "decision.record", decision: decision)
         }
     }
 
@@ -189,8 +217,8 @@ public final class IncidentService: Sendable {
         try await store.updateIncident(id: id, expectedRevision: ifMatch, actor: actor) { current in
             guard current.status == .open else { throw Problem(.conflict, "The incident is already closed") }
             let stored = try self.storedFacts(current)
-            return self.change(facts: stored.facts, assessment: self.calculator.assess(stored.facts), previous: current,
-                action: "incident.close", status: .closed)
+            return self.change(incidentID: current.id, title: current.title, facts: stored.facts,
+                assessment: self.calculator.assess(stored.facts), previous: current, action: "incident.close", status: .closed)
         }
     }
 }

@@ -83,7 +83,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
         var context = context
         context.apiKey = found
         context.logger[metadataKey: "key_id"] = .string(found.id)
-        let needed: APIRole = request.method == .get || request.uri.path == "/v1/assessments" ? .viewer : .editor
+        let needed: APIRole = request.uri.path.hasPrefix("/v1/webhooks") ? .admin
+            : request.method == .get || request.uri.path == "/v1/assessments" ? .viewer : .editor
         guard found.role >= needed else {
             throw Problem(.forbidden, "Not allowed", detail: "This needs the \(needed.rawValue) role; the key has \(found.role.rawValue).")
         }

@@ -169,6 +169,7 @@ struct Routes {
             } ?? today
             return Self.json(RuleJSON.describe(rule, on: date))
         }
+        registerWebhooks(on: router)
         return router.table.routes
     }
 
@@ -260,6 +261,11 @@ final class RecordingRouter: @unchecked Sendable {
     func patch(_ path: String, _ handler: @escaping Handler) {
         record("PATCH", path)
         router.patch(RouterPath(path), use: handler)
+    }
+
+    func delete(_ path: String, _ handler: @escaping Handler) {
+        record("DELETE", path)
+        router.delete(RouterPath(path), use: handler)
     }
 }
 

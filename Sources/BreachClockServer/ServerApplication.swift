@@ -5,6 +5,8 @@ import BreachClockStore
 import Foundation
 import Hummingbird
 import Logging
+import ServiceLifecycle
+import BreachClockWebhooks
 
 /// How to run the server. The CLI fills it from flags, then environment variables, then defaults.
 public struct ServerConfiguration: Sendable {
@@ -14,10 +16,20 @@ public struct ServerConfiguration: Sendable {
     public var databasePath: String
     public var rulesDirectory: URL
     public var logLevel: Logger.Level
+    /// Networks webhooks may reach although private or loopback (by default none).
+    public var webhookAllowlist: [AddressPolicy.Network]
+    /// The server's public address, for links in webhook messages.
+    public var publicURL: String?
+    /// Whether this instance sends the webhook outbox (tests drive a dispatcher of their own).
+    public var sendsWebhooks: Bool
 
     public init(host: String = "127.0.0.1", port: Int = 8080, databasePath: String = "breachclock.sqlite",
-        rulesDirectory: URL, logLevel: Logger.Level = .info)
+        rulesDirectory: URL, logLevel: Logger.Level = .info, webhookAllowlist: [AddressPolicy.Network] = [], publicURL: String? = nil,
+        sendsWebhooks: Bool = true)
     {
+        self.webhookAllowlist = webhookAllowlist
+        self.publicURL = publicURL
+        self.sendsWebhooks = sendsWebhooks
         self.host = host
         self.port = port
         self.databasePath = databasePath
@@ -39,9 +51,17 @@ public enum ServerApplication {
     {
         let (router, _, rulebook) = try makeRouter(configuration: configuration, clock: clock)
         logger.info("rules loaded", metadata: ["rules": .stringConvertible(rulebook.rules.count), "digest": .string(rulebook.digest)])
+        var services: [any Service] = []
+        if configuration.sendsWebhooks {
+            var options = CurlTransport.Options()
+            options.policy = AddressPolicy(allowlist: configuration.webhookAllowlist)
+            let store = try IncidentStore(path: configuration.databasePath, clock: clock)
+            services.append(WebhookDispatcher(store: store, transport: CurlTransport(options: options), clock: clock, logger: logger))
+        }
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "breachclock"),
+            services: services,
             logger: logger)
     }
 
@@ -51,7 +71,7 @@ public enum ServerApplication {
     {
         let rulebook = try RulesLoader(directory: configuration.rulesDirectory).load()
         let store = try IncidentStore(path: configuration.databasePath, clock: clock)
-        let service = IncidentService(calculator: Calculator(rulebook: rulebook), store: store)
+        let service = IncidentService(calculator: Calculator(rulebook: rulebook), store: store, publicURL: configuration.publicURL, clock: clock)
         let metrics = ServerMetrics()
         let router = Router(context: ServerContext.self)
         router.add(middleware: RequestMiddleware(metrics: metrics))

@@ -44,7 +44,7 @@ public final class IncidentStore: Sendable {
     public static func newPublicID(_ prefix: String) -> String { newID(prefix) }
 
     /// A random id with a prefix: `inc_9f2c…`.
-    static func newID(_ prefix: String) -> String {
+    public static func newID(_ prefix: String) -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<12).map { _ in UInt8.random(in: 0...255, using: &generator) }
         return prefix + "_" + bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
@@ -53,14 +53,14 @@ public final class IncidentStore: Sendable {
     // MARK: Incidents
 
     /// Creates an incident with its first assessment (revision 1).
-    public func createIncident(title: String, change: IncidentChange, actor: String) async throws -> StoredIncident {
+    public func createIncident(id: String = newID("inc"), title: String, change: IncidentChange, actor: String) async throws -> StoredIncident {
         let now = clock()
-        let id = Self.newID("inc")
         return try await pool.write { db in
             try db.execute(
                 sql: "INSERT INTO incident (id, title, status, facts, revision, created_at, updated_at) VALUES (?, ?, 'open', ?, 1, ?, ?)",
                 arguments: [id, title, change.factsJSON, Self.text(now), Self.text(now)])
             try Self.saveAssessment(db, id: id, revision: 1, at: now, change: change)
+            if let plan = change.plan { try Self.replan(db, incidentID: id, plan: plan) }
             let after = Self.snapshot(title: title, status: .open, factsJSON: change.factsJSON)
             try AuditChain.append(db, at: now, actor: actor, action: "incident.create", incidentID: id, before: nil, after: after)
             return try Self.fetchIncident(db, id: id)!
@@ -87,6 +87,7 @@ public final class IncidentStore: Sendable {
                 sql: "UPDATE incident SET title = ?, status = ?, facts = ?, revision = ?, updated_at = ?, closed_at = ? WHERE id = ?",
                 arguments: [title, status.rawValue, update.factsJSON, revision, Self.text(now), closedAt.map(Self.text), id])
             try Self.saveAssessment(db, id: id, revision: revision, at: now, change: update)
+            if let plan = update.plan { try Self.replan(db, incidentID: id, plan: plan) }
             if let notice = update.notice {
                 try db.execute(
                     sql: """

@@ -141,10 +141,14 @@ public struct IncidentChange: Sendable {
     public var decision: StoredDecision?
     /// The audit action (`incident.update`, `notice.record`, …).
     public var action: String
+    /// Plans the incident's reminders for the active subscriptions, in the same transaction.
+    public var plan: (@Sendable ([StoredWebhook]) -> [PlannedDelivery])?
 
     public init(title: String? = nil, status: IncidentStatus? = nil, factsJSON: String, assessmentJSON: String, rulesDigest: String,
-        changes: [String], dueIndex: [DueIndexEntry], notice: StoredNotice? = nil, decision: StoredDecision? = nil, action: String)
+        changes: [String], dueIndex: [DueIndexEntry], notice: StoredNotice? = nil, decision: StoredDecision? = nil, action: String,
+        plan: (@Sendable ([StoredWebhook]) -> [PlannedDelivery])? = nil)
     {
+        self.plan = plan
         self.title = title
         self.status = status
         self.factsJSON = factsJSON

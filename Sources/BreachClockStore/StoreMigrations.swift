@@ -5,6 +5,7 @@ enum StoreMigrations {
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("0001-initial") { db in try db.execute(sql: m0001Initial) }
+        migrator.registerMigration("0002-webhooks") { db in try db.execute(sql: m0002Webhooks) }
         return migrator
     }
 }

@@ -52,7 +52,8 @@ public final class CurlTransport: @unchecked Sendable {
         self.options = options
         multi = curl_multi_init()
         _ = bc_multi_setopt_long(multi, CURLMOPT_MAX_HOST_CONNECTIONS, options.maxConnectionsPerHost)
-        let thread = Thread { [unowned self] in self.loop() }
+        // The thread holds the transport until `shutdown()` ends its loop.
+        let thread = Thread { self.loop() }
         thread.name = "breachclock-curl"
         self.thread = thread
         thread.start()

@@ -182,3 +182,33 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
         ])
     }
 }
+
+extension WebhookEvent {
+    /// The event as stored in the outbox: everything but the sending time, which is filled in when
+    /// the message goes out (so "time left" is right at that moment).
+    public func payloadJSON() -> String {
+        func optional(_ value: String?) -> OrderedJSON { value.map(OrderedJSON.string) ?? .null }
+        return OrderedJSON.object([
+            ("type", .string(type.rawValue)), ("incidentID", .string(incidentID)), ("incidentTitle", .string(incidentTitle)),
+            ("obligationID", optional(obligationID)), ("jurisdiction", optional(jurisdiction)), ("recipient", optional(recipient)),
+            ("citation", optional(citation)), ("deadlineKind", optional(deadlineKind)),
+            ("due", optional(due.map { ZonedTime.rfc3339($0, in: TimeZone(identifier: "UTC")!) })),
+            ("deadlineText", optional(deadlineText)), ("timeZone", .string(timeZone.contractName)), ("link", optional(link)),
+        ]).serialized(pretty: false)
+    }
+
+    /// Reads a stored event back, as of `at`.
+    public init?(payload: String, at: Date) {
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) as? [String: Any],
+            let typeName = object["type"] as? String, let type = WebhookEventType(rawValue: typeName),
+            let incidentID = object["incidentID"] as? String, let title = object["incidentTitle"] as? String
+        else { return nil }
+        let utc = TimeZone(identifier: "UTC")!
+        self.init(
+            type: type, incidentID: incidentID, incidentTitle: title, obligationID: object["obligationID"] as? String,
+            jurisdiction: object["jurisdiction"] as? String, recipient: object["recipient"] as? String, citation: object["citation"] as? String,
+            deadlineKind: object["deadlineKind"] as? String, due: (object["due"] as? String).flatMap { ZonedTime.parse($0, in: utc) },
+            deadlineText: object["deadlineText"] as? String,
+            timeZone: (object["timeZone"] as? String).flatMap { TimeZone(identifier: $0) } ?? utc, at: at, link: object["link"] as? String)
+    }
+}

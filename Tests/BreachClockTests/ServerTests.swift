@@ -29,7 +29,8 @@ struct TestServer {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         return try ServerApplication.build(
-            configuration: ServerConfiguration(port: 0, databasePath: database, rulesDirectory: Paths.jurisdictions), clock: clock, logger: logger)
+            configuration: ServerConfiguration(port: 0, databasePath: database, rulesDirectory: Paths.jurisdictions, sendsWebhooks: false),
+            clock: clock, logger: logger)
     }
 
     func remove() { try? FileManager.default.removeItem(at: folder) }

@@ -1,0 +1,97 @@
+import BreachClockCalculator
+import BreachClockRules
+import BreachClockStore
+import BreachClockWebhooks
+import Foundation
+import HTTPTypes
+import Hummingbird
+
+extension Routes {
+    static let eventNames = WebhookEventType.allCases.filter { $0 != .test }.map(\.rawValue)
+
+    /// `/v1/webhooks`: subscriptions (admins only) and their deliveries.
+    func registerWebhooks(on router: RecordingRouter) {
+        router.post("/v1/webhooks") { request, context in
+            let node = try IncidentService.parse(try await Self.body(request, context))
+            let fields = try IncidentService.fields(node, allowed: ["url", "format", "incident", "events"])
+            let url = try IncidentService.text(fields["url"], "url", required: true)!
+            guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(), ["http", "https"].contains(scheme),
+                let host = parts.host, !host.isEmpty
+            else { throw Problem.invalid("url", "expected an http or https URL") }
+            let formatName = try IncidentService.text(fields["format"], "format", required: false) ?? "json"
+            guard WebhookFormat(rawValue: formatName) != nil else { throw Problem.invalid("format", "expected json, slack or teams") }
+            let incident = try IncidentService.text(fields["incident"], "incident", required: false)
+            if let incident, try await store.incident(id: incident) == nil { throw Problem.invalid("incident", "no incident `\(incident)`") }
+            var events = Self.eventNames
+            if let node = fields["events"] {
+                guard case .sequence(let items, _) = node else { throw Problem.invalid("events", "expected a list") }
+                events = []
+                for (index, item) in items.enumerated() {
+                    guard case .scalar(let name, _, _) = item, Self.eventNames.contains(name) else {
+                        throw Problem.invalid("events[\(index)]", "expected one of: \(Self.eventNames.joined(separator: ", "))")
+                    }
+                    events.append(name)
+                }
+            }
+            var random = SystemRandomNumberGenerator()
+            let secret = WebhookSigner.newSecret(using: &random)
+            let hook = try await store.createWebhook(url: url, format: formatName, incidentID: incident, events: events, secret: secret,
+                actor: Self.actor(context))
+            var json = Self.webhookJSON(hook)
+            if case .object(var members) = json {
+                members.append(("secret", .string(secret)))
+                json = .object(members)
+            }
+            return Self.json(json, status: .created, headers: [.location: "/v1/webhooks/\(hook.id)"])
+        }
+        router.get("/v1/webhooks") { _, _ in
+            Self.json(.object([("webhooks", .array(try await store.webhooks().map(Self.webhookJSON)))]))
+        }
+        router.delete("/v1/webhooks/:id") { _, context in
+            try await store.deleteWebhook(id: try context.parameters.require("id"), actor: Self.actor(context))
+            return Response(status: .noContent)
+        }
+        router.post("/v1/webhooks/:id/test") { _, context in
+            guard let hook = try await store.webhook(id: try context.parameters.require("id")) else { throw Problem.notFound }
+            guard hook.disabledAt == nil else { throw Problem(.conflict, "The webhook is disabled", detail: hook.disabledReason) }
+            let now = clock()
+            let event = WebhookEvent(type: .test, incidentID: "none", incidentTitle: "breachclock test message", timeZone: TimeZone(identifier: "UTC")!, at: now)
+            let id = try await store.enqueue(PlannedDelivery(webhookID: hook.id, incidentID: "none", obligationID: nil, event: event.type.rawValue,
+                dueAt: now, payload: event.payloadJSON()))
+            return Self.json(.object([("delivery", .string(id))]), status: .accepted)
+        }
+        router.get("/v1/webhooks/:id/deliveries") { _, context in
+            let id = try context.parameters.require("id")
+            guard let hook = try await store.webhook(id: id) else { throw Problem.notFound }
+            let deliveries = try await store.deliveries(webhookID: id)
+            return Self.json(.object([
+                ("webhook", Self.webhookJSON(hook)),
+                ("deliveries", .array(deliveries.map { d in
+                    .object([
+                        ("id", .string(d.id)), ("incident", .string(d.incidentID)), ("obligation", d.obligationID.map(OrderedJSON.string) ?? .null),
+                        ("event", .string(d.event)), ("dueAt", .string(Self.instant(d.dueAt))), ("state", .string(d.state)),
+                        ("nextAttemptAt", d.nextAttemptAt.map { .string(Self.instant($0)) } ?? .null),
+                        ("deliveredAt", d.deliveredAt.map { .string(Self.instant($0)) } ?? .null),
+                        ("lastError", d.lastError.map(OrderedJSON.string) ?? .null),
+                        ("attempts", .array(d.attempts.map { a in
+                            .object([("attempt", .int(a.attempt)), ("startedAt", .string(Self.instant(a.startedAt))),
+                                ("durationMs", .int(a.durationMilliseconds)), ("status", a.status.map(OrderedJSON.int) ?? .null),
+                                ("error", a.error.map(OrderedJSON.string) ?? .null)])
+                        })),
+                    ])
+                })),
+            ]))
+        }
+    }
+
+    /// A subscription as the API shows it: never its secret.
+    static func webhookJSON(_ hook: StoredWebhook) -> OrderedJSON {
+        .object([
+            ("id", .string(hook.id)), ("url", .string(hook.url)), ("format", .string(hook.format)),
+            ("incident", hook.incidentID.map(OrderedJSON.string) ?? .null), ("events", .array(hook.events.map(OrderedJSON.string))),
+            ("createdAt", .string(instant(hook.createdAt))), ("disabledAt", hook.disabledAt.map { .string(instant($0)) } ?? .null),
+            ("disabledReason", hook.disabledReason.map(OrderedJSON.string) ?? .null),
+            ("failingSince", hook.failingSince.map { .string(instant($0)) } ?? .null),
+        ])
+    }
+}

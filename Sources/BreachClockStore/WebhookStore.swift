@@ -1,0 +1,268 @@
+import BreachClockCalculator
+import Foundation
+import GRDB
+
+/// A webhook subscription. The secret signs `json` messages; it is kept to sign, never logged.
+public struct StoredWebhook: Sendable {
+    public var id: String
+    public var url: String
+    public var format: String
+    /// Nil: every incident.
+    public var incidentID: String?
+    public var events: [String]
+    public var secret: String
+    public var createdAt: Date
+    public var disabledAt: Date?
+    public var disabledReason: String?
+    public var failingSince: Date?
+
+    public func wants(_ event: String, incident: String) -> Bool {
+        disabledAt == nil && (incidentID == nil || incidentID == incident) && events.contains(event)
+    }
+}
+
+/// A message to send at `dueAt`; `payload` is the event's data as JSON, rendered when sent.
+public struct PlannedDelivery: Sendable {
+    public var webhookID: String
+    public var incidentID: String
+    public var obligationID: String?
+    public var event: String
+    public var dueAt: Date
+    public var payload: String
+
+    public init(webhookID: String, incidentID: String, obligationID: String?, event: String, dueAt: Date, payload: String) {
+        self.webhookID = webhookID
+        self.incidentID = incidentID
+        self.obligationID = obligationID
+        self.event = event
+        self.dueAt = dueAt
+        self.payload = payload
+    }
+}
+
+/// A delivery claimed by a dispatcher, with its subscription.
+public struct ClaimedDelivery: Sendable {
+    public var id: String
+    public var webhook: StoredWebhook
+    public var incidentID: String
+    public var obligationID: String?
+    public var event: String
+    public var dueAt: Date
+    public var payload: String
+    public var attempts: Int
+}
+
+/// How an attempt ended, for the outbox.
+public enum DeliveryUpdate: Sendable {
+    case delivered
+    case retry(at: Date)
+    case failed(reason: String)
+    case disableWebhook(reason: String)
+}
+
+/// A delivery and its attempts, for `GET /v1/webhooks/{id}/deliveries`.
+public struct DeliveryRecord: Sendable {
+    public struct Attempt: Sendable {
+        public var attempt: Int
+        public var startedAt: Date
+        public var durationMilliseconds: Int
+        public var status: Int?
+        public var error: String?
+    }
+
+    public var id: String
+    public var incidentID: String
+    public var obligationID: String?
+    public var event: String
+    public var dueAt: Date
+    public var state: String
+    public var attempts: [Attempt]
+    public var nextAttemptAt: Date?
+    public var deliveredAt: Date?
+    public var lastError: String?
+}
+
+/// Kinds of message that a re-plan replaces (the time-based reminders); one-off events are kept.
+let replannedEvents = ["obligation.reminder", "obligation.overdue"]
+
+extension IncidentStore {
+    /// A subscription stops after failing for this long (the retry schedule spans about 75 hours).
+    public static let disableAfterFailing: TimeInterval = 5 * 86_400
+
+    public func createWebhook(url: String, format: String, incidentID: String?, events: [String], secret: String, actor: String) async throws
+        -> StoredWebhook
+    {
+        let id = Self.newID("whk")
+        let now = clock()
+        let eventsJSON = OrderedJSON.array(events.map(OrderedJSON.string)).serialized(pretty: false)
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT INTO webhook (id, url, format, incident_id, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                arguments: [id, url, format, incidentID, eventsJSON, secret, Self.text(now)])
+            let after = OrderedJSON.object([("id", .string(id)), ("host", .string(URLComponents(string: url)?.host ?? "")),
+                ("format", .string(format)), ("events", .raw(eventsJSON))]).serialized(pretty: false)
+            try AuditChain.append(db, at: now, actor: actor, action: "webhook.create", incidentID: incidentID, before: nil, after: after)
+        }
+        return StoredWebhook(id: id, url: url, format: format, incidentID: incidentID, events: events, secret: secret, createdAt: now)
+    }
+
+    static func webhook(_ row: Row) -> StoredWebhook {
+        let events = (try? JSONSerialization.jsonObject(with: Data((row["events"] as String).utf8))) as? [String] ?? []
+        return StoredWebhook(id: row["id"], url: row["url"], format: row["format"], incidentID: row["incident_id"], events: events,
+            secret: row["secret"], createdAt: date(row["created_at"]), disabledAt: (row["disabled_at"] as String?).map(date),
+            disabledReason: row["disabled_reason"], failingSince: (row["failing_since"] as String?).map(date))
+    }
+
+    public func webhooks() async throws -> [StoredWebhook] {
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM webhook ORDER BY created_at, id").map(Self.webhook) }
+    }
+
+    public func webhook(id: String) async throws -> StoredWebhook? {
+        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM webhook WHERE id = ?", arguments: [id]).map(Self.webhook) }
+    }
+
+    /// Disables a subscription for good and cancels what it had planned.
+    public func deleteWebhook(id: String, actor: String) async throws {
+        let now = clock()
+        try await pool.write { db in
+            guard try Row.fetchOne(db, sql: "SELECT id FROM webhook WHERE id = ?", arguments: [id]) != nil else { throw StoreError.notFound }
+            try Self.disable(db, webhookID: id, reason: "deleted by \(actor)", at: now)
+            try AuditChain.append(db, at: now, actor: actor, action: "webhook.delete", incidentID: nil, before: nil,
+                after: OrderedJSON.object([("id", .string(id))]).serialized(pretty: false))
+        }
+    }
+
+    static func disable(_ db: Database, webhookID: String, reason: String, at now: Date) throws {
+        try db.execute(sql: "UPDATE webhook SET disabled_at = coalesce(disabled_at, ?), disabled_reason = coalesce(disabled_reason, ?) WHERE id = ?",
+            arguments: [text(now), reason, webhookID])
+        try db.execute(sql: "UPDATE webhook_delivery SET state = 'cancelled' WHERE webhook_id = ? AND state = 'planned'", arguments: [webhookID])
+    }
+
+    /// Replaces an incident's planned reminders inside the caller's transaction; `plan` sees the
+    /// active subscriptions.
+    static func replan(_ db: Database, incidentID: String, plan: ([StoredWebhook]) -> [PlannedDelivery]) throws {
+        let webhooks = try Row.fetchAll(db, sql: "SELECT * FROM webhook WHERE disabled_at IS NULL").map(webhook)
+        try db.execute(sql: """
+            DELETE FROM webhook_delivery WHERE incident_id = ? AND state = 'planned' AND attempts = 0
+            AND event IN ('obligation.reminder', 'obligation.overdue')
+            """, arguments: [incidentID])
+        for delivery in plan(webhooks) {
+            try db.execute(
+                sql: """
+                    INSERT INTO webhook_delivery (id, webhook_id, incident_id, obligation_id, event, due_at, payload, state, next_attempt_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'planned', ?)
+                    """,
+                arguments: [newID("msg"), delivery.webhookID, delivery.incidentID, delivery.obligationID, delivery.event,
+                    text(delivery.dueAt), delivery.payload, text(delivery.dueAt)])
+        }
+    }
+
+    /// Claims up to `limit` deliveries due by `now` (one atomic UPDATE … RETURNING) for `worker`.
+    public func claimDue(now: Date, limit: Int, worker: String) async throws -> [ClaimedDelivery] {
+        try await pool.write { db in
+            let rows = try Row.fetchAll(db, sql: """
+                UPDATE webhook_delivery SET state = 'sending', claimed_at = ?, claimed_by = ?
+                WHERE id IN (SELECT id FROM webhook_delivery WHERE state = 'planned' AND next_attempt_at <= ?
+                             ORDER BY next_attempt_at LIMIT ?)
+                RETURNING id, webhook_id, incident_id, obligation_id, event, due_at, payload, attempts
+                """, arguments: [Self.text(now), worker, Self.text(now), limit])
+            var hooks: [String: StoredWebhook] = [:]
+            return try rows.compactMap { row in
+                let webhookID: String = row["webhook_id"]
+                if hooks[webhookID] == nil {
+                    hooks[webhookID] = try Row.fetchOne(db, sql: "SELECT * FROM webhook WHERE id = ?", arguments: [webhookID]).map(Self.webhook)
+                }
+                guard let hook = hooks[webhookID] else { return nil }
+                return ClaimedDelivery(id: row["id"], webhook: hook, incidentID: row["incident_id"], obligationID: row["obligation_id"],
+                    event: row["event"], dueAt: Self.date(row["due_at"]), payload: row["payload"], attempts: row["attempts"])
+            }
+        }
+    }
+
+    /// Returns to the queue deliveries claimed before `before` whose worker never finished (a crash).
+    @discardableResult
+    public func rescueStuck(claimedBefore before: Date) async throws -> Int {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE webhook_delivery SET state = 'planned', claimed_at = NULL, claimed_by = NULL WHERE state = 'sending' AND claimed_at < ?",
+                arguments: [Self.text(before)])
+            return db.changesCount
+        }
+    }
+
+    /// Records an attempt and what follows from it, in one transaction.
+    public func recordAttempt(deliveryID: String, webhookID: String, attempt: Int, startedAt: Date, duration: Duration, status: Int?,
+        error: String?, update: DeliveryUpdate) async throws
+    {
+        let now = clock()
+        let milliseconds = Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+        try await pool.write { db in
+            try db.execute(
+                sql: "INSERT OR REPLACE INTO webhook_attempt (delivery_id, attempt, started_at, duration_ms, status, error) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [deliveryID, attempt, Self.text(startedAt), milliseconds, status, error])
+            switch update {
+            case .delivered:
+                try db.execute(sql: "UPDATE webhook_delivery SET state = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?",
+                    arguments: [attempt, Self.text(now), deliveryID])
+                try db.execute(sql: "UPDATE webhook SET failing_since = NULL WHERE id = ?", arguments: [webhookID])
+            case .retry(let at):
+                try db.execute(sql: """
+                    UPDATE webhook_delivery SET state = 'planned', attempts = ?, next_attempt_at = ?, last_error = ?, claimed_at = NULL, claimed_by = NULL
+                    WHERE id = ?
+                    """, arguments: [attempt, Self.text(at), error, deliveryID])
+                try Self.noteFailure(db, webhookID: webhookID, now: now)
+            case .failed(let reason):
+                try db.execute(sql: "UPDATE webhook_delivery SET state = 'failed', attempts = ?, last_error = ? WHERE id = ?",
+                    arguments: [attempt, reason, deliveryID])
+                try Self.noteFailure(db, webhookID: webhookID, now: now)
+            case .disableWebhook(let reason):
+                try db.execute(sql: "UPDATE webhook_delivery SET state = 'failed', attempts = ?, last_error = ? WHERE id = ?",
+                    arguments: [attempt, reason, deliveryID])
+                try Self.disable(db, webhookID: webhookID, reason: reason, at: now)
+            }
+        }
+    }
+
+    /// A subscription that has failed for longer than `disableAfterFailing` is disabled.
+    static func noteFailure(_ db: Database, webhookID: String, now: Date) throws {
+        try db.execute(sql: "UPDATE webhook SET failing_since = coalesce(failing_since, ?) WHERE id = ?", arguments: [text(now), webhookID])
+        let since = try String.fetchOne(db, sql: "SELECT failing_since FROM webhook WHERE id = ?", arguments: [webhookID]).map(date)
+        if let since, now.timeIntervalSince(since) > disableAfterFailing {
+            try disable(db, webhookID: webhookID, reason: "failing since \(text(since))", at: now)
+        }
+    }
+
+    /// A subscription's deliveries and their attempts, newest due first.
+    public func deliveries(webhookID: String, limit: Int = 200) async throws -> [DeliveryRecord] {
+        try await pool.read { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT * FROM webhook_delivery WHERE webhook_id = ? ORDER BY due_at DESC, id LIMIT ?",
+                arguments: [webhookID, limit])
+            return try rows.map { row in
+                let id: String = row["id"]
+                let attempts = try Row.fetchAll(db, sql: "SELECT * FROM webhook_attempt WHERE delivery_id = ? ORDER BY attempt", arguments: [id]).map {
+                    DeliveryRecord.Attempt(attempt: $0["attempt"], startedAt: Self.date($0["started_at"]), durationMilliseconds: $0["duration_ms"],
+                        status: $0["status"], error: $0["error"])
+                }
+                let state: String = row["state"]
+                return DeliveryRecord(id: id, incidentID: row["incident_id"], obligationID: row["obligation_id"], event: row["event"],
+                    dueAt: Self.date(row["due_at"]), state: state, attempts: attempts,
+                    nextAttemptAt: state == "planned" ? Self.date(row["next_attempt_at"]) : nil,
+                    deliveredAt: (row["delivered_at"] as String?).map(Self.date), lastError: row["last_error"])
+            }
+        }
+    }
+
+    /// Plans one message now (a test event, for instance) outside any incident change.
+    public func enqueue(_ delivery: PlannedDelivery) async throws -> String {
+        let id = Self.newID("msg")
+        try await pool.write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO webhook_delivery (id, webhook_id, incident_id, obligation_id, event, due_at, payload, state, next_attempt_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, 'planned', ?)
+                    """,
+                arguments: [id, delivery.webhookID, delivery.incidentID, delivery.obligationID, delivery.event, Self.text(delivery.dueAt),
+                    delivery.payload, Self.text(delivery.dueAt)])
+        }
+        return id
+    }
+}
