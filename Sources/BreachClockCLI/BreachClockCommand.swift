@@ -16,7 +16,7 @@ public struct BreachClockCommand: ParsableCommand {
             The rules folder is --rules, else $BREACHCLOCK_RULES, else ./Jurisdictions, else the one beside the program.
             """,
         version: version,
-        subcommands: [WhatIfCommand.self, RulesCommand.self, ServeCommand.self, KeysCommand.self, AuditCommand.self]
+        subcommands: [WhatIfCommand.self, RulesCommand.self, ServeCommand.self, KeysCommand.self, WebhooksCommand.self, AuditCommand.self]
     )
 
     public init() {}

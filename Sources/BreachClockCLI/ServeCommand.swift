@@ -3,6 +3,7 @@ import BreachClockLoader
 import BreachClockRules
 import BreachClockServer
 import BreachClockStore
+import BreachClockWebhooks
 import Foundation
 import Hummingbird
 import Logging
@@ -36,6 +37,9 @@ struct ServeCommand: AsyncOutputCommand {
               --rules       BREACHCLOCK_RULES       ./Jurisdictions, or the one beside the program
               --log-level   BREACHCLOCK_LOG_LEVEL   info   (trace, debug, info, notice, warning, error, critical)
               --log-format  BREACHCLOCK_LOG_FORMAT  text   (text or json)
+              --webhook-allow  BREACHCLOCK_WEBHOOK_ALLOW  none  (networks webhooks may reach although private, e.g. 10.0.0.0/8,127.0.0.1)
+              --public-url  BREACHCLOCK_PUBLIC_URL  none   (for links back to incidents in webhook messages)
+              --webhook-rescue-after  BREACHCLOCK_WEBHOOK_RESCUE_AFTER  60  (seconds before a dead worker's claim is retried)
             Every /v1 route needs an API key: create the first with `breachclock keys create --name NAME --role admin`.
             SIGTERM or SIGINT stops the server gracefully: requests in flight finish first.
             """
@@ -56,6 +60,15 @@ struct ServeCommand: AsyncOutputCommand {
     @Option(help: ArgumentHelp("text or json.", valueName: "format"))
     var logFormat: String?
 
+    @Option(help: ArgumentHelp("Networks webhooks may reach although private or loopback (comma-separated).", valueName: "networks"))
+    var webhookAllow: String?
+
+    @Option(help: ArgumentHelp("The server's public address, for links in webhook messages.", valueName: "url"))
+    var publicURL: String?
+
+    @Option(help: ArgumentHelp("Seconds before a claimed webhook message with no result is sent again.", valueName: "seconds"))
+    var webhookRescueAfter: Int?
+
     func run(output: some OutputSink) async throws {
         let environment = ProcessInfo.processInfo.environment
         let levelText = logLevel ?? environment["BREACHCLOCK_LOG_LEVEL"] ?? "info"
@@ -73,8 +86,12 @@ struct ServeCommand: AsyncOutputCommand {
             format == "json" ? JSONLogHandler(label: label) as any LogHandler : StreamLogHandler.standardError(label: label)
         }
         logger.logLevel = level
+        let allow = try WebhookOptions.networks(webhookAllow ?? environment["BREACHCLOCK_WEBHOOK_ALLOW"])
+        let rescueText = webhookRescueAfter.map(String.init) ?? environment["BREACHCLOCK_WEBHOOK_RESCUE_AFTER"] ?? "60"
+        guard let rescue = Int(rescueText), rescue > 0 else { throw CommandFailure.badInput("--webhook-rescue-after: expected seconds") }
         let configuration = ServerConfiguration(host: host ?? environment["BREACHCLOCK_HOST"] ?? "127.0.0.1", port: portValue,
-            databasePath: databaseOptions.path, rulesDirectory: rules, logLevel: level)
+            databasePath: databaseOptions.path, rulesDirectory: rules, logLevel: level, webhookAllowlist: allow,
+            publicURL: publicURL ?? environment["BREACHCLOCK_PUBLIC_URL"], webhookRescueAfter: TimeInterval(rescue))
         do {
             let app = try ServerApplication.build(configuration: configuration, logger: logger)
             try await app.runService()
@@ -150,6 +167,69 @@ struct KeysCommand: ParsableCommand {
                 throw CommandFailure.badInput("no key with id \(id)")
             }
             output.write("revoked \(id)\n")
+        }
+    }
+}
+
+/// Webhook settings shared by `serve` and `webhooks test`.
+enum WebhookOptions {
+    static func networks(_ text: String?) throws -> [AddressPolicy.Network] {
+        guard let text, !text.isEmpty else { return [] }
+        return try text.split(separator: ",").map { item in
+            let trimmed = item.trimmingCharacters(in: .whitespaces)
+            guard let network = AddressPolicy.Network(trimmed) else {
+                throw CommandFailure.badInput("webhook allowlist: `\(trimmed)` is not an address or network")
+            }
+            return network
+        }
+    }
+}
+
+/// `breachclock webhooks test ID`.
+struct WebhooksCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "webhooks", abstract: "Webhook subscriptions.", subcommands: [TestWebhook.self])
+
+    struct TestWebhook: AsyncOutputCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "test", abstract: "Send a test message to a subscription now and print the outcome.",
+            discussion: "The webhook allowlist is read from --webhook-allow or BREACHCLOCK_WEBHOOK_ALLOW, as for serve.")
+        @OptionGroup var databaseOptions: DatabaseOptions
+        @Argument(help: "The subscription's id (whk_…).") var id: String
+        @Option(help: ArgumentHelp("Networks webhooks may reach although private or loopback.", valueName: "networks"))
+        var webhookAllow: String?
+
+        func run(output: some OutputSink) async throws {
+            let store = try databaseOptions.open()
+            guard let hook = try await store.webhook(id: id) else { throw CommandFailure.badInput("no webhook with id \(id)") }
+            guard let format = WebhookFormat(rawValue: hook.format) else { throw CommandFailure.internalError("unknown format \(hook.format)") }
+            var options = CurlTransport.Options()
+            options.policy = AddressPolicy(allowlist: try WebhookOptions.networks(webhookAllow ?? ProcessInfo.processInfo.environment["BREACHCLOCK_WEBHOOK_ALLOW"]))
+            let transport = CurlTransport(options: options)
+            defer { transport.shutdown() }
+            let now = Date()
+            let event = WebhookEvent(type: .test, incidentID: "none", incidentTitle: "breachclock test message",
+                timeZone: TimeZone(identifier: "UTC")!, at: now)
+            let body = format.body(for: event)
+            var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
+            let messageID = IncidentStore.newID("msg")
+            if format == .json, let signer = WebhookSigner(secret: hook.secret) {
+                let timestamp = Int(now.timeIntervalSince1970)
+                headers += [("webhook-id", messageID), ("webhook-timestamp", String(timestamp)),
+                    ("webhook-signature", signer.signature(id: messageID, timestamp: timestamp, body: body))]
+            }
+            let outcome = await transport.send(WebhookRequest(url: hook.url, headers: headers, body: body))
+            let host = URLComponents(string: hook.url)?.host ?? "?"
+            let milliseconds = outcome.duration.components.seconds * 1000 + outcome.duration.components.attoseconds / 1_000_000_000_000_000
+            switch outcome.result {
+            case .response(let status, _) where (200..<300).contains(status):
+                output.write("delivered to \(host): HTTP \(status) in \(milliseconds) ms (\(messageID))\n")
+            case .response(let status, _):
+                throw CommandFailure.internalError("\(host) answered HTTP \(status) in \(milliseconds) ms")
+            case .transportError(_, let message):
+                throw CommandFailure.internalError("could not deliver to \(host): \(message)")
+            case .blockedByPolicy(let why):
+                throw CommandFailure.internalError("blocked by policy: \(why); allow it with --webhook-allow")
+            }
         }
     }
 }

@@ -22,11 +22,14 @@ public struct ServerConfiguration: Sendable {
     public var publicURL: String?
     /// Whether this instance sends the webhook outbox (tests drive a dispatcher of their own).
     public var sendsWebhooks: Bool
+    /// Seconds before a claimed message with no recorded attempt is taken for a dead worker's.
+    public var webhookRescueAfter: TimeInterval
 
     public init(host: String = "127.0.0.1", port: Int = 8080, databasePath: String = "breachclock.sqlite",
         rulesDirectory: URL, logLevel: Logger.Level = .info, webhookAllowlist: [AddressPolicy.Network] = [], publicURL: String? = nil,
-        sendsWebhooks: Bool = true)
+        sendsWebhooks: Bool = true, webhookRescueAfter: TimeInterval = 60)
     {
+        self.webhookRescueAfter = webhookRescueAfter
         self.webhookAllowlist = webhookAllowlist
         self.publicURL = publicURL
         self.sendsWebhooks = sendsWebhooks
@@ -56,7 +59,8 @@ public enum ServerApplication {
             var options = CurlTransport.Options()
             options.policy = AddressPolicy(allowlist: configuration.webhookAllowlist)
             let store = try IncidentStore(path: configuration.databasePath, clock: clock)
-            services.append(WebhookDispatcher(store: store, transport: CurlTransport(options: options), clock: clock, logger: logger))
+            services.append(WebhookDispatcher(store: store, transport: CurlTransport(options: options), clock: clock, logger: logger,
+                rescueAfter: configuration.webhookRescueAfter))
         }
         return Application(
             router: router,

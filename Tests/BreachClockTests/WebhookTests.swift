@@ -153,6 +153,10 @@ actor Receiver {
 
     var received: [Received] = []
     var script: [(status: HTTPResponse.Status, retryAfter: String?, body: String)] = []
+    /// How long each answer takes (a slow receiver keeps deliveries in flight).
+    var delay: Duration = .zero
+
+    func setDelay(_ value: Duration) { delay = value }
 
     func answer(_ headers: HTTPFields, _ body: [UInt8]) -> (HTTPResponse.Status, String?, String) {
         received.append(Received(headers: headers, body: body))
@@ -169,6 +173,8 @@ actor Receiver {
             var buffer = try await request.body.collect(upTo: 1 << 20)
             let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
             let (status, retryAfter, text) = await receiver.answer(request.headers, bytes)
+            let delay = await receiver.delay
+            if delay > .zero { try await Task.sleep(for: delay) }
             var headers: HTTPFields = [:]
             if let retryAfter { headers[.retryAfter] = retryAfter }
             return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
