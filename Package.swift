@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
     ],
     targets: [
         // Pure: the rules model, its decoding from a parsed document, calendars. Foundation only.
@@ -91,6 +92,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .executableTarget(name: "breachclock", dependencies: ["BreachClockCLI"], swiftSettings: swiftSettings),
+        // `swift run -c release breachclock-webhook-bench`: 10,000 reminders due at once (see README).
+        .executableTarget(
+            name: "breachclock-webhook-bench",
+            dependencies: [
+                "BreachClockServer", "BreachClockStore", "BreachClockWebhooks", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings),
         // `swift run -c release breachclock-bench`: the in-process speed benchmark (see README).
         .executableTarget(
             name: "breachclock-bench", dependencies: ["BreachClockCalculator", "BreachClockLoader"], swiftSettings: swiftSettings),

@@ -56,19 +56,26 @@ public final class WebhookDispatcher: Service, Sendable {
     @discardableResult
     public func runOnce() async throws -> Int {
         let batch = try await store.claimDue(now: clock(), limit: batchSize, worker: worker)
-        await withTaskGroup(of: Void.self) { group in
+        let records = await withTaskGroup(of: IncidentStore.AttemptRecord.self) { group in
             for delivery in batch { group.addTask { await self.deliver(delivery) } }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        do {
+            try await store.recordAttempts(records)
+        } catch {
+            // The claims stay; the rescuer returns the messages to the queue and they are sent again (at least once).
+            logger.error("could not record webhook attempts", metadata: ["count": "\(records.count)"])
         }
         return batch.count
     }
 
-    func deliver(_ delivery: ClaimedDelivery) async {
+    /// Sends one message and says what follows; the batch's results are recorded together.
+    func deliver(_ delivery: ClaimedDelivery) async -> IncidentStore.AttemptRecord {
         let attempt = delivery.attempts + 1
         let now = clock()
         guard let format = WebhookFormat(rawValue: delivery.webhook.format), let event = WebhookEvent(payload: delivery.payload, at: now) else {
-            try? await store.recordAttempt(deliveryID: delivery.id, webhookID: delivery.webhook.id, attempt: attempt, startedAt: now,
+            return IncidentStore.AttemptRecord(deliveryID: delivery.id, webhookID: delivery.webhook.id, attempt: attempt, startedAt: now,
                 duration: .zero, status: nil, error: "unreadable message", update: .failed(reason: "unreadable message"))
-            return
         }
         let body = format.body(for: event)
         var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
@@ -82,7 +89,9 @@ public final class WebhookDispatcher: Service, Sendable {
         var status: Int? = nil
         var error: String? = nil
         switch outcome.result {
-        case .response(let code, _): status = code
+        case .response(let code, _):
+            status = code
+            if !(200..<300).contains(code) { error = "HTTP \(code)" }
         case .transportError(_, let message): error = message
         case .blockedByPolicy(let why): error = "blocked by policy: \(why)"
         }
@@ -93,16 +102,10 @@ public final class WebhookDispatcher: Service, Sendable {
         case .giveUp(let reason): update = .failed(reason: reason)
         case .disable(let reason): update = .disableWebhook(reason: reason)
         }
-        do {
-            try await store.recordAttempt(deliveryID: delivery.id, webhookID: delivery.webhook.id, attempt: attempt, startedAt: now,
-                duration: outcome.duration, status: status, error: error ?? (status.map { (200..<300).contains($0) } == true ? nil : status.map { "HTTP \($0)" }),
-                update: update)
-        } catch {
-            // The claim stays; the rescuer returns the message to the queue and it is sent again (at least once).
-            logger.error("could not record a webhook attempt", metadata: ["delivery": "\(delivery.id)"])
-        }
         // Log the host only: a Slack or Teams URL is itself a credential.
         logger.debug("webhook attempt", metadata: ["delivery": "\(delivery.id)", "host": "\(URLComponents(string: delivery.webhook.url)?.host ?? "?")",
             "attempt": "\(attempt)", "status": "\(status.map(String.init) ?? "-")"])
+        return IncidentStore.AttemptRecord(deliveryID: delivery.id, webhookID: delivery.webhook.id, attempt: attempt, startedAt: now,
+            duration: outcome.duration, status: status, error: error, update: update)
     }
 }

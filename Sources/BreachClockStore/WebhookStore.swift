@@ -189,36 +189,72 @@ extension IncidentStore {
         }
     }
 
-    /// Records an attempt and what follows from it, in one transaction.
+    /// One attempt to record: which message, how it went, and what follows.
+    public struct AttemptRecord: Sendable {
+        public var deliveryID: String
+        public var webhookID: String
+        public var attempt: Int
+        public var startedAt: Date
+        public var duration: Duration
+        public var status: Int?
+        public var error: String?
+        public var update: DeliveryUpdate
+
+        public init(deliveryID: String, webhookID: String, attempt: Int, startedAt: Date, duration: Duration, status: Int?, error: String?,
+            update: DeliveryUpdate)
+        {
+            self.deliveryID = deliveryID
+            self.webhookID = webhookID
+            self.attempt = attempt
+            self.startedAt = startedAt
+            self.duration = duration
+            self.status = status
+            self.error = error
+            self.update = update
+        }
+    }
+
+    /// Records an attempt and what follows from it.
     public func recordAttempt(deliveryID: String, webhookID: String, attempt: Int, startedAt: Date, duration: Duration, status: Int?,
         error: String?, update: DeliveryUpdate) async throws
     {
+        try await recordAttempts([AttemptRecord(deliveryID: deliveryID, webhookID: webhookID, attempt: attempt, startedAt: startedAt,
+            duration: duration, status: status, error: error, update: update)])
+    }
+
+    /// Records a batch of attempts in one transaction (one disk sync for a whole dispatcher batch).
+    public func recordAttempts(_ records: [AttemptRecord]) async throws {
+        guard !records.isEmpty else { return }
         let now = clock()
-        let milliseconds = Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
         try await pool.write { db in
-            try db.execute(
-                sql: "INSERT OR REPLACE INTO webhook_attempt (delivery_id, attempt, started_at, duration_ms, status, error) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [deliveryID, attempt, Self.text(startedAt), milliseconds, status, error])
-            switch update {
-            case .delivered:
-                try db.execute(sql: "UPDATE webhook_delivery SET state = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?",
-                    arguments: [attempt, Self.text(now), deliveryID])
-                try db.execute(sql: "UPDATE webhook SET failing_since = NULL WHERE id = ?", arguments: [webhookID])
-            case .retry(let at):
-                try db.execute(sql: """
-                    UPDATE webhook_delivery SET state = 'planned', attempts = ?, next_attempt_at = ?, last_error = ?, claimed_at = NULL, claimed_by = NULL
-                    WHERE id = ?
-                    """, arguments: [attempt, Self.text(at), error, deliveryID])
-                try Self.noteFailure(db, webhookID: webhookID, now: now)
-            case .failed(let reason):
-                try db.execute(sql: "UPDATE webhook_delivery SET state = 'failed', attempts = ?, last_error = ? WHERE id = ?",
-                    arguments: [attempt, reason, deliveryID])
-                try Self.noteFailure(db, webhookID: webhookID, now: now)
-            case .disableWebhook(let reason):
-                try db.execute(sql: "UPDATE webhook_delivery SET state = 'failed', attempts = ?, last_error = ? WHERE id = ?",
-                    arguments: [attempt, reason, deliveryID])
-                try Self.disable(db, webhookID: webhookID, reason: reason, at: now)
-            }
+            for record in records { try Self.record(db, record, now: now) }
+        }
+    }
+
+    static func record(_ db: Database, _ record: AttemptRecord, now: Date) throws {
+        let milliseconds = Int(record.duration.components.seconds * 1000 + record.duration.components.attoseconds / 1_000_000_000_000_000)
+        try db.execute(
+            sql: "INSERT OR REPLACE INTO webhook_attempt (delivery_id, attempt, started_at, duration_ms, status, error) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [record.deliveryID, record.attempt, text(record.startedAt), milliseconds, record.status, record.error])
+        switch record.update {
+        case .delivered:
+            try db.execute(sql: "UPDATE webhook_delivery SET state = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?",
+                arguments: [record.attempt, text(now), record.deliveryID])
+            try db.execute(sql: "UPDATE webhook SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL", arguments: [record.webhookID])
+        case .retry(let at):
+            try db.execute(sql: """
+                UPDATE webhook_delivery SET state = 'planned', attempts = ?, next_attempt_at = ?, last_error = ?, claimed_at = NULL, claimed_by = NULL
+                WHERE id = ?
+                """, arguments: [record.attempt, text(at), record.error, record.deliveryID])
+            try noteFailure(db, webhookID: record.webhookID, now: now)
+        case .failed(let reason):
+            try db.execute(sql: "UPDATE webhook_delivery SET state = 'failed', attempts = ?, last_error = ? WHERE id = ?",
+                arguments: [record.attempt, reason, record.deliveryID])
+            try noteFailure(db, webhookID: record.webhookID, now: now)
+        case .disableWebhook(let reason):
+            try db.execute(sql: "UPDATE webhook_delivery SET state = 'failed', attempts = ?, last_error = ? WHERE id = ?",
+                arguments: [record.attempt, reason, record.deliveryID])
+            try disable(db, webhookID: record.webhookID, reason: reason, at: now)
         }
     }
 
