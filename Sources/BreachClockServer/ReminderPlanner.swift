@@ -4,15 +4,15 @@ import BreachClockStore
 import BreachClockWebhooks
 import Foundation
 
-/// Plans an incident's webhook messages from its current assessment. For each fixed deadline: at half
-/// the window, 72 h, 24 h and 4 h before, at the deadline, then daily while overdue (14 days); for a
-/// deadline with no fixed limit, a weekly nudge (12 weeks) until the notice is recorded. Recorded
-/// notices stop their reminders. Only times still ahead are planned; the store replaces the plan on
-/// every change of the incident, in the same transaction.
+/// Plans an incident's webhook messages from its current assessment, by each subscription's
+/// `ReminderSchedule` (by default, for each fixed deadline: at half the window, 72 h, 24 h and 4 h
+/// before, at the deadline, then daily while overdue; for a deadline with no fixed limit, a weekly
+/// nudge). Overdue messages and nudges are planned for a bounded horizon (14 and 12 of them), which
+/// every change of the incident renews. Recorded notices stop their reminders. Only times still
+/// ahead are planned; the store replaces the plan in the same transaction as the change.
 enum ReminderPlanner {
-    static let before: [TimeInterval] = [72 * 3_600, 24 * 3_600, 4 * 3_600]
-    static let overdueDays = 14
-    static let nudgeWeeks = 12
+    static let overdueCount = 14
+    static let nudgeCount = 12
 
     struct Context {
         var incidentID: String
@@ -41,26 +41,27 @@ enum ReminderPlanner {
             }
             for event in context.events { add(event.type, event.obligation, at: context.now) }
             guard open else { continue }
+            let schedule = hook.schedule
             for obligation in context.assessment.obligations where obligation.notice == nil {
                 switch obligation.deadline.kind {
                 case .fixed:
                     guard let due = obligation.deadline.due else { continue }
-                    var times: [Date] = before.map { due.addingTimeInterval(-$0) }
-                    if let start = clockStart(obligation, context.facts), start < due {
+                    var times: [Date] = schedule.before.map { due.addingTimeInterval(-$0) }
+                    if schedule.halfWindow, let start = clockStart(obligation, context.facts), start < due {
                         times.append(start.addingTimeInterval(due.timeIntervalSince(start) / 2))
                     }
                     for time in Set(times).sorted() where time > context.now { add(.reminder, obligation, at: time) }
-                    for day in 0...overdueDays {
-                        let time = due.addingTimeInterval(TimeInterval(day) * 86_400)
-                        if time > context.now {
-                            add(.overdue, obligation, at: time)
-                        } else if day == overdueDays || due.addingTimeInterval(TimeInterval(day + 1) * 86_400) > context.now {
-                            // Already overdue: say so now, then daily.
-                            add(.overdue, obligation, at: context.now)
-                        }
+                    let every = schedule.overdueEvery ?? 0
+                    let overdue = (0...(every > 0 ? overdueCount : 0)).map { due.addingTimeInterval(Double($0) * every) }
+                    if let firstAhead = overdue.firstIndex(where: { $0 > context.now }) {
+                        if firstAhead > 0 { add(.overdue, obligation, at: context.now) }  // already overdue: say so now
+                        for time in overdue[firstAhead...] { add(.overdue, obligation, at: time) }
+                    } else {
+                        add(.overdue, obligation, at: context.now)
                     }
                 case .none:
-                    for week in 1...nudgeWeeks { add(.reminder, obligation, at: context.now.addingTimeInterval(TimeInterval(week) * 7 * 86_400)) }
+                    guard let every = schedule.nudgeEvery, every > 0 else { continue }
+                    for index in 1...nudgeCount { add(.reminder, obligation, at: context.now.addingTimeInterval(Double(index) * every)) }
                 case .relative, .pending:
                     continue  // planned once the clock is fixed (the notice it runs from is recorded)
                 }

@@ -13,7 +13,7 @@ extension Routes {
     func registerWebhooks(on router: RecordingRouter) {
         router.post("/v1/webhooks") { request, context in
             let node = try IncidentService.parse(try await Self.body(request, context))
-            let fields = try IncidentService.fields(node, allowed: ["url", "format", "incident", "events"])
+            let fields = try IncidentService.fields(node, allowed: ["url", "format", "incident", "events", "schedule"])
             let url = try IncidentService.text(fields["url"], "url", required: true)!
             guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(), ["http", "https"].contains(scheme),
                 let host = parts.host, !host.isEmpty
@@ -33,10 +33,11 @@ extension Routes {
                     events.append(name)
                 }
             }
+            let schedule = try fields["schedule"].map(Self.schedule) ?? ReminderSchedule()
             var random = SystemRandomNumberGenerator()
             let secret = WebhookSigner.newSecret(using: &random)
-            let hook = try await store.createWebhook(url: url, format: formatName, incidentID: incident, events: events, secret: secret,
-                actor: Self.actor(context))
+            let hook = try await store.createWebhook(url: url, format: formatName, incidentID: incident, events: events, schedule: schedule,
+                secret: secret, actor: Self.actor(context))
             var json = Self.webhookJSON(hook)
             if case .object(var members) = json {
                 members.append(("secret", .string(secret)))
@@ -84,11 +85,49 @@ extension Routes {
         }
     }
 
+    /// `{"before": ["72h", "24h"], "halfWindow": true, "overdueEvery": "24h", "nudgeEvery": null}`; absent keys keep the defaults.
+    static func schedule(_ node: DocumentNode) throws -> ReminderSchedule {
+        let fields = try IncidentService.fields(node, allowed: ["before", "halfWindow", "overdueEvery", "nudgeEvery"])
+        var schedule = ReminderSchedule()
+        func duration(_ node: DocumentNode, _ field: String) throws -> TimeInterval {
+            guard case .scalar(let text, _, _) = node, let unit = text.last, let amount = Double(text.dropLast()), amount > 0,
+                let seconds = ["s": 1.0, "m": 60, "h": 3_600, "d": 86_400][String(unit)]
+            else { throw Problem.invalid(field, "expected a duration such as 30m, 72h or 7d") }
+            return amount * seconds
+        }
+        if let node = fields["before"] {
+            guard case .sequence(let items, _) = node else { throw Problem.invalid("schedule.before", "expected a list of durations") }
+            schedule.before = try items.enumerated().map { try duration($0.element, "schedule.before[\($0.offset)]") }
+        }
+        if let node = fields["halfWindow"] {
+            guard case .scalar(let text, true, _) = node, text == "true" || text == "false" else {
+                throw Problem.invalid("schedule.halfWindow", "expected true or false")
+            }
+            schedule.halfWindow = text == "true"
+        }
+        if let node = fields["overdueEvery"] { schedule.overdueEvery = node.isNull ? nil : try duration(node, "schedule.overdueEvery") }
+        if let node = fields["nudgeEvery"] { schedule.nudgeEvery = node.isNull ? nil : try duration(node, "schedule.nudgeEvery") }
+        return schedule
+    }
+
+    static func durationText(_ seconds: TimeInterval) -> String {
+        let value = Int(seconds)
+        if value % 86_400 == 0 { return "\(value / 86_400)d" }
+        if value % 3_600 == 0 { return "\(value / 3_600)h" }
+        if value % 60 == 0 { return "\(value / 60)m" }
+        return "\(value)s"
+    }
+
     /// A subscription as the API shows it: never its secret.
     static func webhookJSON(_ hook: StoredWebhook) -> OrderedJSON {
         .object([
             ("id", .string(hook.id)), ("url", .string(hook.url)), ("format", .string(hook.format)),
             ("incident", hook.incidentID.map(OrderedJSON.string) ?? .null), ("events", .array(hook.events.map(OrderedJSON.string))),
+            ("schedule", .object([
+                ("before", .array(hook.schedule.before.map { .string(durationText($0)) })), ("halfWindow", .bool(hook.schedule.halfWindow)),
+                ("overdueEvery", hook.schedule.overdueEvery.map { .string(durationText($0)) } ?? .null),
+                ("nudgeEvery", hook.schedule.nudgeEvery.map { .string(durationText($0)) } ?? .null),
+            ])),
             ("createdAt", .string(instant(hook.createdAt))), ("disabledAt", hook.disabledAt.map { .string(instant($0)) } ?? .null),
             ("disabledReason", hook.disabledReason.map(OrderedJSON.string) ?? .null),
             ("failingSince", hook.failingSince.map { .string(instant($0)) } ?? .null),

@@ -2,6 +2,36 @@ import BreachClockCalculator
 import Foundation
 import GRDB
 
+/// When a subscription's reminders go out, relative to each deadline.
+public struct ReminderSchedule: Sendable, Equatable {
+    /// Reminders this long before a fixed deadline (default 72 h, 24 h, 4 h).
+    public var before: [TimeInterval] = [72 * 3_600, 24 * 3_600, 4 * 3_600]
+    /// A reminder halfway between the clock's start and the deadline.
+    public var halfWindow = true
+    /// While overdue, a message this often (default daily); nil: only at the deadline.
+    public var overdueEvery: TimeInterval? = 86_400
+    /// For obligations with no fixed limit, a nudge this often until the notice is recorded (default weekly).
+    public var nudgeEvery: TimeInterval? = 7 * 86_400
+
+    public init() {}
+
+    public var json: OrderedJSON {
+        .object([
+            ("before", .array(before.map { .int(Int($0)) })), ("halfWindow", .bool(halfWindow)),
+            ("overdueEvery", overdueEvery.map { .int(Int($0)) } ?? .null), ("nudgeEvery", nudgeEvery.map { .int(Int($0)) } ?? .null),
+        ])
+    }
+
+    public init(json text: String) {
+        self.init()
+        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { return }
+        if let values = object["before"] as? [NSNumber] { before = values.map(\.doubleValue) }
+        if let value = object["halfWindow"] as? Bool { halfWindow = value }
+        overdueEvery = (object["overdueEvery"] as? NSNumber)?.doubleValue
+        nudgeEvery = (object["nudgeEvery"] as? NSNumber)?.doubleValue
+    }
+}
+
 /// A webhook subscription. The secret signs `json` messages; it is kept to sign, never logged.
 public struct StoredWebhook: Sendable {
     public var id: String
@@ -10,6 +40,7 @@ public struct StoredWebhook: Sendable {
     /// Nil: every incident.
     public var incidentID: String?
     public var events: [String]
+    public var schedule: ReminderSchedule
     public var secret: String
     public var createdAt: Date
     public var disabledAt: Date?
@@ -89,27 +120,28 @@ extension IncidentStore {
     /// A subscription stops after failing for this long (the retry schedule spans about 75 hours).
     public static let disableAfterFailing: TimeInterval = 5 * 86_400
 
-    public func createWebhook(url: String, format: String, incidentID: String?, events: [String], secret: String, actor: String) async throws
-        -> StoredWebhook
+    public func createWebhook(url: String, format: String, incidentID: String?, events: [String], schedule: ReminderSchedule = ReminderSchedule(),
+        secret: String, actor: String) async throws -> StoredWebhook
     {
         let id = Self.newID("whk")
         let now = clock()
         let eventsJSON = OrderedJSON.array(events.map(OrderedJSON.string)).serialized(pretty: false)
         try await pool.write { db in
             try db.execute(
-                sql: "INSERT INTO webhook (id, url, format, incident_id, events, secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                arguments: [id, url, format, incidentID, eventsJSON, secret, Self.text(now)])
+                sql: "INSERT INTO webhook (id, url, format, incident_id, events, schedule, secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                arguments: [id, url, format, incidentID, eventsJSON, schedule.json.serialized(pretty: false), secret, Self.text(now)])
             let after = OrderedJSON.object([("id", .string(id)), ("host", .string(URLComponents(string: url)?.host ?? "")),
                 ("format", .string(format)), ("events", .raw(eventsJSON))]).serialized(pretty: false)
             try AuditChain.append(db, at: now, actor: actor, action: "webhook.create", incidentID: incidentID, before: nil, after: after)
         }
-        return StoredWebhook(id: id, url: url, format: format, incidentID: incidentID, events: events, secret: secret, createdAt: now)
+        return StoredWebhook(id: id, url: url, format: format, incidentID: incidentID, events: events, schedule: schedule, secret: secret,
+            createdAt: now)
     }
 
     static func webhook(_ row: Row) -> StoredWebhook {
         let events = (try? JSONSerialization.jsonObject(with: Data((row["events"] as String).utf8))) as? [String] ?? []
         return StoredWebhook(id: row["id"], url: row["url"], format: row["format"], incidentID: row["incident_id"], events: events,
-            secret: row["secret"], createdAt: date(row["created_at"]), disabledAt: (row["disabled_at"] as String?).map(date),
+            schedule: ReminderSchedule(json: row["schedule"]), secret: row["secret"], createdAt: date(row["created_at"]), disabledAt: (row["disabled_at"] as String?).map(date),
             disabledReason: row["disabled_reason"], failingSince: (row["failing_since"] as String?).map(date))
     }
 

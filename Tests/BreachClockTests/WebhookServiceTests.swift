@@ -115,6 +115,56 @@ final class TestClock: @unchecked Sendable {
         }
     }
 
+    /// A subscription's own schedule: one reminder 48 h before, none at half the window, no daily
+    /// overdue messages (just one at the deadline); California's 30 days (Cal. Civ. Code § 1798.82(a)(1)).
+    @Test func perSubscriptionSchedule() async throws {
+        let server = try await TestServer.make()
+        defer { server.remove() }
+        let admin = try await adminKey(server)
+        let clock = TestClock(Self.start)
+        try await server.app(clock: clock.function).test(.router) { client in
+            let request = #"{"url": "https://hooks.example/x", "events": ["obligation.reminder", "obligation.overdue"], "schedule": {"before": ["48h"], "halfWindow": false, "overdueEvery": null}}"#
+            let hook = try await client.execute(uri: "/v1/webhooks", method: .post, headers: server.headers(admin), body: ByteBuffer(string: request))
+            #expect(hook.status == .created)
+            let hookID = try #require(hook.object["id"] as? String)
+            #expect((hook.object["schedule"] as? [String: Any])?["before"] as? [String] == ["2d"])
+            _ = try await client.execute(uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey), body: ByteBuffer(string: incidentBody))
+            try await client.execute(uri: "/v1/webhooks/\(hookID)/deliveries", method: .get, headers: server.headers(admin)) { response in
+                let planned = (response.object["deliveries"] as? [[String: Any]] ?? []).map { "\($0["event"] ?? "") \($0["dueAt"] ?? "")" }.sorted()
+                #expect(planned == ["obligation.overdue 2026-04-02T06:59:59.000Z", "obligation.reminder 2026-03-31T06:59:59.000Z"])
+            }
+            try await client.execute(uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
+                body: ByteBuffer(string: #"{"url": "https://hooks.example/y", "schedule": {"before": ["soon"]}}"#)) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect(response.text.contains("schedule.before[0]"))
+            }
+        }
+    }
+
+    /// `breachclock webhooks test ID` sends a signed test message and prints the outcome.
+    @Test func testCommandSendsASignedMessage() async throws {
+        let server = try await TestServer.make()
+        defer { server.remove() }
+        let store = try IncidentStore(path: server.database)
+        try await Receiver.with { receiver, port in
+            var random = SystemRandomNumberGenerator()
+            let secret = WebhookSigner.newSecret(using: &random)
+            let hook = try await store.createWebhook(url: "http://127.0.0.1:\(port)/hook", format: "json", incidentID: nil, events: [],
+                secret: secret, actor: "test")
+            let blocked = await runCLI(["webhooks", "test", hook.id, "--db", server.database])
+            #expect(blocked.code == 1)
+            #expect(blocked.err.contains("blocked by policy"))
+            let sent = await runCLI(["webhooks", "test", hook.id, "--db", server.database, "--webhook-allow", "127.0.0.1"])
+            #expect(sent.code == 0, "\(sent.err)")
+            #expect(sent.out.hasPrefix("delivered to 127.0.0.1: HTTP 204"))
+            let message = try #require(await receiver.received.first)
+            let header = { (name: String) in message.headers[HTTPField.Name(name)!] }
+            try WebhookSigner(secret: secret)!.verify(id: header("webhook-id"), timestamp: header("webhook-timestamp"),
+                signatures: header("webhook-signature"), body: message.body, now: Date())
+            #expect(String(decoding: message.body, as: UTF8.self).contains("webhook.test"))
+        }
+    }
+
     /// 503 is retried on the schedule (5 s for the second attempt) with the same webhook-id; 410 disables.
     @Test func retriesThenDisablesOnGone() async throws {
         let server = try await TestServer.make()

@@ -9,6 +9,7 @@ extension StoreMigrations {
             format TEXT NOT NULL CHECK (format IN ('json', 'slack', 'teams')),
             incident_id TEXT,
             events TEXT NOT NULL,
+            schedule TEXT NOT NULL,
             secret TEXT NOT NULL,
             created_at TEXT NOT NULL,
             disabled_at TEXT,
