@@ -4,11 +4,13 @@ import Foundation
 /// Computes an assessment from incident facts and the rules database. Pure: no IO, no clock.
 public struct Calculator: Sendable {
     public let rulebook: Rulebook
-
-    public init(rulebook: Rulebook) { self.rulebook = rulebook }
-
     /// The facts decoder that knows this rulebook's regime codes (for `notices[].jurisdiction`).
-    public var factsDecoder: FactsDecoder { FactsDecoder(ruleCodes: Set(rulebook.rules.map(\.code))) }
+    public let factsDecoder: FactsDecoder
+
+    public init(rulebook: Rulebook) {
+        self.rulebook = rulebook
+        self.factsDecoder = FactsDecoder(ruleCodes: Set(rulebook.rules.map(\.code)))
+    }
 
     /// Every obligation the facts give rise to, what does not arise and why, and warnings.
     public func assess(_ facts: IncidentFacts) -> Assessment {

@@ -6,6 +6,28 @@ import Hummingbird
 import Logging
 import NIOCore
 
+/// Request ids: a random prefix per process and a counter (cheap, unique, not guessable across restarts).
+enum RequestID {
+    static let prefix: String = {
+        var random = SystemRandomNumberGenerator()
+        return "req_" + String(UInt64.random(in: 0...UInt64.max, using: &random), radix: 36) + "_"
+    }()
+    static let counter = Counter()
+
+    final class Counter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var value: UInt64 = 0
+        func next() -> UInt64 { lock.withLock { value += 1; return value } }
+    }
+
+    static func next() -> String { prefix + String(counter.next(), radix: 36) }
+
+    /// Letters, digits, `-` and `_`.
+    static func allowed(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x61 && byte <= 0x7A) || byte == 0x2D || byte == 0x5F
+    }
+}
+
 extension HTTPField.Name {
     static let requestID = HTTPField.Name("X-Request-Id")!
 }
@@ -18,9 +40,8 @@ struct RequestMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         var context = context
-        let given = request.headers[.requestID].flatMap { $0.count <= 64 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } ? $0 : nil }
-        context.requestID = given ?? IncidentStore.newPublicID("req")
-        context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        let given = request.headers[.requestID].flatMap { $0.count <= 64 && $0.utf8.allSatisfy { RequestID.allowed($0) } ? $0 : nil }
+        context.requestID = given ?? RequestID.next()
         let started = ContinuousClock.now
         var response: Response
         do {
@@ -42,7 +63,7 @@ struct RequestMiddleware: RouterMiddleware {
         } catch let error as HTTPError {
             response = render(Problem(error.status, error.status.reasonPhrase, detail: error.body), request: request, context: context)
         } catch {
-            context.logger.error("unexpected error", metadata: ["type": "\(type(of: error))"])
+            context.logger.error("unexpected error", metadata: ["type": "\(type(of: error))", "request_id": .string(context.requestID)])
             response = render(Problem(.internalServerError, "Internal error", detail: "The request id identifies it in the server log."),
                 request: request, context: context)
         }
@@ -51,7 +72,8 @@ struct RequestMiddleware: RouterMiddleware {
         metrics.record(method: request.method.rawValue, status: Int(response.status.code), seconds: Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
         context.logger.info("request", metadata: [
             "method": .string(request.method.rawValue), "path": .string(request.uri.path),
-            "status": .stringConvertible(response.status.code),
+            "status": .stringConvertible(response.status.code), "request_id": .string(context.requestID),
+            "key_id": .string(context.apiKey?.id ?? "-"),
         ])
         return response
     }
@@ -82,7 +104,6 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         var context = context
         context.apiKey = found
-        context.logger[metadataKey: "key_id"] = .string(found.id)
         let needed: APIRole = request.uri.path.hasPrefix("/v1/webhooks") ? .admin
             : request.method == .get || request.uri.path == "/v1/assessments" ? .viewer : .editor
         guard found.role >= needed else {
