@@ -200,7 +200,8 @@ struct Routes {
         return revision
     }
 
-    static func instant(_ date: Date) -> String { IncidentStoreTime.text(date) }
+    /// Instants in API responses: RFC 3339 UTC with milliseconds, as stored.
+    static func instant(_ date: Date) -> String { IncidentStore.timestamp(date) }
 
     static func json(_ value: OrderedJSON, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var headers = headers
@@ -271,9 +272,4 @@ final class RecordingRouter: @unchecked Sendable {
 
 final class RouteTable: @unchecked Sendable {
     var routes: [String] = []
-}
-
-/// Instants in API responses: RFC 3339 UTC with milliseconds, as stored.
-enum IncidentStoreTime {
-    static func text(_ date: Date) -> String { IncidentStore.timestamp(date) }
 }
