@@ -209,15 +209,8 @@ struct WebhooksCommand: ParsableCommand {
             let now = Date()
             let event = WebhookEvent(type: .test, incidentID: "none", incidentTitle: "breachclock test message",
                 timeZone: TimeZone(identifier: "UTC")!, at: now)
-            let body = format.body(for: event)
-            var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
             let messageID = IncidentStore.newID("msg")
-            if format == .json, let signer = WebhookSigner(secret: hook.secret) {
-                let timestamp = Int(now.timeIntervalSince1970)
-                headers += [("webhook-id", messageID), ("webhook-timestamp", String(timestamp)),
-                    ("webhook-signature", signer.signature(id: messageID, timestamp: timestamp, body: body))]
-            }
-            let outcome = await transport.send(WebhookRequest(url: hook.url, headers: headers, body: body))
+            let outcome = await transport.send(format.request(url: hook.url, event: event, messageID: messageID, secret: hook.secret))
             let host = URLComponents(string: hook.url)?.host ?? "?"
             let milliseconds = outcome.duration.components.seconds * 1000 + outcome.duration.components.attoseconds / 1_000_000_000_000_000
             switch outcome.result {

@@ -25,8 +25,6 @@ public final class IncidentService: Sendable {
 
     /// Parses a JSON (or YAML) body; a syntax error is a 400 problem.
     static func parse(_ text: String) throws(Problem) -> DocumentNode {
-        if let node = JSONDocumentParser.parse(text, file: "body") { return node }
-        // Not plain JSON: let the YAML parser accept it (YAML bodies are allowed) or say where it breaks.
         do {
             return try DocumentParser.parse(text, file: "body")
         } catch {
@@ -169,7 +167,7 @@ public final class IncidentService: Sendable {
             var facts = stored.facts
             facts.notices.append(RecordedNotice(jurisdiction: obligation.jurisdiction, recipient: obligation.recipient.kind,
                 sentAt: sentAt, obligation: obligation.id))
-            let notice = StoredNotice(id: IncidentStore.newPublicID("ntc"), incidentID: id, obligationID: obligationID, sentAt: sentAt,
+            let notice = StoredNotice(id: IncidentStore.newID("ntc"), incidentID: id, obligationID: obligationID, sentAt: sentAt,
                 method: method, reference: reference, recordedAt: sentAt, recordedBy: actor)
             return self.change(incidentID: current.id, title: current.title, facts: facts, assessment: self.calculator.assess(facts),
                 previous: current, action: "notice.record", notice: notice)
@@ -205,7 +203,7 @@ public final class IncidentService: Sendable {
             if let obligationID, !self.calculator.assess(stored.facts).obligations.contains(where: { $0.id == obligationID }) {
                 throw Problem.invalid("obligation", "`\(obligationID)` is not an obligation of this incident's current assessment")
             }
-            let decision = StoredDecision(id: IncidentStore.newPublicID("dec"), incidentID: id, kind: kind, obligationID: obligationID,
+            let decision = StoredDecision(id: IncidentStore.newID("dec"), incidentID: id, kind: kind, obligationID: obligationID,
                 outcome: outcome, rationale: rationale, owner: owner, decidedAt: decidedAt, recordedAt: now, recordedBy: actor)
             return self.change(incidentID: current.id, title: current.title, facts: facts, assessment: self.calculator.assess(facts),
                 previous: current, action: "decision.record", decision: decision)

@@ -77,14 +77,8 @@ public final class WebhookDispatcher: Service, Sendable {
             return IncidentStore.AttemptRecord(deliveryID: delivery.id, webhookID: delivery.webhook.id, attempt: attempt, startedAt: now,
                 duration: .zero, status: nil, error: "unreadable message", update: .failed(reason: "unreadable message"))
         }
-        let body = format.body(for: event)
-        var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
-        if format == .json, let signer = WebhookSigner(secret: delivery.webhook.secret) {
-            let timestamp = Int(now.timeIntervalSince1970)
-            headers += [("webhook-id", delivery.id), ("webhook-timestamp", String(timestamp)),
-                ("webhook-signature", signer.signature(id: delivery.id, timestamp: timestamp, body: body))]
-        }
-        let outcome = await transport.send(WebhookRequest(url: delivery.webhook.url, headers: headers, body: body))
+        let request = format.request(url: delivery.webhook.url, event: event, messageID: delivery.id, secret: delivery.webhook.secret)
+        let outcome = await transport.send(request)
         let decision = policy.decide(after: outcome.result, attempt: attempt, now: clock(), random: random())
         var status: Int? = nil
         var error: String? = nil

@@ -40,9 +40,6 @@ public final class IncidentStore: Sendable {
         ZonedTime.parse(text, in: utc) ?? Date(timeIntervalSince1970: 0)
     }
 
-    /// A random public id with a prefix (`ntc_…`, `dec_…`).
-    public static func newPublicID(_ prefix: String) -> String { newID(prefix) }
-
     /// A random id with a prefix: `inc_9f2c…`.
     public static func newID(_ prefix: String) -> String {
         var generator = SystemRandomNumberGenerator()

@@ -246,14 +246,6 @@ extension IncidentStore {
         }
     }
 
-    /// Records an attempt and what follows from it.
-    public func recordAttempt(deliveryID: String, webhookID: String, attempt: Int, startedAt: Date, duration: Duration, status: Int?,
-        error: String?, update: DeliveryUpdate) async throws
-    {
-        try await recordAttempts([AttemptRecord(deliveryID: deliveryID, webhookID: webhookID, attempt: attempt, startedAt: startedAt,
-            duration: duration, status: status, error: error, update: update)])
-    }
-
     /// Records a batch of attempts in one transaction (one disk sync for a whole dispatcher batch).
     public func recordAttempts(_ records: [AttemptRecord]) async throws {
         guard !records.isEmpty else { return }

@@ -104,6 +104,19 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
         }
     }
 
+    /// The HTTP request for `event`: the body in this format and, for `json`, the Standard Webhooks
+    /// headers signed with `secret` (`messageID` is the `webhook-id`, the same on every retry).
+    public func request(url: String, event: WebhookEvent, messageID: String, secret: String) -> WebhookRequest {
+        let body = body(for: event)
+        var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
+        if self == .json, let signer = WebhookSigner(secret: secret) {
+            let timestamp = Int(event.at.timeIntervalSince1970)
+            headers += [("webhook-id", messageID), ("webhook-timestamp", String(timestamp)),
+                ("webhook-signature", signer.signature(id: messageID, timestamp: timestamp, body: body))]
+        }
+        return WebhookRequest(url: url, headers: headers, body: body)
+    }
+
     static func optional(_ value: String?) -> OrderedJSON { value.map(OrderedJSON.string) ?? .null }
 
     static func standard(_ event: WebhookEvent) -> OrderedJSON {

@@ -22,7 +22,7 @@ import Testing
     ])
     func sameAsYAML(text: String) throws {
         let fast = try #require(JSONDocumentParser.parse(text, file: "t"))
-        let yaml = try DocumentParser.parse(text, file: "t")
+        let yaml = try DocumentParser.parseYAML(text, file: "t")
         #expect(shape(fast) == shape(yaml))
     }
 
