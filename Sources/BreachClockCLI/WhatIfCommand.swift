@@ -120,7 +120,7 @@ struct WhatIfCommand: OutputCommand {
         let chosen = format ?? (output.isTerminal ? .table : .json)
         switch chosen {
         case .json:
-            output.write(assessment.json().serialized() + "\n")
+            output.write(assessment.jsonText(pretty: true) + "\n")
         case .table:
             output.write(TableRenderer(assessment: assessment, facts: facts, now: clock, color: output.isTerminal && !noColor).render())
         case .markdown:

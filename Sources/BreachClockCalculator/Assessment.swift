@@ -108,71 +108,122 @@ public final class NotTriggered: Sendable {
 }
 
 extension Assessment {
-    /// The contract's JSON shape, keys in the contract's order.
-    public func json() -> OrderedJSON {
-        .object([
-            ("contract", .int(Assessment.contractVersion)),
-            ("rulesDigest", .string(rulesDigest)),
-            ("obligations", .array(obligations.map { $0.json(timeZone) })),
-            ("notTriggered", .array(notTriggered.map { $0.json() })),
-            ("warnings", .array(warnings.map(OrderedJSON.string))),
-        ])
+    /// The contract's JSON as UTF-8 bytes, keys in the contract's order; `pretty` indents by two spaces.
+    public func jsonBytes(pretty: Bool = false) -> [UInt8] {
+        withJSONBytes(pretty: pretty) { Array($0) }
+    }
+
+    /// Calls `body` with the contract's JSON, without copying it into an array first (an HTTP
+    /// response copies it once, into its own buffer).
+    public func withJSONBytes<Result>(pretty: Bool = false, _ body: (UnsafeBufferPointer<UInt8>) throws -> Result) rethrows -> Result {
+        var writer = JSONWriter(pretty: pretty, capacity: 2048 + 1536 * obligations.count + 256 * notTriggered.count)
+        write(to: &writer)
+        return try writer.withBytes(body)
+    }
+
+    /// The contract's JSON as text.
+    public func jsonText(pretty: Bool = false) -> String {
+        String(decoding: jsonBytes(pretty: pretty), as: UTF8.self)
+    }
+
+    /// Writes the assessment as the next value of `writer`. Written directly rather than through an
+    /// `OrderedJSON` tree: this is most of the work of `POST /v1/assessments`.
+    public func write(to writer: inout JSONWriter) {
+        let offsets = ZoneOffsets(timeZone)
+        writer.beginObject()
+        writer.key("contract")
+        writer.int(Assessment.contractVersion)
+        writer.member("rulesDigest", rulesDigest)
+        writer.key("obligations")
+        writer.beginArray()
+        for obligation in obligations { obligation.write(to: &writer, offsets) }
+        writer.endArray()
+        writer.key("notTriggered")
+        writer.beginArray()
+        for item in notTriggered { item.write(to: &writer) }
+        writer.endArray()
+        writer.key("warnings")
+        writer.beginArray()
+        for warning in warnings { writer.string(warning) }
+        writer.endArray()
+        writer.endObject()
     }
 }
 
 extension Recipient {
-    func json() -> OrderedJSON {
-        var members: [(String, OrderedJSON)] = [("kind", .string(kind.rawValue)), ("name", .string(name))]
-        if let contact { members.append(("contact", .string(contact))) }
-        return .object(members)
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("kind", kind.rawValue)
+        writer.member("name", name)
+        writer.member("contact", ifPresent: contact)
+        writer.endObject()
     }
 }
 
 extension Obligation {
-    func json(_ zone: TimeZone) -> OrderedJSON {
-        var members: [(String, OrderedJSON)] = [
-            ("id", .string(id)),
-            ("jurisdiction", .string(jurisdiction)),
-            ("regime", .string(regime)),
-            ("recipient", recipient.json()),
-            ("deadline", deadline.json(zone)),
-            ("citation", .string(citation)),
-            ("ruleVersion", .string(ruleVersion)),
-            ("reasons", .array(reasons.map(OrderedJSON.string))),
-            ("sources", .array(sources.map(OrderedJSON.string))),
-        ]
+    func write(to writer: inout JSONWriter, _ offsets: ZoneOffsets) {
+        writer.beginObject()
+        writer.member("id", id)
+        writer.member("jurisdiction", jurisdiction)
+        writer.member("regime", regime)
+        writer.key("recipient")
+        recipient.write(to: &writer)
+        writer.key("deadline")
+        deadline.write(to: &writer, offsets)
+        writer.member("citation", citation)
+        writer.member("ruleVersion", ruleVersion)
+        writer.key("reasons")
+        writer.beginArray()
+        for reason in reasonDetails { writer.string { reason.write(to: &$0) } }
+        writer.endArray()
+        writer.key("sources")
+        writer.beginArray()
+        for url in sources { writer.string(url) }
+        writer.endArray()
         if let notice {
-            members.append(("notice", .object([("sentAt", .string(ZonedTime.rfc3339(notice.sentAt, in: zone)))])))
+            writer.key("notice")
+            writer.beginObject()
+            writer.key("sentAt")
+            writer.instant(notice.sentAt, offsetSeconds: offsets.offset(at: notice.sentAt))
+            writer.endObject()
         }
-        return .object(members)
+        writer.endObject()
     }
 }
 
 extension Deadline {
-    func json(_ zone: TimeZone) -> OrderedJSON {
-        var members: [(String, OrderedJSON)] = [("kind", .string(kind.rawValue))]
-        if let due { members.append(("due", .string(ZonedTime.rfc3339(due, in: zone)))) }
-        if let dueDate { members.append(("dueDate", .string(dueDate.description))) }
-        if let relativeTo { members.append(("relativeTo", .string(relativeTo))) }
-        if let offset { members.append(("offset", .string(offset))) }
-        if let clockStart { members.append(("clockStart", .string(clockStart))) }
-        if let period { members.append(("period", .string(period))) }
-        if let standard { members.append(("standard", .string(standard))) }
-        if let waitingFor { members.append(("waitingFor", .string(waitingFor))) }
-        members.append(("citation", .string(citation)))
-        return .object(members)
+    func write(to writer: inout JSONWriter, _ offsets: ZoneOffsets) {
+        writer.beginObject()
+        writer.member("kind", kind.rawValue)
+        if let due {
+            writer.key("due")
+            writer.instant(due, offsetSeconds: offsets.offset(at: due))
+        }
+        if let dueDate {
+            writer.key("dueDate")
+            writer.date(dueDate)
+        }
+        writer.member("relativeTo", ifPresent: relativeTo)
+        writer.member("offset", ifPresent: offset)
+        writer.member("clockStart", ifPresent: clockStart)
+        writer.member("period", ifPresent: period)
+        writer.member("standard", ifPresent: standard)
+        writer.member("waitingFor", ifPresent: waitingFor)
+        writer.member("citation", citation)
+        writer.endObject()
     }
 }
 
 extension NotTriggered {
-    func json() -> OrderedJSON {
-        var members: [(String, OrderedJSON)] = [
-            ("id", .string(id)),
-            ("jurisdiction", .string(jurisdiction)),
-            ("recipient", recipient.json()),
-            ("reason", .string(reason)),
-        ]
-        if let citation { members.append(("citation", .string(citation))) }
-        return .object(members)
+    func write(to writer: inout JSONWriter) {
+        writer.beginObject()
+        writer.member("id", id)
+        writer.member("jurisdiction", jurisdiction)
+        writer.key("recipient")
+        recipient.write(to: &writer)
+        writer.key("reason")
+        writer.string { why.write(to: &$0) }
+        writer.member("citation", ifPresent: citation)
+        writer.endObject()
     }
 }

@@ -26,7 +26,7 @@ public struct FactsDecoder: Sendable {
 
         var zone = TimeZone(identifier: "UTC")!
         if let node = map.optional("timezone"), let name = S.text(node, "timezone", issues) {
-            if let found = TimeZone(identifier: name), name.contains("/") || name == "UTC" || name == "GMT" {
+            if let found = TimeZone(identifier: name), name.utf8.contains(UInt8(ascii: "/")) || name == "UTC" || name == "GMT" {
                 zone = found
             } else {
                 issues.report(node, "timezone", "unknown IANA time zone `\(name)`")

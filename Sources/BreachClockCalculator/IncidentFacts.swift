@@ -24,7 +24,19 @@ public struct AffectedCount: Sendable, Hashable, CustomStringConvertible {
 
     public static let zero = AffectedCount(exactly: 0)
 
-    public var description: String { isExact ? "\(min)" : "\(min) to \(max)" }
+    public var description: String {
+        var text = ""
+        write(to: &text)
+        return text
+    }
+
+    /// `620`, or `400 to 600` for a range.
+    public func write<Out: TextOutputStream>(to out: inout Out) {
+        out.write(String(min))
+        guard !isExact else { return }
+        out.write(" to ")
+        out.write(String(max))
+    }
 }
 
 /// A notice already given.

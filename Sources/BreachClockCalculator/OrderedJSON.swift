@@ -24,74 +24,30 @@ public indirect enum OrderedJSON: Sendable, Equatable {
 
     /// JSON as UTF-8 bytes (what an HTTP body needs, without a detour through `String`).
     public func bytes(pretty: Bool = false) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(1024)
-        write(into: &out, pretty: pretty, indent: 0)
-        return out
+        var writer = JSONWriter(pretty: pretty)
+        write(to: &writer)
+        return writer.bytes
     }
 
-    private static func newline(_ out: inout [UInt8], _ indent: Int) {
-        out.append(0x0A)
-        for _ in 0..<indent { out.append(0x20); out.append(0x20) }
-    }
-
-    private func write(into out: inout [UInt8], pretty: Bool, indent: Int) {
+    /// Writes this value as the next value of `writer`.
+    public func write(to writer: inout JSONWriter) {
         switch self {
-        case .string(let s): OrderedJSON.writeString(s, into: &out)
-        case .int(let i): out.append(contentsOf: String(i).utf8)
-        case .bool(let b): out.append(contentsOf: (b ? "true" : "false").utf8)
-        case .null: out.append(contentsOf: "null".utf8)
-        case .raw(let text): out.append(contentsOf: text.utf8)
+        case .string(let s): writer.string(s)
+        case .int(let i): writer.int(i)
+        case .bool(let b): writer.bool(b)
+        case .null: writer.null()
+        case .raw(let text): writer.raw(text)
         case .array(let items):
-            if items.isEmpty { out.append(contentsOf: "[]".utf8); return }
-            out.append(0x5B)
-            for (index, item) in items.enumerated() {
-                if index > 0 { out.append(0x2C) }
-                if pretty { OrderedJSON.newline(&out, indent + 1) }
-                item.write(into: &out, pretty: pretty, indent: indent + 1)
-            }
-            if pretty { OrderedJSON.newline(&out, indent) }
-            out.append(0x5D)
+            writer.beginArray()
+            for item in items { item.write(to: &writer) }
+            writer.endArray()
         case .object(let members):
-            if members.isEmpty { out.append(contentsOf: "{}".utf8); return }
-            out.append(0x7B)
-            for (index, (key, value)) in members.enumerated() {
-                if index > 0 { out.append(0x2C) }
-                if pretty { OrderedJSON.newline(&out, indent + 1) }
-                OrderedJSON.writeString(key, into: &out)
-                out.append(0x3A)
-                if pretty { out.append(0x20) }
-                value.write(into: &out, pretty: pretty, indent: indent + 1)
+            writer.beginObject()
+            for (key, value) in members {
+                writer.key(text: key)
+                value.write(to: &writer)
             }
-            if pretty { OrderedJSON.newline(&out, indent) }
-            out.append(0x7D)
+            writer.endObject()
         }
-    }
-
-    /// Writes a JSON string, copying runs of bytes that need no escape in one go.
-    private static func writeString(_ s: String, into out: inout [UInt8]) {
-        out.append(0x22)
-        var text = s
-        text.withUTF8 { buffer in
-            var start = 0
-            for index in 0..<buffer.count {
-                let byte = buffer[index]
-                guard byte == 0x22 || byte == 0x5C || byte < 0x20 else { continue }
-                out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<index]))
-                switch byte {
-                case 0x22: out.append(contentsOf: [0x5C, 0x22])
-                case 0x5C: out.append(contentsOf: [0x5C, 0x5C])
-                case 0x0A: out.append(contentsOf: [0x5C, 0x6E])
-                case 0x0D: out.append(contentsOf: [0x5C, 0x72])
-                case 0x09: out.append(contentsOf: [0x5C, 0x74])
-                default:
-                    let hex = Array("0123456789abcdef".utf8)
-                    out.append(contentsOf: [0x5C, 0x75, 0x30, 0x30, hex[Int(byte >> 4)], hex[Int(byte & 0x0F)]])
-                }
-                start = index + 1
-            }
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[start..<buffer.count]))
-        }
-        out.append(0x22)
     }
 }

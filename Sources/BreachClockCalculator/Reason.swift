@@ -32,57 +32,134 @@ public enum Reason: Sendable {
 
     /// The reason in words.
     public var text: String {
+        var text = ""
+        write(to: &text)
+        return text
+    }
+
+    /// Writes the reason in words to `out` piece by piece (the JSON writer escapes each piece as it
+    /// comes, so answering an API request builds no intermediate strings).
+    public func write<Out: TextOutputStream>(to out: inout Out) {
+        func joined(_ items: [String], _ separator: String) {
+            for (index, item) in items.enumerated() {
+                if index > 0 { out.write(separator) }
+                out.write(item)
+            }
+        }
+        func cited(_ cite: String) {
+            out.write(" (")
+            out.write(cite)
+            out.write(")")
+        }
         switch self {
         case .residents(let count, let name, nil):
-            return "\(count) affected \(count.max == 1 ? "resident" : "residents") of \(name)"
+            count.write(to: &out)
+            out.write(count.max == 1 ? " affected resident of " : " affected residents of ")
+            out.write(name)
         case .residents(let count, _, let places?):
-            return "\(count) affected in \(places.joined(separator: ", "))"
+            count.write(to: &out)
+            out.write(" affected in ")
+            joined(places, ", ")
         case .personalInformation(let elements, let cite):
-            return "\(elements.map(\.rawValue).joined(separator: " + ")) is personal information (\(cite))"
+            joined(elements.map(\.rawValue), " + ")
+            out.write(" is personal information")
+            cited(cite)
         case .keyCompromised(let cite):
-            return "the data was encrypted, but the key was compromised, so the safe harbor is lost (\(cite))"
+            out.write("the data was encrypted, but the key was compromised, so the safe harbor is lost")
+            cited(cite)
         case .harmFindingMustBeReported(let level, let cite):
-            return "the documented finding that harm is \(level.rawValue) must itself be reported (\(cite))"
+            out.write("the documented finding that harm is ")
+            out.write(level.rawValue)
+            out.write(" must itself be reported")
+            cited(cite)
         case .riskAtLeast(let risk, let minimum):
-            return "the risk of harm is \(risk.rawValue), at least \(minimum.rawValue)"
+            out.write("the risk of harm is ")
+            out.write(risk.rawValue)
+            out.write(", at least ")
+            out.write(minimum.rawValue)
         case .thresholdMet(let count, let threshold):
-            return "\(count) \(Reason.noun(threshold)) is \(threshold.comparison.phrase(threshold.value)) (\(threshold.provenance.cite))"
+            count.write(to: &out)
+            out.write(" ")
+            out.write(Reason.noun(threshold))
+            out.write(" is ")
+            threshold.comparison.writePhrase(threshold.value, to: &out)
+            cited(threshold.provenance.cite)
         case .thresholdMaybeMet(let count, let threshold):
-            return "the count \(count) may be \(threshold.comparison.phrase(threshold.value)) (\(threshold.provenance.cite)); treated as meeting it until the count is known"
+            out.write("the count ")
+            count.write(to: &out)
+            out.write(" may be ")
+            threshold.comparison.writePhrase(threshold.value, to: &out)
+            cited(threshold.provenance.cite)
+            out.write("; treated as meeting it until the count is known")
         case .lawEnforcementDelay(let until, let effect, let cite):
-            return effect == .restart
-                ? "a law-enforcement delay until \(until) restarts the clock (\(cite))"
-                : "a law-enforcement delay until \(until) postpones the deadline (\(cite))"
+            out.write("a law-enforcement delay until ")
+            out.write(until)
+            out.write(effect == .restart ? " restarts the clock" : " postpones the deadline")
+            cited(cite)
         case .dueSooner(let other, let date):
-            return "due sooner because notice to \(other) was given on \(date)"
+            out.write("due sooner because notice to ")
+            out.write(other)
+            out.write(" was given on ")
+            out.write(date.description)
         case .orIfSooner(let period, let other):
-            return "or, if sooner, \(period) after notice to \(other)"
+            out.write("or, if sooner, ")
+            out.write(period.description)
+            out.write(" after notice to ")
+            out.write(other)
         case .noResidents(let name):
-            return "no affected residents of \(name)"
+            out.write("no affected residents of ")
+            out.write(name)
         case .mediumNotCovered(let covered, let given):
-            return "the law covers \(covered.map(\.rawValue).sorted().joined(separator: " and ")) data only; this breach involved \(given.rawValue) data"
+            out.write("the law covers ")
+            joined(covered.map(\.rawValue).sorted(), " and ")
+            out.write(" data only; this breach involved ")
+            out.write(given.rawValue)
+            out.write(" data")
         case .accessWithoutAcquisition:
-            return "access without acquisition is not a breach under this law"
+            out.write("access without acquisition is not a breach under this law")
         case .notPersonalInformation(let elements):
-            return "the exposed data (\(elements.map(\.rawValue).joined(separator: ", "))) is not personal information under this law"
+            out.write("the exposed data (")
+            joined(elements.map(\.rawValue), ", ")
+            out.write(") is not personal information under this law")
         case .safeHarbor:
-            return "the data was encrypted and the key was not compromised: safe harbor"
+            out.write("the data was encrypted and the key was not compromised: safe harbor")
         case .onlyWhenHarmExempt(let level):
-            return "only when the entity finds harm \(level.rawValue) and so does not notify"
+            out.write("only when the entity finds harm ")
+            out.write(level.rawValue)
+            out.write(" and so does not notify")
         case .harmExempt(let documented, let years):
-            var text = "the documented risk-of-harm finding (unlikely) exempts this notice"
-            if documented { text += years.map { "; keep the written determination for \($0) years" } ?? "; the determination must be in writing" }
-            return text
+            out.write("the documented risk-of-harm finding (unlikely) exempts this notice")
+            if documented {
+                if let years {
+                    out.write("; keep the written determination for ")
+                    out.write(String(years))
+                    out.write(" years")
+                } else {
+                    out.write("; the determination must be in writing")
+                }
+            }
         case .deemedCompliant(let sectors, let condition):
-            return "deemed compliant as \(sectors.map(\.rawValue).sorted().joined(separator: ", ")): \(condition)"
+            out.write("deemed compliant as ")
+            joined(sectors.map(\.rawValue).sorted(), ", ")
+            out.write(": ")
+            out.write(condition)
         case .riskBelow(let risk, let minimum):
-            return "needs a \(minimum.rawValue) risk of harm; the finding is \(risk.rawValue)"
+            out.write("needs a ")
+            out.write(minimum.rawValue)
+            out.write(" risk of harm; the finding is ")
+            out.write(risk.rawValue)
         case .thresholdNotMet(let count, let threshold, let recipient):
-            return "\(count) \(Reason.noun(threshold)) affected; notice to \(recipient) needs \(threshold.comparison.phrase(threshold.value))"
+            count.write(to: &out)
+            out.write(" ")
+            out.write(Reason.noun(threshold))
+            out.write(" affected; notice to ")
+            out.write(recipient)
+            out.write(" needs ")
+            threshold.comparison.writePhrase(threshold.value, to: &out)
         case .referencedNoticeNotRequired(let other, let before):
-            return before
-                ? "it must precede the notice to \(other), which is not required here"
-                : "it runs from the notice to \(other), which is not required here"
+            out.write(before ? "it must precede the notice to " : "it runs from the notice to ")
+            out.write(other)
+            out.write(", which is not required here")
         }
     }
 

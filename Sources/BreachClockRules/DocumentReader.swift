@@ -139,7 +139,9 @@ public enum ScalarReader {
 
     public static func integer(_ node: DocumentNode, _ path: @autoclosure () -> String, _ issues: IssueCollector) -> Int? {
         if case .scalar(let text, true, _) = node {
-            let digits = text.replacingOccurrences(of: "_", with: "")
+            if let value = Int(text) { return value }
+            // YAML allows digit separators (`20_000`).
+            let digits = text.utf8.contains(UInt8(ascii: "_")) ? String(text.filter { $0 != "_" }) : text
             if let value = Int(digits) { return value }
             if let value = Double(digits), value == value.rounded(), abs(value) < 1e15 { return Int(value) }
         }
@@ -156,6 +158,8 @@ public enum ScalarReader {
     }
 
     /// A value of a string-backed enumeration, reporting the allowed values when it is not one.
+    /// (Inlinable so that callers get a version specialised to their enumeration.)
+    @inlinable
     public static func choice<E: RawRepresentable & CaseIterable>(
         _ node: DocumentNode, _ path: @autoclosure () -> String, _ issues: IssueCollector, _ what: String
     ) -> E? where E.RawValue == String {
@@ -167,6 +171,7 @@ public enum ScalarReader {
     }
 
     /// A list of enumeration values.
+    @inlinable
     public static func choices<E: RawRepresentable & CaseIterable>(
         _ node: DocumentNode, _ path: @autoclosure () -> String, _ issues: IssueCollector, _ what: String
     ) -> [E]? where E.RawValue == String {

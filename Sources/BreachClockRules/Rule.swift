@@ -37,7 +37,16 @@ public struct Threshold: Sendable, Hashable {
 
         /// Words for explanations: "more than 500", "500 or more".
         public func phrase(_ value: Int) -> String {
-            self == .moreThan ? "more than \(value)" : "\(value) or more"
+            var text = ""
+            writePhrase(value, to: &text)
+            return text
+        }
+
+        /// `more than 500` or `500 or more`.
+        public func writePhrase<Out: TextOutputStream>(_ value: Int, to out: inout Out) {
+            if self == .moreThan { out.write("more than ") }
+            out.write(String(value))
+            if self == .atLeast { out.write(" or more") }
         }
     }
 

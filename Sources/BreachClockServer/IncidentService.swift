@@ -108,7 +108,7 @@ public final class IncidentService: Sendable {
             now: clock(), link: publicURL.map { "\($0)/v1/incidents/\(incidentID)" }, events: events)
         return IncidentChange(
             title: newTitle, status: status, factsJSON: facts.json().serialized(pretty: false),
-            assessmentJSON: assessment.json().serialized(pretty: false), rulesDigest: assessment.rulesDigest, changes: changes,
+            assessmentJSON: assessment.jsonText(), rulesDigest: assessment.rulesDigest, changes: changes,
             dueIndex: due, notice: notice, decision: decision, action: action,
             plan: { webhooks in ReminderPlanner.plan(context, webhooks: webhooks) })
     }

@@ -9,7 +9,14 @@ extension IncidentStore {
 
     /// The SHA-256 of a key, hex: what is stored. Keys are 32 random bytes, so a fast hash is enough.
     static func keyHash(_ key: String) -> String {
-        SHA256.hash(data: Data(key.utf8)).map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        let digits: StaticString = "0123456789abcdef"
+        var hex: [UInt8] = []
+        hex.reserveCapacity(64)
+        for byte in SHA256.hash(data: Array(key.utf8)) {
+            hex.append(digits.utf8Start[Int(byte >> 4)])
+            hex.append(digits.utf8Start[Int(byte & 0x0F)])
+        }
+        return String(decoding: hex, as: UTF8.self)
     }
 
     /// Creates a key and returns it with its record; the key itself is shown once and never stored.
