@@ -12,6 +12,8 @@ public struct Assessment: Sendable {
     public var warnings: [String]
     /// The incident's time zone, used to render dates.
     public var timeZone: TimeZone
+    /// The rules' own JSON members, escaped once (set by the calculator that made this assessment).
+    var fragments: RuleJSONFragments? = nil
 }
 
 /// One duty to notify: who, by when, under which law, and why. A class that refers to the rule it
@@ -136,7 +138,8 @@ extension Assessment {
         writer.member("rulesDigest", rulesDigest)
         writer.key("obligations")
         writer.beginArray()
-        for obligation in obligations { obligation.write(to: &writer, offsets) }
+        let fragments = writer.pretty ? nil : fragments
+        for obligation in obligations { obligation.write(to: &writer, offsets, fragments: fragments) }
         writer.endArray()
         writer.key("notTriggered")
         writer.beginArray()
@@ -161,25 +164,32 @@ extension Recipient {
 }
 
 extension Obligation {
-    func write(to writer: inout JSONWriter, _ offsets: ZoneOffsets) {
+    func write(to writer: inout JSONWriter, _ offsets: ZoneOffsets, fragments: RuleJSONFragments?) {
+        let entry = fragments?.entry(for: self)
         writer.beginObject()
-        writer.member("id", id)
-        writer.member("jurisdiction", jurisdiction)
-        writer.member("regime", regime)
+        if let fragments, let entry {
+            writer.members(fragments.bytes(entry.identity))
+        } else {
+            Obligation.writeIdentity(to: &writer, id: id, jurisdiction: jurisdiction, regime: regime)
+        }
         writer.key("recipient")
         recipient.write(to: &writer)
         writer.key("deadline")
         deadline.write(to: &writer, offsets)
-        writer.member("citation", citation)
-        writer.member("ruleVersion", ruleVersion)
+        if let fragments, let entry {
+            writer.members(fragments.bytes(entry.citation))
+        } else {
+            Obligation.writeCitation(to: &writer, citation: citation, ruleVersion: ruleVersion)
+        }
         writer.key("reasons")
         writer.beginArray()
         for reason in reasonDetails { writer.string { reason.write(to: &$0) } }
         writer.endArray()
-        writer.key("sources")
-        writer.beginArray()
-        for url in sources { writer.string(url) }
-        writer.endArray()
+        if let fragments, let entry {
+            writer.members(fragments.bytes(entry.sources))
+        } else {
+            Obligation.writeSources(to: &writer, sources)
+        }
         if let notice {
             writer.key("notice")
             writer.beginObject()
@@ -188,6 +198,26 @@ extension Obligation {
             writer.endObject()
         }
         writer.endObject()
+    }
+
+    // The members that come from the rules alone, in the contract's order (`RuleJSONFragments` keeps
+    // them written out).
+    static func writeIdentity(to writer: inout JSONWriter, id: String, jurisdiction: String, regime: String) {
+        writer.member("id", id)
+        writer.member("jurisdiction", jurisdiction)
+        writer.member("regime", regime)
+    }
+
+    static func writeCitation(to writer: inout JSONWriter, citation: String, ruleVersion: String) {
+        writer.member("citation", citation)
+        writer.member("ruleVersion", ruleVersion)
+    }
+
+    static func writeSources(to writer: inout JSONWriter, _ sources: [String]) {
+        writer.key("sources")
+        writer.beginArray()
+        for url in sources { writer.string(url) }
+        writer.endArray()
     }
 }
 

@@ -6,15 +6,19 @@ public struct Calculator: Sendable {
     public let rulebook: Rulebook
     /// The facts decoder that knows this rulebook's regime codes (for `notices[].jurisdiction`).
     public let factsDecoder: FactsDecoder
+    /// The rules' own JSON members, written out once for every answer.
+    let fragments: RuleJSONFragments
 
     public init(rulebook: Rulebook) {
         self.rulebook = rulebook
         self.factsDecoder = FactsDecoder(ruleCodes: Set(rulebook.rules.map(\.code)))
+        self.fragments = RuleJSONFragments(rulebook: rulebook)
     }
 
     /// Every obligation the facts give rise to, what does not arise and why, and warnings.
     public func assess(_ facts: IncidentFacts) -> Assessment {
-        var result = Assessment(rulesDigest: rulebook.digest, obligations: [], notTriggered: [], warnings: [], timeZone: facts.timeZone)
+        var result = Assessment(rulesDigest: rulebook.digest, obligations: [], notTriggered: [], warnings: [], timeZone: facts.timeZone,
+            fragments: fragments)
         if facts.riskOfHarm == .unknown {
             result.warnings.append("riskOfHarm is unknown and is treated as likely; record a documented finding before relying on a risk-of-harm exemption")
         }

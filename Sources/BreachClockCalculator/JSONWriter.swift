@@ -145,6 +145,16 @@ public struct JSONWriter: ~Copyable {
         text.withUTF8 { output.append(contentsOf: $0) }
     }
 
+    /// Complete members of the object being written, already in JSON (`"a":1,"b":"x"`), as
+    /// `RuleJSONFragments` keeps them. Compact output only: the bytes carry no indentation.
+    mutating func members(_ json: UnsafeBufferPointer<UInt8>) {
+        precondition(!pretty && !afterKey, "members are written whole, in compact output")
+        guard !json.isEmpty else { return }
+        if !first { output.append(UInt8(ascii: ",")) }
+        output.append(contentsOf: json)
+        first = false
+    }
+
     /// `"key": "value"`.
     public mutating func member(_ name: StaticString, _ value: String) {
         key(name)

@@ -33,18 +33,6 @@ struct Routes {
         router.get("/openapi.yaml") { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: openAPI)))
         }
-        let cannedBytes = (try? Data(contentsOf: URL(fileURLWithPath: "/tmp/assess-response.json"))).map { [UInt8]($0) } ?? []
-        router.router.post("/v1/xstatic") { request, context in
-            _ = try await Self.body(request, context)
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: cannedBytes)))
-        }
-        router.router.post("/v1/xtiny") { request, context in
-            _ = try await Self.body(request, context)
-            return Self.json(.object([("status", .string("ok"))]))
-        }
-        router.router.get("/xget") { request, context in
-            return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: ByteBuffer(bytes: cannedBytes)))
-        }
         router.post("/v1/assessments") { request, context in
             let node = try IncidentService.parse(try await Self.body(request, context))
             let (_, assessment) = try service.assess(node)

@@ -3,7 +3,6 @@
 import BreachClockCalculator
 import BreachClockLoader
 import BreachClockRules
-import BreachClockRules
 import Foundation
 
 let arguments = CommandLine.arguments
@@ -61,3 +60,28 @@ for _ in 0..<200 {
 }
 loads.sort()
 print(String(format: "warm load of a typical incident's rules (3 states + GDPR): median %.0f µs", loads[loads.count / 2]))
+
+// What `POST /v1/assessments` does with a three-state body, step by step (the HTTP server's own cost is
+// measured by scripts/bench-http.sh).
+let apiBody = #"{"timezone": "America/New_York", "events": {"discoveredAt": "2026-03-02T14:00:00-05:00"}, "data": {"elements": ["name", "ssn"]}, "riskOfHarm": "likely", "affected": {"US-CA": 1200, "US-TX": 300, "US-NY": 40}}"#
+var stepSamples: [[Double]] = Array(repeating: [], count: 4)
+var responseSize = 0
+for _ in 0..<iterations {
+    var mark = DispatchTime.now().uptimeNanoseconds
+    func lap(_ step: Int) {
+        let now = DispatchTime.now().uptimeNanoseconds
+        stepSamples[step].append(Double(now - mark) / 1000)
+        mark = now
+    }
+    guard let node = try? DocumentParser.parse(apiBody, file: "body") else { fatalError("the benchmark body does not parse") }
+    lap(0)
+    guard let apiFacts = try? calculator.factsDecoder.decode(node) else { fatalError("the benchmark body is not valid facts") }
+    lap(1)
+    let apiAssessment = calculator.assess(apiFacts)
+    lap(2)
+    responseSize = apiAssessment.jsonBytes().count
+    lap(3)
+}
+let stepMedians = stepSamples.map { samples -> Double in samples.sorted()[samples.count / 2] }
+print(String(format: "POST /v1/assessments work (three states, %d-byte answer): parse %.1f µs, decode %.1f µs, assess %.1f µs, JSON %.1f µs; total %.1f µs",
+    responseSize, stepMedians[0], stepMedians[1], stepMedians[2], stepMedians[3], stepMedians.reduce(0, +)))

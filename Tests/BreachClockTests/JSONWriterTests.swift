@@ -98,6 +98,26 @@ import Testing
     }
 }
 
+/// The rules' JSON members written once (`RuleJSONFragments`) give the same answer as writing them
+/// afresh, for every golden scenario; and the compact answer says what the indented one says.
+@Test func prewrittenRuleMembersChangeNothing() throws {
+    let calculator = try RealRules.calculator()
+    var checked = 0
+    for scenario in ScenarioCase.all {
+        guard let facts = try? calculator.factsDecoder.decode(scenario.facts) else { continue }
+        var assessment = calculator.assess(facts)
+        #expect(assessment.fragments != nil)
+        let prewritten = assessment.jsonBytes()
+        assessment.fragments = nil
+        #expect(String(decoding: prewritten, as: UTF8.self) == assessment.jsonText(), "\(scenario.file): \(scenario.name)")
+        let compact = try JSONSerialization.jsonObject(with: Data(prewritten)) as? NSDictionary
+        let pretty = try JSONSerialization.jsonObject(with: Data(assessment.jsonBytes(pretty: true))) as? NSDictionary
+        #expect(compact == pretty)
+        checked += 1
+    }
+    #expect(checked > 300)
+}
+
 /// SplitMix64: a small deterministic generator for tests.
 struct SeededGenerator: RandomNumberGenerator {
     var state: UInt64
