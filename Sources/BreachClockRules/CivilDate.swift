@@ -85,5 +85,10 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         return pad(year, 4) + "-" + pad(month, 2) + "-" + pad(day, 2)
     }
 
-    public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool { lhs.dayNumber < rhs.dayNumber }
+    /// Field by field: the same order as day numbers, without computing them.
+    public static func < (lhs: CivilDate, rhs: CivilDate) -> Bool {
+        if lhs.year != rhs.year { return lhs.year < rhs.year }
+        if lhs.month != rhs.month { return lhs.month < rhs.month }
+        return lhs.day < rhs.day
+    }
 }

@@ -119,8 +119,10 @@ public struct JSONDocumentParser {
         while index < bytes.count {
             let byte = bytes[index]
             if byte == 0x22 {
+                defer { index += 1 }
+                // Most strings have no escapes: make them straight from the input.
+                if out.isEmpty { return String(decoding: bytes[start..<index], as: UTF8.self) }
                 out.append(contentsOf: bytes[start..<index])
-                index += 1
                 return String(decoding: out, as: UTF8.self)
             }
             if byte < 0x20 { return nil }
