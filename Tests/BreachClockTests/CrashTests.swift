@@ -4,6 +4,10 @@ import Foundation
 import HTTPTypes
 import Testing
 
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
 /// The real `breachclock serve` process, killed with SIGKILL while it delivers: after a restart every
 /// message arrives at least once, none is lost, and a message sent twice carries the same webhook-id.
 @Suite(.serialized) struct CrashTests {
@@ -66,4 +70,100 @@ import Testing
             #expect(Set(ids).isSubset(of: planned))  // every duplicate is a redelivery of a planned message, same id
         }
     }
+
+    /// The real process stopped with SIGTERM and started again on the same file: the incident, its
+    /// history, its notice and its audit trail are all there, and the audit chain verifies.
+    @Test func stopAndStartKeepsEverything() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first (scripts/test does)")
+        let server = try await TestServer.make()
+        defer { server.remove() }
+
+        var running = try await ListeningServer.start(binary: Self.binary, database: server.database)
+        let created = try await running.request("POST", "/v1/incidents", key: server.editorKey, body: incidentBody)
+        #expect(created.status == 201)
+        let id = try #require(created.object["id"] as? String)
+        let patched = try await running.request("PATCH", "/v1/incidents/\(id)", key: server.editorKey,
+            body: #"{"facts": {"affected": {"US-CA": 620}}}"#, headers: ["If-Match": "\"1\""])
+        #expect(patched.status == 200)
+        let noticed = try await running.request("POST", "/v1/incidents/\(id)/notices", key: server.editorKey,
+            body: #"{"obligation": "US-CA/individuals", "sentAt": "2026-03-20T09:00:00-07:00", "method": "mail"}"#)
+        #expect(noticed.status == 201)
+        let before = try await running.request("GET", "/v1/incidents/\(id)", key: server.viewerKey)
+        #expect(try running.stop() == 0, "SIGTERM is a graceful stop")
+
+        running = try await ListeningServer.start(binary: Self.binary, database: server.database)
+        let after = try await running.request("GET", "/v1/incidents/\(id)", key: server.viewerKey)
+        #expect(after.status == 200)
+        #expect(after.text == before.text)
+        #expect(after.object["revision"] as? Int == 3)
+        let history = try await running.request("GET", "/v1/incidents/\(id)/history", key: server.viewerKey)
+        let changes = (history.object["revisions"] as? [[String: Any]] ?? []).flatMap { $0["changes"] as? [String] ?? [] }
+        #expect(changes.contains("affected.US-CA rose from 480 to 620"))
+        let audit = try await running.request("GET", "/v1/incidents/\(id)/audit", key: server.viewerKey)
+        let actions = (audit.object["entries"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
+        #expect(actions == ["incident.create", "incident.update", "notice.record"])
+        #expect(try running.stop() == 0)
+        #expect(try runProcess(Self.binary, ["audit", "verify", "--db", server.database]) == 0)
+    }
+}
+
+/// `breachclock serve` as a child process on a port the system chooses, read from its log.
+struct ListeningServer {
+    let process: Process
+    let port: Int
+
+    static func start(binary: String, database: String) async throws -> ListeningServer {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["serve", "--db", database, "--port", "0", "--rules", Paths.jurisdictions.path, "--log-level", "info"]
+        let log = Pipe()
+        process.standardError = log
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        // "… listening on 127.0.0.1:PORT"; the rest of the log is drained so the server never blocks on it.
+        let reader = log.fileHandleForReading
+        var seen = Data()
+        while true {
+            let chunk = reader.availableData
+            if chunk.isEmpty { break }
+            seen.append(chunk)
+            let text = String(decoding: seen, as: UTF8.self)
+            if let range = text.range(of: "listening on 127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) {
+                Thread.detachNewThread { while !reader.availableData.isEmpty {} }
+                return ListeningServer(process: process, port: port)
+            }
+        }
+        throw TestFailure("the server stopped before listening:\n\(String(decoding: seen, as: UTF8.self))")
+    }
+
+    struct Reply {
+        let status: Int
+        let text: String
+        var object: [String: Any] { (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] ?? [:] }
+    }
+
+    func request(_ method: String, _ path: String, key: String, body: String? = nil, headers: [String: String] = [:]) async throws -> Reply {
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        request.httpMethod = method
+        request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization")
+        for (name, value) in headers { request.setValue(value, forHTTPHeaderField: name) }
+        if let body {
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = Data(body.utf8)
+        }
+        let (data, response) = try await URLSession.shared.data(for: request)
+        return Reply(status: (response as? HTTPURLResponse)?.statusCode ?? 0, text: String(decoding: data, as: UTF8.self))
+    }
+
+    /// SIGTERM, then the exit status.
+    func stop() throws -> Int32 {
+        process.terminate()
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }

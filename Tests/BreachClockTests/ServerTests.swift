@@ -220,23 +220,6 @@ let incidentBody = """
             }
         }
     }
-
-    /// Stop the server and start another on the same file: everything is there.
-    @Test func restartKeepsEverything() async throws {
-        let server = try await TestServer.make()
-        defer { server.remove() }
-        let id: String = try await server.app().test(.live) { client in
-            let created = try await client.execute(uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
-                body: body(incidentBody))
-            return try #require(created.object["id"] as? String)
-        }
-        try await server.app().test(.live) { client in
-            try await client.execute(uri: "/v1/incidents/\(id)", method: .get, headers: server.headers(server.viewerKey)) { response in
-                #expect(response.status == .ok)
-                #expect(response.object["title"] as? String == "Payroll export")
-            }
-        }
-    }
 }
 
 /// The audit chain detects an edited line even when someone bypasses the append-only triggers.
