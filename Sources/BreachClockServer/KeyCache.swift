@@ -24,4 +24,9 @@ final class KeyCache: @unchecked Sendable {
         }
         return found
     }
+
+    /// Drops every remembered key, so the next request of each reads the database (after a revocation).
+    func forgetAll() {
+        lock.withLock { entries.removeAll() }
+    }
 }

@@ -90,7 +90,7 @@ struct RequestMiddleware: RouterMiddleware {
 struct AuthenticationMiddleware: RouterMiddleware {
     typealias Context = ServerContext
     let store: IncidentStore
-    let cache = KeyCache()
+    let cache: KeyCache
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix("/v1/") || request.uri.path == "/v1" else { return try await next(request, context) }
@@ -104,8 +104,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         var context = context
         context.apiKey = found
-        let needed: APIRole = request.uri.path.hasPrefix("/v1/webhooks") ? .admin
-            : request.method == .get || request.uri.path == "/v1/assessments" ? .viewer : .editor
+        let path = request.uri.path
+        let needed: APIRole = path.hasPrefix("/v1/webhooks") || path.hasPrefix("/v1/keys") ? .admin
+            : request.method == .get || path == "/v1/assessments" ? .viewer : .editor
         guard found.role >= needed else {
             throw Problem(.forbidden, "Not allowed", detail: "This needs the \(needed.rawValue) role; the key has \(found.role.rawValue).")
         }

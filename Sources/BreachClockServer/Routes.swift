@@ -11,6 +11,8 @@ import NIOCore
 struct Routes {
     let service: IncidentService
     let metrics: ServerMetrics
+    /// The authenticated keys the middleware remembers; revoking a key through the API clears it.
+    let keys: KeyCache
     let clock: @Sendable () -> Date
     let openAPI: String
 
@@ -171,6 +173,7 @@ struct Routes {
             return Self.json(RuleJSON.describe(rule, on: date))
         }
         registerWebhooks(on: router)
+        registerKeys(on: router)
         return router.table.routes
     }
 

@@ -79,8 +79,9 @@ public enum ServerApplication {
         let metrics = ServerMetrics()
         let router = Router(context: ServerContext.self)
         router.add(middleware: RequestMiddleware(metrics: metrics))
-        router.add(middleware: AuthenticationMiddleware(store: store))
-        let routes = Routes(service: service, metrics: metrics, clock: clock, openAPI: OpenAPIDocument.text).register(on: router)
+        let keys = KeyCache()
+        router.add(middleware: AuthenticationMiddleware(store: store, cache: keys))
+        let routes = Routes(service: service, metrics: metrics, keys: keys, clock: clock, openAPI: OpenAPIDocument.text).register(on: router)
         return (router, routes, rulebook)
     }
 

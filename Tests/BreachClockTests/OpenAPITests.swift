@@ -82,8 +82,22 @@ import Yams
             _ = try await call(.get, "/v1/jurisdictions", "/v1/jurisdictions", key: viewer)
             _ = try await call(.get, "/v1/jurisdictions/US-CA?asOf=2025-06-01", "/v1/jurisdictions/{code}", key: viewer)
             _ = try await call(.get, "/v1/jurisdictions/US-ZZ", "/v1/jurisdictions/{code}", key: viewer)
+            let admin = server.adminKey
+            let key = try await call(.post, "/v1/keys", "/v1/keys", key: admin, body: #"{"name": "reader", "role": "viewer"}"#)
+            _ = try await call(.post, "/v1/keys", "/v1/keys", key: admin, body: #"{"name": "reader"}"#)
+            _ = try await call(.get, "/v1/keys", "/v1/keys", key: viewer)
+            _ = try await call(.get, "/v1/keys", "/v1/keys", key: admin)
+            _ = try await call(.delete, "/v1/keys/\(key.object["id"] as? String ?? "")", "/v1/keys/{id}", key: admin)
+            _ = try await call(.delete, "/v1/keys/key_missing", "/v1/keys/{id}", key: admin)
+            let hook = try await call(.post, "/v1/webhooks", "/v1/webhooks", key: admin, body: #"{"url": "https://hooks.example/x", "format": "slack"}"#)
+            _ = try await call(.post, "/v1/webhooks", "/v1/webhooks", key: admin, body: #"{"url": "ftp://x"}"#)
+            _ = try await call(.get, "/v1/webhooks", "/v1/webhooks", key: admin)
+            _ = try await call(.get, "/v1/webhooks", "/v1/webhooks", key: editor)
+            let hookID = hook.object["id"] as? String ?? ""
+            _ = try await call(.get, "/v1/webhooks/\(hookID)/deliveries", "/v1/webhooks/{id}/deliveries", key: admin)
+            _ = try await call(.delete, "/v1/webhooks/\(hookID)", "/v1/webhooks/{id}", key: admin)
         }
-        #expect(checked.value == 26)
+        #expect(checked.value == 38)
     }
 
     /// Problems with a response against the document; empty when it conforms.

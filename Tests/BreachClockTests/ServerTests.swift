@@ -14,6 +14,7 @@ struct TestServer {
     let database: String
     let editorKey: String
     let viewerKey: String
+    let adminKey: String
 
     static func make() async throws -> TestServer {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bc-server-\(UUID())")
@@ -22,7 +23,8 @@ struct TestServer {
         let store = try IncidentStore(path: database)
         let editor = try await store.createKey(name: "test editor", role: .editor, actor: "test")
         let viewer = try await store.createKey(name: "test viewer", role: .viewer, actor: "test")
-        return TestServer(folder: folder, database: database, editorKey: editor.key, viewerKey: viewer.key)
+        let admin = try await store.createKey(name: "test admin", role: .admin, actor: "test")
+        return TestServer(folder: folder, database: database, editorKey: editor.key, viewerKey: viewer.key, adminKey: admin.key)
     }
 
     func app(clock: @escaping @Sendable () -> Date = { Date(timeIntervalSince1970: 1_772_600_000) }) throws -> some ApplicationProtocol {
@@ -192,7 +194,7 @@ let incidentBody = """
         }
         let verification = try await IncidentStore(path: server.database).verifyAudit()
         #expect(verification.firstBreak == nil)
-        #expect(verification.lines == 6)  // two keys, create, notice, decision, close
+        #expect(verification.lines == 7)  // three keys, create, notice, decision, close
     }
 
     /// Many PATCHes at once from the same revision: exactly one wins, every other gets 409, nothing is lost.
@@ -219,6 +221,47 @@ let incidentBody = """
                 #expect($0.object["revision"] as? Int == 2)
             }
         }
+    }
+}
+
+/// Admins manage keys through the API: a new key works at once and is shown only when created; a
+/// revoked key stops working at once; nobody but an admin reaches these routes.
+@Suite struct KeyRouteTests {
+    @Test func adminsCreateListAndRevokeKeys() async throws {
+        let server = try await TestServer.make()
+        defer { server.remove() }
+        try await server.app().test(.router) { client in
+            for key in [server.viewerKey, server.editorKey] {
+                try await client.execute(uri: "/v1/keys", method: .get, headers: server.headers(key)) { #expect($0.status == .forbidden) }
+            }
+            let created = try await client.execute(uri: "/v1/keys", method: .post, headers: server.headers(server.adminKey),
+                body: body(#"{"name": "ci reader", "role": "viewer"}"#))
+            #expect(created.status == .created)
+            let key = try #require(created.object["key"] as? String)
+            let id = try #require(created.object["id"] as? String)
+            #expect(key.hasPrefix("bck_"))
+            try await client.execute(uri: "/v1/jurisdictions", method: .get, headers: server.headers(key)) { #expect($0.status == .ok) }
+
+            let listed = try await client.execute(uri: "/v1/keys", method: .get, headers: server.headers(server.adminKey))
+            let names = (listed.object["keys"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
+            #expect(names.contains("ci reader"))
+            #expect(!listed.text.contains(key), "a key is shown only when it is created")
+
+            try await client.execute(uri: "/v1/keys/\(id)", method: .delete, headers: server.headers(server.adminKey)) {
+                #expect($0.status == .noContent)
+            }
+            try await client.execute(uri: "/v1/jurisdictions", method: .get, headers: server.headers(key)) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/v1/keys/key_missing", method: .delete, headers: server.headers(server.adminKey)) {
+                #expect($0.status == .notFound)
+            }
+            try await client.execute(uri: "/v1/keys", method: .post, headers: server.headers(server.adminKey),
+                body: body(#"{"name": "x", "role": "owner", "extra": 1}"#)) { response in
+                #expect(response.status == .unprocessableContent)
+                #expect(response.text.contains("extra"))
+            }
+        }
+        let actions = try await IncidentStore(path: server.database).verifyAudit()
+        #expect(actions.firstBreak == nil)
     }
 }
 
