@@ -22,28 +22,34 @@ public struct Calculator: Sendable {
         if facts.riskOfHarm == .unknown {
             result.warnings.append("riskOfHarm is unknown and is treated as likely; record a documented finding before relying on a risk-of-harm exemption")
         }
-        // One pass over the affected places: each rule's residents, and the places it covers that are affected.
-        var residents = [AffectedCount?](repeating: nil, count: rulebook.rules.count)
-        var places = [[String]](repeating: [], count: rulebook.rules.count)
+        // One pass over the affected places: the rules they touch, each with its residents and (for a
+        // regime) the affected places it covers; then the rules in database order.
+        var slot = [Int](repeating: -1, count: rulebook.rules.count)
+        var touched: [(position: Int, residents: AffectedCount, places: [String])] = []
         for entry in facts.affected {
             let positions = rulebook.positions(covering: entry.code)
             if positions.isEmpty {
                 result.warnings.append("\(entry.code): no rule in the database covers this place; obligations there are not assessed")
             }
             for position in positions {
-                residents[position] = (residents[position] ?? .zero) + entry.count
-                if !rulebook.rules[position].coversOnlyItself { places[position].append(entry.code) }
+                if slot[position] < 0 {
+                    slot[position] = touched.count
+                    touched.append((position, .zero, []))
+                }
+                let index = slot[position]
+                touched[index].residents = touched[index].residents + entry.count
+                if !rulebook.rules[position].coversOnlyItself { touched[index].places.append(entry.code) }
             }
         }
+        touched.sort { $0.position < $1.position }
         let shared = RuleAssessor.Shared(facts: facts, calendars: rulebook.calendars)
         var order: [Int] = []
-        for position in rulebook.rules.indices {
-            guard let count = residents[position] else { continue }
-            let rule = rulebook.rules[position]
+        for item in touched {
+            let rule = rulebook.rules[item.position]
             if let required = rule.requiredSectors, required.isDisjoint(with: facts.sectors) { continue }
             let before = result.obligations.count
-            RuleAssessor(rule: rule, shared: shared, residents: count, places: places[position]).run(into: &result)
-            for index in before..<result.obligations.count { order.append(position * 1000 + index - before) }
+            RuleAssessor(rule: rule, shared: shared, residents: item.residents, places: item.places).run(into: &result)
+            for index in before..<result.obligations.count { order.append(item.position * 1000 + index - before) }
         }
         result.obligations = Calculator.sortedByDue(result.obligations, order: order)
         return result

@@ -1,38 +1,81 @@
 import BreachClockRules
 import Foundation
 
-/// A time zone with its UTC offsets memoised by minute. Foundation's `secondsFromGMT(for:)` is costly
-/// on Linux and an assessment asks it hundreds of times for a few dozen distinct instants.
+/// A time zone with its UTC offsets, for one assessment. It remembers the stretch between two of the
+/// zone's transitions that it last used (an assessment's instants mostly fall in one or two) and asks
+/// the process-wide `ZoneOffsetTable` otherwise.
 public final class ZoneOffsets: @unchecked Sendable {
     public let zone: TimeZone
-    /// Recently seen minutes and their offsets: an assessment asks about a few dozen instants, so a
-    /// short list beats hashing.
-    private var minutes: [Int] = []
-    private var offsets: [Int] = []
-    private var lastMinute = Int.min
-    private var lastOffset = 0
+    private let table: ZoneOffsetTable
+    private var last = ZoneOffsetTable.Stretch(start: 0, end: 0, offset: 0)
 
-    public init(_ zone: TimeZone) { self.zone = zone }
+    public init(_ zone: TimeZone) {
+        self.zone = zone
+        table = ZoneOffsetTable.table(for: zone)
+    }
 
-    /// The zone's offset from UTC, in seconds, at `instant`. Offsets change only on whole minutes.
+    /// The zone's offset from UTC, in seconds, at `instant`.
     public func offset(at instant: Date) -> Int {
-        let minute = Int((instant.timeIntervalSince1970 / 60).rounded(.down))
-        if minute == lastMinute { return lastOffset }
-        let value: Int
-        if let index = minutes.firstIndex(of: minute) {
-            value = offsets[index]
-        } else {
-            value = zone.secondsFromGMT(for: instant)
-            if minutes.count == 64 {
-                minutes.removeFirst()
-                offsets.removeFirst()
-            }
-            minutes.append(minute)
-            offsets.append(value)
+        let second = Int64(instant.timeIntervalSince1970.rounded(.down))
+        if last.start <= second && second < last.end { return last.offset }
+        last = table.stretch(containing: second)
+        return last.offset
+    }
+}
+
+/// A zone's offsets from UTC as stretches of time between its transitions, learned from Foundation
+/// as instants are asked about and kept for the life of the process. Foundation answers each
+/// `secondsFromGMT(for:)` through ICU under a lock, which is slow and, on a busy server, contended.
+final class ZoneOffsetTable: @unchecked Sendable {
+    /// Seconds since 1970 in `start..<end` have `offset`; `end` is the zone's next transition.
+    struct Stretch {
+        var start: Int64
+        var end: Int64
+        var offset: Int
+    }
+
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var tables: [String: ZoneOffsetTable] = [:]
+
+    /// The table of `zone`, shared by every assessment in that zone.
+    static func table(for zone: TimeZone) -> ZoneOffsetTable {
+        lock.withLock {
+            if let table = tables[zone.identifier] { return table }
+            let table = ZoneOffsetTable(zone)
+            tables[zone.identifier] = table
+            return table
         }
-        lastMinute = minute
-        lastOffset = value
-        return value
+    }
+
+    private let zone: TimeZone
+    private let lock = NSLock()
+    /// Sorted by `end`, which is unique: two stretches ending at the same transition are one.
+    private var stretches: [Stretch] = []
+
+    init(_ zone: TimeZone) { self.zone = zone }
+
+    func stretch(containing second: Int64) -> Stretch {
+        lock.withLock {
+            // The first stretch that ends after `second`.
+            var low = 0
+            var high = stretches.count
+            while low < high {
+                let middle = (low + high) / 2
+                if stretches[middle].end <= second { low = middle + 1 } else { high = middle }
+            }
+            if low < stretches.count && stretches[low].start <= second { return stretches[low] }
+            let instant = Date(timeIntervalSince1970: Double(second))
+            let offset = zone.secondsFromGMT(for: instant)
+            let end = zone.nextDaylightSavingTimeTransition(after: instant).map { Int64($0.timeIntervalSince1970.rounded(.up)) } ?? Int64.max
+            if low < stretches.count && stretches[low].end == end {
+                // The same stretch, known from a later instant: it starts earlier than we knew.
+                stretches[low].start = second
+                return stretches[low]
+            }
+            let found = Stretch(start: second, end: end, offset: offset)
+            stretches.insert(found, at: low)
+            return found
+        }
     }
 }
 

@@ -73,4 +73,26 @@ import Testing
         #expect(ZonedTime.rfc3339(due, in: newYork) == "2026-04-01T23:59:59-04:00")
         #expect(ZonedTime.rfc3339(due, in: TimeZone(identifier: "UTC")!) == "2026-04-02T03:59:59Z")
     }
+
+    /// Offsets remembered between transitions (`ZoneOffsetTable`) agree with Foundation at random
+    /// instants from 1900 to 2100, in zones whose standard offset changed (Caracas 2007 and 2016,
+    /// Moscow 2011 and 2014, Apia 2011, Pyongyang 2015 and 2018), besides ordinary daylight saving.
+    @Test(arguments: ["America/New_York", "Europe/Berlin", "America/Caracas", "Europe/Moscow", "Pacific/Apia", "Asia/Pyongyang",
+        "Australia/Lord_Howe", "America/Sao_Paulo", "UTC"])
+    func rememberedOffsetsAgreeWithFoundation(identifier: String) throws {
+        let zone = try #require(TimeZone(identifier: identifier))
+        var random = SeededGenerator(seed: UInt64(identifier.utf8.reduce(0) { $0 &* 31 &+ Int($1) }.magnitude))
+        let offsets = ZoneOffsets(zone)
+        for _ in 0..<3000 {
+            let second = -2_208_988_800 + Int64(random.next() % 6_311_390_400)  // 1900 to 2100
+            let instant = Date(timeIntervalSince1970: Double(second))
+            #expect(offsets.offset(at: instant) == zone.secondsFromGMT(for: instant), "\(identifier) at \(second)")
+            // Near a transition too: the second before the next one, and the second it happens.
+            if let next = zone.nextDaylightSavingTimeTransition(after: instant) {
+                for probe in [next.addingTimeInterval(-1), next] {
+                    #expect(ZoneOffsets(zone).offset(at: probe) == zone.secondsFromGMT(for: probe), "\(identifier) at \(probe)")
+                }
+            }
+        }
+    }
 }
