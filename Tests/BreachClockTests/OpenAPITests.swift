@@ -94,10 +94,12 @@ import Yams
             _ = try await call(.get, "/v1/webhooks", "/v1/webhooks", key: admin)
             _ = try await call(.get, "/v1/webhooks", "/v1/webhooks", key: editor)
             let hookID = hook.object["id"] as? String ?? ""
+            _ = try await call(.post, "/v1/webhooks/\(hookID)/test", "/v1/webhooks/{id}/test", key: admin)
+            _ = try await call(.post, "/v1/webhooks/wh_missing/test", "/v1/webhooks/{id}/test", key: admin)
             _ = try await call(.get, "/v1/webhooks/\(hookID)/deliveries", "/v1/webhooks/{id}/deliveries", key: admin)
             _ = try await call(.delete, "/v1/webhooks/\(hookID)", "/v1/webhooks/{id}", key: admin)
         }
-        #expect(checked.value == 38)
+        #expect(checked.value == 40)
     }
 
     /// Problems with a response against the document; empty when it conforms.
