@@ -2,7 +2,7 @@
 # Throughput and latency of the API with wrk (Debian package `wrk`): GET /healthz against POST
 # /v1/assessments with a three-state incident, on one release server, 64 connections, 2 threads.
 # It measures the server as shipped (Swift concurrency on NIO's event loops), then, for comparison,
-# with Swift's default thread pool (BREACHCLOCK_EXECUTOR=dispatch). Each pair runs on the same
+# with Swift's default thread pool (--executor dispatch). Each pair runs on the same
 # server in the same run, healthz first.
 # Usage: scripts/bench-http.sh [seconds]
 set -euo pipefail
@@ -35,7 +35,7 @@ cat "$work/report.lua" >> "$work/assess.lua"
 
 # measure LABEL EXECUTOR: one server, healthz then assessments.
 measure() {
-  BREACHCLOCK_EXECUTOR=$2 "$bin" serve --db "$work/bench.sqlite" --port "$port" --log-level warning &
+  "$bin" serve --executor "$2" --db "$work/bench.sqlite" --port "$port" --log-level warning &
   server=$!
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
   status=$(curl -s -o /dev/null -w "%{http_code}" -X POST -H "Authorization: Bearer $key" -H "Content-Type: application/json" \
@@ -54,4 +54,4 @@ measure() {
 }
 
 measure "as shipped (Swift concurrency on NIO's event loops):" nio
-measure "for comparison, Swift's default thread pool (BREACHCLOCK_EXECUTOR=dispatch):" dispatch
+measure "for comparison, Swift's default thread pool (serve --executor dispatch):" dispatch

@@ -24,6 +24,27 @@ struct DatabaseOptions: ParsableArguments {
     }
 }
 
+/// Where `breachclock serve` runs Swift concurrency's jobs. `nio` (the default) makes SwiftNIO's event
+/// loops the global executor, so a request is read, computed and answered on one thread; on this
+/// project's 2-core machine that makes POST /v1/assessments faster and GET /healthz slower (README,
+/// "Speed"). It has to be installed before any task runs, so the program applies it (`main.swift`)
+/// before the command line is parsed, from the same flag and variable `serve` documents.
+public enum ServeExecutor: String, CaseIterable, Sendable {
+    case nio, dispatch
+
+    /// What `breachclock serve …` asks for: `--executor`, else `BREACHCLOCK_EXECUTOR`, else `nio`. Nil for
+    /// other commands, or for an unknown value (which `serve` reports as bad input).
+    public static func requested(arguments: [String], environment: [String: String]) -> ServeExecutor? {
+        guard arguments.first == "serve" else { return nil }
+        var value: String?
+        for (index, argument) in arguments.enumerated() {
+            if argument == "--executor", index + 1 < arguments.count { value = arguments[index + 1] }
+            if argument.hasPrefix("--executor=") { value = String(argument.dropFirst("--executor=".count)) }
+        }
+        return ServeExecutor(rawValue: value ?? environment["BREACHCLOCK_EXECUTOR"] ?? "nio")
+    }
+}
+
 /// `breachclock serve`.
 struct ServeCommand: AsyncOutputCommand {
     static let configuration = CommandConfiguration(
@@ -40,6 +61,7 @@ struct ServeCommand: AsyncOutputCommand {
               --webhook-allow  BREACHCLOCK_WEBHOOK_ALLOW  none  (networks webhooks may reach although private, e.g. 10.0.0.0/8,127.0.0.1)
               --public-url  BREACHCLOCK_PUBLIC_URL  none   (for links back to incidents in webhook messages)
               --webhook-rescue-after  BREACHCLOCK_WEBHOOK_RESCUE_AFTER  60  (seconds before a dead worker's claim is retried)
+              --executor    BREACHCLOCK_EXECUTOR    nio    (nio: NIO's event loops run Swift concurrency; dispatch: its own pool)
             Every /v1 route needs an API key: create the first with `breachclock keys create --name NAME --role admin`.
             SIGTERM or SIGINT stops the server gracefully: requests in flight finish first.
             """
@@ -69,8 +91,14 @@ struct ServeCommand: AsyncOutputCommand {
     @Option(help: ArgumentHelp("Seconds before a claimed webhook message with no result is sent again.", valueName: "seconds"))
     var webhookRescueAfter: Int?
 
+    @Option(help: ArgumentHelp("Where Swift concurrency runs: nio or dispatch (applied by the program before the command starts).",
+        valueName: "executor"))
+    var executor: String?
+
     func run(output: some OutputSink) async throws {
         let environment = ProcessInfo.processInfo.environment
+        let executorName = executor ?? environment["BREACHCLOCK_EXECUTOR"] ?? ServeExecutor.nio.rawValue
+        guard ServeExecutor(rawValue: executorName) != nil else { throw CommandFailure.badInput("--executor: expected nio or dispatch") }
         let levelText = logLevel ?? environment["BREACHCLOCK_LOG_LEVEL"] ?? "info"
         guard let level = Logger.Level(rawValue: levelText) else { throw CommandFailure.badInput("--log-level: unknown level `\(levelText)`") }
         let format = logFormat ?? environment["BREACHCLOCK_LOG_FORMAT"] ?? "text"

@@ -21,6 +21,16 @@ import Testing
         try expectGolden(stable(run.out), "what-if-multi-state.\(format == "table" ? "txt" : format == "markdown" ? "md" : format)")
     }
 
+    /// The executor `serve` asks for, read before the command line is parsed: flag, then variable, then nio.
+    @Test func serveExecutorChoice() {
+        #expect(ServeExecutor.requested(arguments: ["serve"], environment: [:]) == .nio)
+        #expect(ServeExecutor.requested(arguments: ["serve", "--executor", "dispatch"], environment: [:]) == .dispatch)
+        #expect(ServeExecutor.requested(arguments: ["serve", "--executor=dispatch"], environment: ["BREACHCLOCK_EXECUTOR": "nio"]) == .dispatch)
+        #expect(ServeExecutor.requested(arguments: ["serve"], environment: ["BREACHCLOCK_EXECUTOR": "dispatch"]) == .dispatch)
+        #expect(ServeExecutor.requested(arguments: ["serve", "--executor", "threads"], environment: [:]) == nil)
+        #expect(ServeExecutor.requested(arguments: ["what-if", "--executor", "nio"], environment: [:]) == nil)
+    }
+
     @Test func tableFitsEightyColumns() async {
         let run = await runCLI(["what-if", "--facts", multiState, "--format", "table", "--now", "2026-05-20T09:00:00-05:00"] + rules)
         let wide = run.out.split(separator: "\n").filter { $0.count > 80 }
