@@ -48,31 +48,22 @@ public struct JSONWriter: ~Copyable {
         for _ in 0..<depth { output.append(0x20); output.append(0x20) }
     }
 
-    public mutating func beginObject() {
+    public mutating func beginObject() { open(UInt8(ascii: "{")) }
+    public mutating func endObject() { close(UInt8(ascii: "}")) }
+    public mutating func beginArray() { open(UInt8(ascii: "[")) }
+    public mutating func endArray() { close(UInt8(ascii: "]")) }
+
+    private mutating func open(_ bracket: UInt8) {
         beforeValue()
-        output.append(UInt8(ascii: "{"))
+        output.append(bracket)
         depth += 1
         first = true
     }
 
-    public mutating func endObject() {
+    private mutating func close(_ bracket: UInt8) {
         depth -= 1
         if pretty && !first { newline() }
-        output.append(UInt8(ascii: "}"))
-        first = false
-    }
-
-    public mutating func beginArray() {
-        beforeValue()
-        output.append(UInt8(ascii: "["))
-        depth += 1
-        first = true
-    }
-
-    public mutating func endArray() {
-        depth -= 1
-        if pretty && !first { newline() }
-        output.append(UInt8(ascii: "]"))
+        output.append(bracket)
         first = false
     }
 
