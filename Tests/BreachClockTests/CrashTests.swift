@@ -105,6 +105,40 @@ import FoundationNetworking
         #expect(try running.stop() == 0)
         #expect(try runProcess(Self.binary, ["audit", "verify", "--db", server.database]) == 0)
     }
+    /// SIGTERM while requests are arriving: the server exits cleanly, every incident it acknowledged
+    /// (201) is in the database, and the audit chain verifies (nothing half-written).
+    @Test func sigtermWhileBusyKeepsWhatItAcknowledged() async throws {
+        try #require(FileManager.default.isExecutableFile(atPath: Self.binary), "build the executable first (scripts/test does)")
+        let server = try await TestServer.make()
+        defer { server.remove() }
+        let running = try await ListeningServer.start(binary: Self.binary, database: server.database)
+        // Some answered before the stop for certain; then SIGTERM once ten of a hundred concurrent ones are answered.
+        var acknowledged: [String] = []
+        for _ in 0..<5 {
+            let reply = try await running.request("POST", "/v1/incidents", key: server.editorKey, body: incidentBody)
+            acknowledged.append(try #require(reply.object["id"] as? String))
+        }
+        let answered = Counter()
+        let lock = NSLock()
+        acknowledged += try await withThrowingTaskGroup(of: String?.self) { group in
+            for _ in 0..<100 {
+                group.addTask {
+                    let reply = try? await running.request("POST", "/v1/incidents", key: server.editorKey, body: incidentBody)
+                    if lock.withLock({ answered.value += 1; return answered.value == 10 }) { running.process.terminate() }
+                    guard reply?.status == 201 else { return nil }
+                    return reply?.object["id"] as? String
+                }
+            }
+            return try await group.reduce(into: [String]()) { if let id = $1 { $0.append(id) } }
+        }
+        #expect(running.exitStatus(within: 30) == 0, "SIGTERM is a graceful stop")
+        #expect(acknowledged.count < 105, "the stop came after every request was answered; the test proves nothing")
+        let store = try IncidentStore(path: server.database)
+        for id in acknowledged {
+            #expect(try await store.incident(id: id) != nil, "\(id) was acknowledged but is not stored")
+        }
+        #expect(try await store.verifyAudit().firstBreak == nil)
+    }
 }
 
 /// `breachclock serve` as a child process on a port the system chooses, read from its log.
@@ -120,6 +154,9 @@ struct ListeningServer {
         process.standardError = log
         process.standardOutput = FileHandle.nullDevice
         try process.run()
+        // A server that neither listens nor exits within a minute is stopped, so the test fails instead of hanging.
+        let listening = Counter()
+        DispatchQueue.global().asyncAfter(deadline: .now() + 60) { if listening.value == 0 && process.isRunning { process.terminate() } }
         // "… listening on 127.0.0.1:PORT"; the rest of the log is drained so the server never blocks on it.
         let reader = log.fileHandleForReading
         var seen = Data()
@@ -130,6 +167,7 @@ struct ListeningServer {
             let text = String(decoding: seen, as: UTF8.self)
             if let range = text.range(of: "listening on 127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) {
                 Thread.detachNewThread { while !reader.availableData.isEmpty {} }
+                listening.value = 1
                 return ListeningServer(process: process, port: port)
             }
         }
@@ -156,9 +194,21 @@ struct ListeningServer {
     }
 
     /// SIGTERM, then the exit status.
-    func stop() throws -> Int32 {
+    func stop() throws -> Int32? {
         process.terminate()
-        process.waitUntilExit()
+        return exitStatus(within: 30)
+    }
+
+    /// The exit status once the process ends; nil, after a SIGKILL, when it has not ended within `seconds`
+    /// (a stop that hangs fails the test rather than the whole run).
+    func exitStatus(within seconds: Double) -> Int32? {
+        let deadline = Date().addingTimeInterval(seconds)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        guard !process.isRunning else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            return nil
+        }
         return process.terminationStatus
     }
 }
