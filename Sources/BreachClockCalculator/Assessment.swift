@@ -74,18 +74,21 @@ public struct Deadline: Sendable {
     public var due: Date?
     public var dueDate: CivilDate?
     /// The event the clock runs from (`discovery`, `determination`, … or `notice:US-CA/individuals`).
-    public var clockStart: String?
+    public var clockStart: String? { didSet { textsAreTheRules = false } }
     /// `30 calendar days`, `72 hours` …
-    public var period: String?
+    public var period: String? { didSet { textsAreTheRules = false } }
     /// The statute's own standard ("without unreasonable delay").
-    public var standard: String?
+    public var standard: String? { didSet { textsAreTheRules = false } }
     /// For `relative`: the obligation id it runs from, and by how much (`P15D`, `P0D`, `-P0D`).
-    public var relativeTo: String?
-    public var offset: String?
+    public var relativeTo: String? { didSet { textsAreTheRules = false } }
+    public var offset: String? { didSet { textsAreTheRules = false } }
     /// For `pending`: what has to happen for the clock to start.
-    public var waitingFor: String?
+    public var waitingFor: String? { didSet { textsAreTheRules = false } }
     /// The pinpoint citation of the deadline.
-    public var citation: String
+    public var citation: String { didSet { textsAreTheRules = false } }
+    /// Set by the calculator when the texts above are those of a fixed deadline in the rule, as
+    /// `RuleJSONFragments` writes them out once; changing any of them clears it.
+    var textsAreTheRules = false
 }
 
 /// An obligation that does not arise, and why.
@@ -175,7 +178,14 @@ extension Obligation {
         writer.key("recipient")
         recipient.write(to: &writer)
         writer.key("deadline")
-        deadline.write(to: &writer, offsets)
+        if let fragments, let entry, deadline.textsAreTheRules, let texts = entry.fixedDeadlineTexts {
+            writer.beginObject()
+            deadline.writeTimes(to: &writer, offsets)
+            writer.members(fragments.bytes(texts))
+            writer.endObject()
+        } else {
+            deadline.write(to: &writer, offsets)
+        }
         if let fragments, let entry {
             writer.members(fragments.bytes(entry.citation))
         } else {
@@ -224,6 +234,13 @@ extension Obligation {
 extension Deadline {
     func write(to writer: inout JSONWriter, _ offsets: ZoneOffsets) {
         writer.beginObject()
+        writeTimes(to: &writer, offsets)
+        writeTexts(to: &writer)
+        writer.endObject()
+    }
+
+    /// `kind`, `due` and `dueDate`: what the facts decide.
+    func writeTimes(to writer: inout JSONWriter, _ offsets: ZoneOffsets) {
         writer.member("kind", kind.rawValue)
         if let due {
             writer.key("due")
@@ -233,6 +250,10 @@ extension Deadline {
             writer.key("dueDate")
             writer.date(dueDate)
         }
+    }
+
+    /// The rest, which comes from the rule (and, for a fixed deadline, is written out once per rule).
+    func writeTexts(to writer: inout JSONWriter) {
         writer.member("relativeTo", ifPresent: relativeTo)
         writer.member("offset", ifPresent: offset)
         writer.member("clockStart", ifPresent: clockStart)
@@ -240,7 +261,6 @@ extension Deadline {
         writer.member("standard", ifPresent: standard)
         writer.member("waitingFor", ifPresent: waitingFor)
         writer.member("citation", citation)
-        writer.endObject()
     }
 }
 

@@ -65,7 +65,10 @@ extension RuleAssessor {
                     reasons.append(.orIfSooner(sooner.period, after: other))
                 }
             }
-            return fixed(dueAt, clockStart: from.rawValue, period: period.description, standard: standard, citation: cite)
+            var deadline = Deadline.fixedTexts(period: period, from: from, standard: standard, citation: cite)
+            deadline.due = dueAt
+            deadline.dueDate = ZonedTime.civilDate(of: dueAt, in: offsets)
+            return deadline
 
         case .after(let period, let ref, let standard):
             let o = item.obligation
@@ -84,6 +87,16 @@ extension RuleAssessor {
             return Deadline(kind: .relative, clockStart: o.relativeClockStart, period: o.relativePhrase, standard: standard,
                 relativeTo: o.relativeTo, offset: "-P0D", citation: cite)
         }
+    }
+}
+
+extension Deadline {
+    /// A fixed deadline of `period` from `from`, with the rule's texts and no time yet. The calculator
+    /// and `RuleJSONFragments` both make the texts here, so the written-out copy matches.
+    static func fixedTexts(period: Period, from: ClockStart, standard: String?, citation: String) -> Deadline {
+        var deadline = Deadline(kind: .fixed, clockStart: from.rawValue, period: period.description, standard: standard, citation: citation)
+        deadline.textsAreTheRules = true
+        return deadline
     }
 }
 

@@ -2,7 +2,7 @@ import BreachClockRules
 import Foundation
 
 /// The members of an obligation's JSON that come from the rules alone (`id`, `jurisdiction`,
-/// `regime`, `citation`, `ruleVersion`, `sources`), escaped once when the calculator is made and
+/// `regime`, `citation`, `ruleVersion`, `sources`, and a fixed deadline's texts), escaped once when the calculator is made and
 /// copied into each answer. Escaping them afresh for every request was a third of the cost of
 /// writing an assessment.
 ///
@@ -17,6 +17,8 @@ final class RuleJSONFragments: @unchecked Sendable {
         let identity: Range<Int>
         let citation: Range<Int>
         let sources: Range<Int>
+        /// For a fixed deadline: its texts (`clockStart`, `period`, `standard`, `citation`).
+        let fixedDeadlineTexts: Range<Int>?
     }
 
     private let storage: UnsafeMutableBufferPointer<UInt8>
@@ -39,11 +41,17 @@ final class RuleJSONFragments: @unchecked Sendable {
         for rule in rulebook.rules {
             for version in rule.versions where version.isComplete {
                 for source in version.obligations {
+                    var deadlineTexts: Range<Int>?
+                    if case .fixed(let period, let from, let standard, _) = source.deadline.rule {
+                        let deadline = Deadline.fixedTexts(period: period, from: from, standard: standard, citation: source.deadline.provenance.cite)
+                        deadlineTexts = members { deadline.writeTexts(to: &$0) }
+                    }
                     entries[ObjectIdentifier(source)] = Entry(
                         version: ObjectIdentifier(version),
                         identity: members { Obligation.writeIdentity(to: &$0, id: source.qualifiedID, jurisdiction: rule.code, regime: rule.law) },
                         citation: members { Obligation.writeCitation(to: &$0, citation: source.provenance.cite, ruleVersion: version.label) },
-                        sources: members { Obligation.writeSources(to: &$0, source.sourceURLs) })
+                        sources: members { Obligation.writeSources(to: &$0, source.sourceURLs) },
+                        fixedDeadlineTexts: deadlineTexts)
                 }
             }
         }
