@@ -26,8 +26,15 @@ extension RuleAssessor {
     }
 
     func fixed(_ due: Date, clockStart: String, period: String?, standard: String?, citation: String) -> Deadline {
-        Deadline(kind: .fixed, due: due, dueDate: ZonedTime.civilDate(of: due, in: offsets), clockStart: clockStart,
-            period: period, standard: standard, citation: citation)
+        dated(Deadline(kind: .fixed, clockStart: clockStart, period: period, standard: standard, citation: citation), due)
+    }
+
+    /// `deadline` due at `due`, with its date in the incident's zone.
+    func dated(_ deadline: Deadline, _ due: Date) -> Deadline {
+        var deadline = deadline
+        deadline.due = due
+        deadline.dueDate = ZonedTime.civilDate(of: due, in: offsets)
+        return deadline
     }
 
     /// Works out the deadline of a triggered obligation, adding to `reasons` what moved it.
@@ -65,10 +72,7 @@ extension RuleAssessor {
                     reasons.append(.orIfSooner(sooner.period, after: other))
                 }
             }
-            var deadline = Deadline.fixedTexts(period: period, from: from, standard: standard, citation: cite)
-            deadline.due = dueAt
-            deadline.dueDate = ZonedTime.civilDate(of: dueAt, in: offsets)
-            return deadline
+            return dated(Deadline.fixedTexts(period: period, from: from, standard: standard, citation: cite), dueAt)
 
         case .after(let period, let ref, let standard):
             let o = item.obligation

@@ -5,14 +5,10 @@ import Foundation
 /// zone's transitions that it last used (an assessment's instants mostly fall in one or two) and asks
 /// the process-wide `ZoneOffsetTable` otherwise.
 public final class ZoneOffsets: @unchecked Sendable {
-    public let zone: TimeZone
     private let table: ZoneOffsetTable
     private var last = ZoneOffsetTable.Stretch(start: 0, end: 0, offset: 0)
 
-    public init(_ zone: TimeZone) {
-        self.zone = zone
-        table = ZoneOffsetTable.table(for: zone)
-    }
+    public init(_ zone: TimeZone) { table = ZoneOffsetTable.table(for: zone) }
 
     /// The zone's offset from UTC, in seconds, at `instant`.
     public func offset(at instant: Date) -> Int {
