@@ -167,18 +167,13 @@ struct WhatIfCommand: OutputCommand {
     /// The facts as a parsed document, from the file or the flags; `file` is nil for flags.
     func factsDocument() throws -> (node: DocumentNode, file: String?) {
         guard let facts else { return (try flagsDocument(), nil) }
-        let text: String
-        if facts == "-" {
-            text = String(decoding: FileHandle.standardInput.readDataToEndOfFile(), as: UTF8.self)
-        } else {
-            guard let data = FileManager.default.contents(atPath: facts) else {
-                throw CommandFailure.badInput("--facts: cannot read `\(facts)`")
-            }
-            text = String(decoding: data, as: UTF8.self)
+        guard let bytes = FactsLoader.readBounded(path: facts) else {
+            throw CommandFailure.badInput("--facts: cannot read `\(facts)`")
         }
         let name = facts == "-" ? "<stdin>" : facts
         do {
-            return (try DocumentParser.parse(text, file: name), name)
+            let node = try DocumentParser.parse(bytes, format: DocumentFormat.of(fileName: name), file: name, limits: .facts)
+            return (node, name)
         } catch {
             throw CommandFailure.badInput("\(error.location): \(error.message)")
         }

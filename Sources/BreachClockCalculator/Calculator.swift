@@ -16,9 +16,14 @@ public struct Calculator: Sendable {
     }
 
     /// Every obligation the facts give rise to, what does not arise and why, and warnings.
-    public func assess(_ facts: IncidentFacts) -> Assessment {
-        var result = Assessment(rulesDigest: rulebook.digest, obligations: [], notTriggered: [], warnings: [], timeZone: facts.timeZone,
-            fragments: fragments)
+    /// - Parameter now: when given, facts dated after it are warned of (a discovery in the future is a
+    ///   typing slip, or a tabletop exercise). The calculator reads no clock of its own.
+    public func assess(_ facts: IncidentFacts, asOf now: Date? = nil) -> Assessment {
+        var result = Assessment(rulesDigest: rulebook.digest, obligations: [], notTriggered: [], warnings: facts.warnings,
+            timeZone: facts.timeZone, fragments: fragments)
+        if let now, facts.discoveredAt > now {
+            result.warnings.append("events.discoveredAt (\(ZonedTime.rfc3339(facts.discoveredAt, in: facts.timeZone))) is in the future (now \(ZonedTime.rfc3339(now, in: facts.timeZone))): fine for a tabletop exercise, otherwise check the date")
+        }
         if facts.riskOfHarm == .unknown {
             result.warnings.append("riskOfHarm is unknown and is treated as likely; record a documented finding before relying on a risk-of-harm exemption")
         }

@@ -22,23 +22,32 @@ public struct FactsDecoder: Sendable {
 
     public func decode(_ root: DocumentNode) throws(InvalidFacts) -> IncidentFacts {
         let issues = IssueCollector()
-        guard var map = MappingReader(root, path: "", issues: issues) else { throw InvalidFacts(issues: issues.issues) }
+        guard var map = MappingReader(root, path: "", issues: issues) else { throw InvalidFacts(issues: issues.reported) }
 
         var zone = TimeZone(identifier: "UTC")!
+        var zoneGiven = false
         if let node = map.optional("timezone"), let name = S.text(node, "timezone", issues) {
-            if let found = TimeZone(identifier: name), name.utf8.contains(UInt8(ascii: "/")) || name == "UTC" || name == "GMT" {
+            if let found = Self.ianaZone(name) {
                 zone = found
+                zoneGiven = true
             } else {
-                issues.report(node, "timezone", "unknown IANA time zone `\(name)`")
+                issues.report(node, "timezone", "unknown IANA time zone `\(name)` (a name such as America/New_York or EST5EDT; abbreviations such as PST are ambiguous)")
             }
         }
+        var warnings: [String] = []
 
         func instant(_ reader: inout MappingReader, _ key: String, required: Bool) -> Date? {
             guard let node = required ? reader.required(key) : reader.optional(key) else { return nil }
-            guard let text = S.text(node, reader.path(key), issues) else { return nil }
-            if let date = ZonedTime.parse(text, in: zone) { return date }
-            issues.report(node, reader.path(key), "expected an RFC 3339 instant with an offset (2026-03-02T14:00:00-05:00) or a date (2026-03-02), found `\(text)`")
-            return nil
+            let path = reader.path(key)
+            guard let text = S.text(node, path, issues) else { return nil }
+            switch Self.instant(text, zone: zoneGiven ? zone : nil) {
+            case .failure(let problem):
+                issues.report(node, path, problem.message)
+                return nil
+            case .success(let (date, warning)):
+                if let warning { warnings.append("\(path): \(warning)") }
+                return date
+            }
         }
 
         var discoveredAt: Date?
@@ -130,6 +139,9 @@ public struct FactsDecoder: Sendable {
                 }
                 let recipient: RecipientKind? = reader.required("recipient").flatMap { S.choice($0, reader.path("recipient"), issues, "recipient kind") }
                 let sentAt = instant(&reader, "sentAt", required: true)
+                if let sentAt, let discoveredAt, sentAt < discoveredAt, let n = reader.optional("sentAt") {
+                    issues.report(n, reader.path("sentAt"), "is before events.discoveredAt: a breach cannot be notified before it is discovered")
+                }
                 let obligation = reader.optional("obligation").flatMap { S.text($0, reader.path("obligation"), issues) }
                 reader.finish()
                 if let jurisdiction, let recipient, let sentAt {
@@ -139,13 +151,87 @@ public struct FactsDecoder: Sendable {
         }
         map.finish()
 
-        guard issues.issues.isEmpty, let discoveredAt else { throw InvalidFacts(issues: issues.issues) }
+        guard issues.isEmpty, let discoveredAt else { throw InvalidFacts(issues: issues.reported) }
         return IncidentFacts(
             timeZone: zone, discoveredAt: discoveredAt, determinedAt: determinedAt, occurredAt: occurredAt,
             notifiedByVendorAt: vendorAt, materialityDeterminedAt: materialityAt, lawEnforcementDelayUntil: delayUntil,
             role: role, sectors: Set(sectors), mainEstablishment: mainEstablishment, elements: elements,
             encrypted: encrypted, keyCompromised: keyCompromised, medium: medium, access: access, riskOfHarm: risk,
-            affected: affected, notices: notices)
+            affected: affected, notices: notices, warnings: warnings)
+    }
+
+    /// Why an instant was refused.
+    public struct InstantProblem: Error { public var message: String }
+
+    /// The first and last years an instant may fall in: every deadline then stays a four-digit year.
+    public static let years = 1970...2999
+
+    /// Reads an instant of the facts: RFC 3339 with an offset, or a date (midnight in the incident's
+    /// zone). Refuses leap seconds and years outside `years`; warns when `zone` is given and the written
+    /// offset is not the zone's at that instant (a local time that does not exist, or a likely slip).
+    public static func instant(_ text: String, zone: TimeZone?) -> Result<(Date, warning: String?), InstantProblem> {
+        let bytes = Array(text.utf8)
+        if bytes.count >= 19, bytes[17] == UInt8(ascii: "6"), bytes[18] == UInt8(ascii: "0"), bytes[16] == UInt8(ascii: ":") {
+            return .failure(InstantProblem(message: "a leap second (:60) is not accepted; write :59 (found `\(text)`)"))
+        }
+        guard let date = ZonedTime.parse(text, in: zone ?? TimeZone(identifier: "UTC")!) else {
+            return .failure(InstantProblem(message:
+                "expected an RFC 3339 instant with an offset (2026-03-02T14:00:00-05:00) or a date (2026-03-02), found `\(text)`"))
+        }
+        let year = ZonedTime.civilDate(of: date, in: TimeZone(identifier: "UTC")!).year
+        guard years.contains(year) else {
+            return .failure(InstantProblem(message: "must fall between \(years.lowerBound) and \(years.upperBound), found `\(text)`"))
+        }
+        guard let zone, bytes.count > 19, let written = writtenOffset(bytes) else { return .success((date, nil)) }
+        let actual = zone.secondsFromGMT(for: date)
+        guard written != actual else { return .success((date, nil)) }
+        let local = String(text.prefix(16)).replacingOccurrences(of: "t", with: "T")
+        // A wall-clock time exists when one of the zone's offsets either side of it maps back onto it.
+        let wall = date.timeIntervalSince1970 + Double(written)
+        let exists = [wall - 86_400, wall + 86_400].contains { probe in
+            let offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: probe))
+            return zone.secondsFromGMT(for: Date(timeIntervalSince1970: wall - Double(offset))) == offset
+        }
+        let name = zone.identifier
+        if !exists {
+            return .success((date, "\(local) does not exist in \(name) (the clocks skipped it), so the offset \(offsetText(written)) cannot be its local time; the instant is read as written, \(offsetText(actual)) there"))
+        }
+        return .success((date, "the offset \(offsetText(written)) is not \(name)'s at that instant (\(offsetText(actual))); the instant is read as written: check it"))
+    }
+
+    /// The `±hh:mm` offset written at the end of an instant, in seconds; nil for `Z` or none.
+    static func writtenOffset(_ bytes: [UInt8]) -> Int? {
+        guard bytes.count >= 6 else { return nil }
+        let sign = bytes[bytes.count - 6]
+        guard sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-"), bytes[bytes.count - 3] == UInt8(ascii: ":") else { return nil }
+        let digits = [bytes.count - 5, bytes.count - 4, bytes.count - 2, bytes.count - 1].map { Int(bytes[$0]) - 48 }
+        guard digits.allSatisfy({ (0...9).contains($0) }) else { return nil }
+        let seconds = (digits[0] * 10 + digits[1]) * 3600 + (digits[2] * 10 + digits[3]) * 60
+        return sign == UInt8(ascii: "-") ? -seconds : seconds
+    }
+
+    static func offsetText(_ seconds: Int) -> String {
+        let magnitude = abs(seconds)
+        let hours = magnitude / 3600, minutes = magnitude % 3600 / 60
+        return (seconds < 0 ? "-" : "+") + (hours < 10 ? "0" : "") + "\(hours):" + (minutes < 10 ? "0" : "") + "\(minutes)"
+    }
+
+    /// IANA zone names without a `/` (tzdata's `northamerica`, `europe`, `etcetera` and `backward`
+    /// files). Names with a `/` are checked by Foundation; names without one also match ICU's legacy
+    /// abbreviations (`PST`, `BST`), which are ambiguous and refused.
+    static let ianaNamesWithoutSlash: Set<String> = [
+        "UTC", "GMT", "UCT", "Universal", "Zulu", "Greenwich", "GMT0", "GMT+0", "GMT-0",
+        "EST", "MST", "HST", "EST5EDT", "CST6CDT", "MST7MDT", "PST8PDT", "CET", "EET", "MET", "WET",
+        "Cuba", "Egypt", "Eire", "GB", "GB-Eire", "Hongkong", "Iceland", "Iran", "Israel", "Jamaica", "Japan", "Kwajalein",
+        "Libya", "Navajo", "NZ", "NZ-CHAT", "Poland", "Portugal", "PRC", "ROC", "ROK", "Singapore", "Turkey", "W-SU",
+    ]
+
+    /// The zone named `name` when it is an IANA time zone name.
+    public static func ianaZone(_ name: String) -> TimeZone? {
+        guard name.utf8.contains(UInt8(ascii: "/")) || ianaNamesWithoutSlash.contains(name) else { return nil }
+        guard let zone = TimeZone(identifier: name) else { return nil }
+        // Foundation turns `GMT+5` into a custom `GMT+0500`; only a name it keeps as given is a zone.
+        return zone.identifier == name || (name == "UTC" && zone.identifier == "GMT") ? zone : nil
     }
 
     func decodeCount(_ node: DocumentNode, _ path: String, _ issues: IssueCollector) -> AffectedCount? {
@@ -155,15 +241,26 @@ public struct FactsDecoder: Sendable {
             let high = reader.required("max").flatMap { S.integer($0, reader.path("max"), issues) }
             reader.finish()
             guard let low, let high else { return nil }
-            guard low >= 0, high >= low else {
-                issues.report(node, path, "a range needs 0 <= min <= max, found \(low) to \(high)")
+            guard low >= 0, high >= low, high <= AffectedCount.maximum else {
+                issues.report(node, path, "a range needs 0 <= min <= max <= \(AffectedCount.maximum), found \(low) to \(high)")
                 return nil
             }
             return AffectedCount(min: low, max: high)
         }
+        // A number too large for the counter is out of range, not "not a number".
+        if case .scalar(let text, true, _) = node, node.nonTextKind == "a number", Int(text) == nil,
+            let value = Double(text), value > Double(AffectedCount.maximum)
+        {
+            issues.report(node, path, "a count is at most \(AffectedCount.maximum) (one trillion), found \(text)")
+            return nil
+        }
         guard let value = S.integer(node, path, issues) else { return nil }
         guard value >= 0 else {
             issues.report(node, path, "a count cannot be negative")
+            return nil
+        }
+        guard value <= AffectedCount.maximum else {
+            issues.report(node, path, "a count is at most \(AffectedCount.maximum) (one trillion), found \(value)")
             return nil
         }
         return AffectedCount(exactly: value)

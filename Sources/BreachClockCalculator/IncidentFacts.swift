@@ -18,8 +18,18 @@ public struct AffectedCount: Sendable, Hashable, CustomStringConvertible {
 
     public var isExact: Bool { min == max }
 
+    /// The largest count the facts accept: one trillion, far above any real incident, and small
+    /// enough that the counts of every place on Earth add up without overflow.
+    public static let maximum = 1_000_000_000_000
+
+    /// The sum, saturating at `Int.max` (the decoder's bound keeps real sums far below it; counts
+    /// built in code must not crash the process either).
     public static func + (lhs: AffectedCount, rhs: AffectedCount) -> AffectedCount {
-        AffectedCount(min: lhs.min + rhs.min, max: lhs.max + rhs.max)
+        func add(_ a: Int, _ b: Int) -> Int {
+            let (sum, overflow) = a.addingReportingOverflow(b)
+            return overflow ? Int.max : sum
+        }
+        return AffectedCount(min: add(lhs.min, rhs.min), max: add(lhs.max, rhs.max))
     }
 
     public static let zero = AffectedCount(exactly: 0)
@@ -83,6 +93,8 @@ public struct IncidentFacts: Sendable {
     /// Affected people by place code, in the order given.
     public var affected: [(code: String, count: AffectedCount)]
     public var notices: [RecordedNotice]
+    /// What the decoder found doubtful but not wrong (an offset that is not the zone's), as warnings for the assessment.
+    public var warnings: [String]
 
     public init(
         timeZone: TimeZone = TimeZone(identifier: "UTC")!, discoveredAt: Date, determinedAt: Date? = nil,
@@ -90,8 +102,9 @@ public struct IncidentFacts: Sendable {
         lawEnforcementDelayUntil: Date? = nil, role: EntityRole = .owner, sectors: Set<Sector> = [],
         mainEstablishment: String? = nil, elements: [DataElement], encrypted: Bool = false, keyCompromised: Bool = false,
         medium: DataMedium = .electronic, access: AccessKind = .acquired, riskOfHarm: RiskOfHarm = .unknown,
-        affected: [(code: String, count: AffectedCount)], notices: [RecordedNotice] = []
+        affected: [(code: String, count: AffectedCount)], notices: [RecordedNotice] = [], warnings: [String] = []
     ) {
+        self.warnings = warnings
         self.timeZone = timeZone
         self.discoveredAt = discoveredAt
         self.determinedAt = determinedAt

@@ -1,63 +1,84 @@
 import BreachClockRules
 import Foundation
-import Yams
 
-/// Parses YAML (and JSON, which is YAML too) into a `DocumentNode` that keeps line and column.
+/// The two notations documents come in.
+public enum DocumentFormat: String, Sendable, CaseIterable {
+    case json, yaml
+
+    /// By a file's name: `.json` is JSON, `.yaml` and `.yml` are YAML, anything else is told by its content.
+    public static func of(fileName: String) -> DocumentFormat? {
+        let lower = fileName.lowercased()
+        if lower.hasSuffix(".json") { return .json }
+        if lower.hasSuffix(".yaml") || lower.hasSuffix(".yml") { return .yaml }
+        return nil
+    }
+
+    /// By content: JSON when the first character that is not a space opens an object or a list.
+    public static func sniff(_ bytes: [UInt8]) -> DocumentFormat {
+        let start = bytes.starts(with: [0xEF, 0xBB, 0xBF]) ? 3 : 0
+        let first = bytes[start...].first { $0 != 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D }
+        return first == UInt8(ascii: "{") || first == UInt8(ascii: "[") ? .json : .yaml
+    }
+}
+
+/// Parses JSON or YAML into a `DocumentNode` that keeps line and column, within `DocumentLimits`.
+/// JSON goes to `JSONDocumentParser` (strict RFC 8259); YAML to libyaml through `YAMLDocumentReader`.
+/// Either way the bytes must be UTF-8, and every error is a located `DocumentIssue`.
 public enum DocumentParser {
-    /// Parses `text`; a syntax error becomes a located issue. An empty document is an empty mapping.
-    /// Plain JSON (API bodies, stored facts) takes `JSONDocumentParser`, several times faster than
-    /// libyaml; anything else, and JSON with an error (for the message), goes to the YAML parser.
-    public static func parse(_ text: String, file: String) throws(DocumentIssue) -> DocumentNode {
-        if let node = JSONDocumentParser.parse(text, file: file) { return node }
-        return try parseYAML(text, file: file)
-    }
-
-    /// Parses `text` as YAML only.
-    public static func parseYAML(_ text: String, file: String) throws(DocumentIssue) -> DocumentNode {
-        let node: Node?
-        do {
-            // The basic resolver leaves scalars untyped (the decoders read text and the plain flag),
-            // which spares a regular-expression match per scalar.
-            node = try Yams.compose(yaml: text, .basic, .default, .utf8)
-        } catch let error as YamlError {
-            throw issue(from: error, file: file)
-        } catch {
-            throw DocumentIssue(location: SourceLocation(file: file, line: 1, column: 1), path: "", message: "cannot parse: \(error)")
+    /// Parses `bytes` as `format` (nil: by content). An empty YAML document is an empty mapping.
+    public static func parse(_ bytes: [UInt8], format: DocumentFormat?, file: String, limits: DocumentLimits) throws(DocumentIssue)
+        -> DocumentNode
+    {
+        if bytes.count > limits.maxBytes {
+            throw DocumentIssue(location: SourceLocation(file: file, line: 1, column: 1), path: "",
+                message: "the document is larger than \(limits.maxBytes) bytes, the limit")
         }
-        guard let node else { return .mapping([], at: SourceLocation(file: file, line: 1, column: 1)) }
-        return convert(node, file: file)
-    }
-
-    static func location(_ mark: Mark?, _ file: String) -> SourceLocation {
-        SourceLocation(file: file, line: mark?.line ?? 1, column: mark?.column ?? 1)
-    }
-
-    static func convert(_ node: Node, file: String) -> DocumentNode {
-        switch node {
-        case .scalar(let scalar):
-            return .scalar(scalar.string, plain: scalar.style == .plain || scalar.style == .any, at: location(scalar.mark, file))
-        case .sequence(let sequence):
-            return .sequence(sequence.map { convert($0, file: file) }, at: location(sequence.mark, file))
-        case .mapping(let mapping):
-            let entries = mapping.map { pair in
-                (key: pair.key.string ?? "", keyAt: location(pair.key.mark, file), value: convert(pair.value, file: file))
+        switch format ?? DocumentFormat.sniff(bytes) {
+        case .json:
+            return try JSONDocumentParser.parse(bytes, file: file, limits: limits)
+        case .yaml:
+            if let offset = firstInvalidUTF8(bytes) {
+                let (line, column) = position(of: offset, in: bytes)
+                throw DocumentIssue(location: SourceLocation(file: file, line: line, column: column), path: "",
+                    message: "not valid UTF-8 (byte \(offset))")
             }
-            return .mapping(entries, at: location(mapping.mark, file))
-        case .alias(let alias):
-            return .scalar("*\(alias.anchor)", plain: false, at: location(alias.mark, file))
+            return try YAMLDocumentReader(file: file, limits: limits).read(bytes)
         }
     }
 
-    static func issue(from error: YamlError, file: String) -> DocumentIssue {
-        switch error {
-        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _),
-            .composer(let context, let problem, let mark, _):
-            let what = context.map { "\($0.text): \(problem)" } ?? problem
-            return DocumentIssue(location: location(mark, file), path: "", message: "YAML syntax: \(what)")
-        case .reader(let problem, _, _, _):
-            return DocumentIssue(location: SourceLocation(file: file, line: 1, column: 1), path: "", message: "cannot read: \(problem)")
-        default:
-            return DocumentIssue(location: SourceLocation(file: file, line: 1, column: 1), path: "", message: "YAML: \(error)")
+    /// Parses text, telling JSON from YAML by its content (stored facts, tests).
+    public static func parse(_ text: String, file: String, limits: DocumentLimits = .facts) throws(DocumentIssue) -> DocumentNode {
+        try parse(Array(text.utf8), format: nil, file: file, limits: limits)
+    }
+
+    /// Parses text as YAML only.
+    public static func parseYAML(_ text: String, file: String, limits: DocumentLimits = .facts) throws(DocumentIssue) -> DocumentNode {
+        try parse(Array(text.utf8), format: .yaml, file: file, limits: limits)
+    }
+
+    /// The offset of the first byte that is not part of valid UTF-8, or nil.
+    static func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+        if bytes.allSatisfy({ $0 < 0x80 }) { return nil }
+        var parser = Unicode.UTF8.ForwardParser()
+        var iterator = bytes.makeIterator()
+        var offset = 0
+        while true {
+            switch parser.parseScalar(from: &iterator) {
+            case .valid(let scalar): offset += scalar.count
+            case .emptyInput: return nil
+            case .error: return offset
+            }
         }
+    }
+
+    /// 1-based line and column (in bytes) of `offset`.
+    static func position(of offset: Int, in bytes: [UInt8]) -> (Int, Int) {
+        var line = 1
+        var lineStart = 0
+        for (index, byte) in bytes[..<offset].enumerated() where byte == 0x0A {
+            line += 1
+            lineStart = index + 1
+        }
+        return (line, offset - lineStart + 1)
     }
 }

@@ -79,12 +79,8 @@ public struct RulesLoader: Sendable {
 
         var parsed: [(relative: String, root: DocumentNode)] = []
         for file in contents {
-            guard let text = String(data: file.data, encoding: .utf8) else {
-                problems.append(DocumentIssue(location: SourceLocation(file: file.relative, line: 1, column: 1), path: "", message: "the file is not UTF-8 text"))
-                continue
-            }
             do {
-                parsed.append((file.relative, try DocumentParser.parse(text, file: file.relative)))
+                parsed.append((file.relative, try DocumentParser.parse([UInt8](file.data), format: .yaml, file: file.relative, limits: .rules)))
             } catch {
                 problems.append(error)
             }
@@ -117,7 +113,7 @@ public struct RulesLoader: Sendable {
                     rules.append(rule)
                 }
             }
-            problems.append(contentsOf: collector.issues)
+            problems.append(contentsOf: collector.reported)
         }
         if !problems.isEmpty { throw RulebookError(issues: problems) }
         return try Rulebook(rules: rules, calendars: calendars, digest: digest)

@@ -44,6 +44,48 @@ public indirect enum DocumentNode: Sendable {
         return false
     }
 
+    /// What a plain (unquoted) scalar means when it is not text: "null", "true or false" or "a number",
+    /// as JSON and YAML 1.2's core schema read it; nil for text and for quoted scalars. A field that
+    /// wants text refuses these rather than turning `123` into `"123"`.
+    public var nonTextKind: String? {
+        guard case .scalar(let text, true, _) = self else { return nil }
+        if isNull { return "null" }
+        switch text {
+        case "true", "True", "TRUE", "false", "False", "FALSE": return "true or false"
+        default: return Self.isNumeral(text) ? "a number" : nil
+        }
+    }
+
+    /// YAML 1.2 core-schema numbers (which include JSON's): decimal, `0x`/`0o`, `.inf`, `.nan`.
+    static func isNumeral(_ text: String) -> Bool {
+        var bytes = Substring(text).utf8[...]
+        if bytes.starts(with: "0x".utf8) || bytes.starts(with: "0o".utf8) {
+            let digits = bytes.dropFirst(2)
+            return !digits.isEmpty && digits.allSatisfy { $0 < 0x80 && Character(Unicode.Scalar($0)).isHexDigit }
+        }
+        if [".nan", ".NaN", ".NAN"].contains(text) { return true }
+        if let first = bytes.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        if [".inf", ".Inf", ".INF"].contains(String(Substring(bytes))) { return true }
+        func isDigit(_ byte: UInt8) -> Bool { byte >= 0x30 && byte <= 0x39 }
+        let integer = bytes.prefix(while: isDigit)
+        bytes = bytes.dropFirst(integer.count)
+        var fraction = 0
+        if bytes.first == UInt8(ascii: ".") {
+            bytes = bytes.dropFirst()
+            fraction = bytes.prefix(while: isDigit).count
+            bytes = bytes.dropFirst(fraction)
+        }
+        guard integer.count + fraction > 0 else { return false }
+        if let e = bytes.first, e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+            bytes = bytes.dropFirst()
+            if let sign = bytes.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+            let exponent = bytes.prefix(while: isDigit).count
+            guard exponent > 0 else { return false }
+            bytes = bytes.dropFirst(exponent)
+        }
+        return bytes.isEmpty
+    }
+
     /// A short word for the node's shape, for error messages.
     public var shapeName: String {
         switch self {

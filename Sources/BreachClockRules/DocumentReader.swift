@@ -20,18 +20,39 @@ public struct DocumentIssue: Error, Sendable, Hashable, CustomStringConvertible 
     public var pathDescription: String { path.isEmpty ? message : "\(path): \(message)" }
 }
 
-/// Collects issues while a document is decoded, so that every problem is reported at once.
+/// Collects issues while a document is decoded, so that every problem is reported at once, up to
+/// `limit` of them: past that they are only counted (`omitted`), so that a document with 20,000 bad
+/// values gives a short answer that says how many more there were.
 public final class IssueCollector: @unchecked Sendable {
     public private(set) var issues: [DocumentIssue] = []
+    /// Problems found past `limit`, not kept.
+    public private(set) var omitted = 0
+    public let limit: Int
 
-    public init() {}
+    public init(limit: Int = DocumentLimits.maxReportedIssues) { self.limit = limit }
 
-    public func report(_ node: DocumentNode, _ path: String, _ message: String) {
-        issues.append(DocumentIssue(location: node.location, path: path, message: message))
+    /// Whether any problem was found (kept or not).
+    public var isEmpty: Bool { issues.isEmpty && omitted == 0 }
+
+    /// Every problem found, kept or not (grows with each report, so callers can tell whether a step added any).
+    public var count: Int { issues.count + omitted }
+
+    /// The kept problems, then (when some were not kept) one more that says how many were left out.
+    public var reported: [DocumentIssue] {
+        guard omitted > 0, let last = issues.last else { return issues }
+        return issues + [DocumentIssue(location: last.location, path: "", message: "and \(omitted) more problem(s), not listed")]
     }
 
-    public func report(at location: SourceLocation, _ path: String, _ message: String) {
-        issues.append(DocumentIssue(location: location, path: path, message: message))
+    public func report(_ node: DocumentNode, _ path: String, _ message: @autoclosure () -> String) {
+        report(at: node.location, path, message())
+    }
+
+    public func report(at location: SourceLocation, _ path: String, _ message: @autoclosure () -> String) {
+        guard issues.count < limit else {
+            omitted += 1
+            return
+        }
+        issues.append(DocumentIssue(location: location, path: path, message: message()))
     }
 }
 
@@ -58,7 +79,14 @@ public struct MappingReader {
         self.issues = issues
         self.entries = entries
         self.read = Array(repeating: false, count: entries.count)
-        if entries.count > 1 {
+        // The parsers refuse duplicates already; documents built in code (from flags) are checked here.
+        // Small mappings compare directly; large ones hash, so the check stays linear.
+        if entries.count > 16 {
+            var seen: Set<String> = []
+            for entry in entries where !seen.insert(entry.key).inserted {
+                issues.report(at: entry.keyAt, Self.join(path, entry.key), "duplicate key `\(entry.key)`")
+            }
+        } else if entries.count > 1 {
             for index in 1..<entries.count where entries[0..<index].contains(where: { $0.key == entries[index].key }) {
                 issues.report(at: entries[index].keyAt, Self.join(path, entries[index].key), "duplicate key `\(entries[index].key)`")
             }
@@ -97,8 +125,9 @@ public struct MappingReader {
 
     /// Reports every key that was not read, naming the keys that are allowed here.
     public func finish() {
+        guard read.contains(false) else { return }
+        let allowed = Set(asked).sorted().joined(separator: ", ")
         for (index, entry) in entries.enumerated() where !read[index] {
-            let allowed = Set(asked).sorted().joined(separator: ", ")
             issues.report(at: entry.keyAt, path(entry.key), "unknown key `\(entry.key)` (expected one of: \(allowed))")
         }
     }
@@ -109,6 +138,10 @@ public enum ScalarReader {
     public static func string(_ node: DocumentNode, _ path: @autoclosure () -> String, _ issues: IssueCollector) -> String? {
         guard case .scalar(let text, _, _) = node, !node.isNull else {
             issues.report(node, path(), "expected text, found \(node.shapeName)")
+            return nil
+        }
+        if let kind = node.nonTextKind {
+            issues.report(node, path(), "expected text, found \(kind) (`\(text)`); quote it if it is meant as text")
             return nil
         }
         return text

@@ -20,7 +20,7 @@ public struct RuleDecoder {
     /// With `window`, a file that already passed full validation is read faster: versions in force
     /// on no day of the window are kept as outlines (effective date, label and change only).
     public func decodeRule(_ root: DocumentNode, window: ClosedRange<CivilDate>? = nil) -> Rule? {
-        let before = issues.issues.count
+        let before = issues.count
         guard var map = MappingReader(root, path: "", issues: issues) else { return nil }
         let code = map.required("code").flatMap { S.text($0, "code", issues) }
         let name = map.required("name").flatMap { S.text($0, "name", issues) }
@@ -102,7 +102,7 @@ public struct RuleDecoder {
         if let code, let covers, covers.isEmpty {
             issues.report(root, "covers", "rule \(code) covers no place")
         }
-        guard issues.issues.count == before, let code, let name, let law, let reviewed else { return nil }
+        guard issues.count == before, let code, let name, let law, let reviewed else { return nil }
         return Rule(
             code: code, name: name, law: law, covers: covers ?? [code], requiredSectors: requiredSectors,
             authorities: authorities, reviewed: reviewed, sources: sources, disputes: disputes, notes: notes,
@@ -166,7 +166,7 @@ public struct RuleDecoder {
 
     func decodeVersion(_ node: DocumentNode, _ path: String, _ context: VersionContext) -> RuleVersion? {
         let known = context.known
-        let before = issues.issues.count
+        let before = issues.count
         guard var map = MappingReader(node, path: path, issues: issues) else { return nil }
         let effective = map.required("effective").flatMap { S.civilDate($0, map.path("effective"), issues) }
         let change = map.required("change").flatMap { S.text($0, map.path("change"), issues) }
@@ -235,7 +235,7 @@ public struct RuleDecoder {
         if obligations.contains(where: { $0.condition == .harmExempt }) && harm == nil {
             issues.report(node, map.path("obligations"), "an obligation with `when: harm-exempt` needs a `riskOfHarm` exemption in the version")
         }
-        guard issues.issues.count == before, let effective, let change, let sources, let pi, let trigger else { return nil }
+        guard issues.count == before, let effective, let change, let sources, let pi, let trigger else { return nil }
         return RuleVersion(
             effective: effective, label: "\(context.code)@\(effective)", change: change, sources: sources, personalInformation: pi, trigger: trigger,
             encryption: encryption, riskOfHarm: harm, exemptions: exemptions, lawEnforcementDelay: delay,
@@ -331,7 +331,7 @@ public struct RuleDecoder {
 
     func decodeObligation(_ node: DocumentNode, _ path: String, _ context: VersionContext) -> ObligationRule? {
         let known = context.known
-        let before = issues.issues.count
+        let before = issues.count
         guard var map = MappingReader(node, path: path, issues: issues) else { return nil }
         let id = map.required("id").flatMap { S.text($0, map.path("id"), issues) }
         if let id, id.utf8.contains(where: { $0 == 0x2F || $0 == 0x20 }) {
@@ -359,7 +359,7 @@ public struct RuleDecoder {
         let provenance = provenance(&map, known)
         let notes = map.optional("notes").flatMap { S.text($0, map.path("notes"), issues) }
         map.finish()
-        guard issues.issues.count == before, let id, let recipient, let deadline, let provenance else { return nil }
+        guard issues.count == before, let id, let recipient, let deadline, let provenance else { return nil }
         var sourceIDs = provenance.sources
         for source in deadline.provenance.sources where !sourceIDs.contains(source) { sourceIDs.append(source) }
         var relativeTo: String? = nil
@@ -415,7 +415,7 @@ public struct RuleDecoder {
     }
 
     func decodeDeadline(_ node: DocumentNode, _ path: String, _ known: Set<String>) -> DeadlineSpec? {
-        let before = issues.issues.count
+        let before = issues.count
         guard var map = MappingReader(node, path: path, issues: issues) else { return nil }
         let standard = map.optional("standard").flatMap { S.text($0, map.path("standard"), issues) }
         let period = decodePeriod(&map, required: false)
@@ -432,7 +432,7 @@ public struct RuleDecoder {
         }
         let provenance = provenance(&map, known)
         map.finish()
-        guard issues.issues.count == before, let provenance else { return nil }
+        guard issues.count == before, let provenance else { return nil }
         let rule: DeadlineRule
         switch (period, from, after, beforeID) {
         case (nil, nil, nil, nil):
@@ -481,7 +481,7 @@ public struct RuleDecoder {
 
     /// Decodes a holiday calendar file.
     public func decodeCalendar(_ root: DocumentNode) -> HolidayCalendar? {
-        let before = issues.issues.count
+        let before = issues.count
         guard var map = MappingReader(root, path: "", issues: issues) else { return nil }
         let code = map.required("code").flatMap { S.text($0, "code", issues) }
         let name = map.required("name").flatMap { S.text($0, "name", issues) }
@@ -527,7 +527,7 @@ public struct RuleDecoder {
             }
         }
         map.finish()
-        guard issues.issues.count == before, let code, let name else { return nil }
+        guard issues.count == before, let code, let name else { return nil }
         return HolidayCalendar(code: code, name: name, sources: sources, holidays: holidays, file: file)
     }
 }

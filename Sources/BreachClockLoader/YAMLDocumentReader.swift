@@ -1,0 +1,181 @@
+import BreachClockRules
+import CYaml
+
+/// Builds a `DocumentNode` from libyaml's event stream (libyaml comes with Yams), within `DocumentLimits`.
+///
+/// Why not `Yams.compose`: it builds the whole tree before anyone can count it, recursively, and an
+/// alias there is a shared reference that costs nothing until it is walked; walking it is where a
+/// 450-byte "billion laughs" document became gigabytes. Reading events instead keeps one explicit
+/// stack (no recursion, whatever the nesting), knows the expanded size of every anchored node, and
+/// charges each alias its full size against the node budget before anything is copied.
+struct YAMLDocumentReader {
+    let file: String
+    let limits: DocumentLimits
+
+    /// A collection being built: its start, and its items or entries so far.
+    private enum Open {
+        case sequence(items: [DocumentNode], at: SourceLocation, anchor: String?, nodesBefore: Int)
+        case mapping(entries: [(key: String, keyAt: SourceLocation, value: DocumentNode)], pendingKey: (String, SourceLocation)?,
+            at: SourceLocation, anchor: String?, nodesBefore: Int)
+    }
+
+    func read(_ bytes: [UInt8]) throws(DocumentIssue) -> DocumentNode {
+        var parser = yaml_parser_t()
+        guard yaml_parser_initialize(&parser) == 1 else { throw issue("cannot start the YAML parser", line: 0, column: 0) }
+        defer { yaml_parser_delete(&parser) }
+        yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
+        return try bytes.withUnsafeBufferPointer { buffer throws(DocumentIssue) -> DocumentNode in
+            yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
+            return try build(&parser)
+        }
+    }
+
+    private func issue(_ message: String, line: Int, column: Int) -> DocumentIssue {
+        DocumentIssue(location: SourceLocation(file: file, line: line + 1, column: column + 1), path: "", message: message)
+    }
+
+    private func location(_ mark: yaml_mark_t) -> SourceLocation {
+        SourceLocation(file: file, line: Int(mark.line) + 1, column: Int(mark.column) + 1)
+    }
+
+    private static func text(_ pointer: UnsafeMutablePointer<UInt8>?) -> String? {
+        pointer.map { String(cString: $0) }
+    }
+
+    private func build(_ parser: inout yaml_parser_t) throws(DocumentIssue) -> DocumentNode {
+        var stack: [Open] = []
+        var root: DocumentNode?
+        var documents = 0
+        var nodes = 0
+        var aliases = 0
+        /// Anchored nodes by name, with their expanded node count.
+        var anchors: [String: (node: DocumentNode, size: Int)] = [:]
+
+        func syntaxError(_ parser: yaml_parser_t) -> DocumentIssue {
+            let problem = parser.problem.map { String(cString: $0) } ?? "cannot parse"
+            let context = parser.context.map { String(cString: $0) }
+            let message = "YAML syntax: " + (context.map { "\($0): \(problem)" } ?? problem)
+            return issue(message, line: Int(parser.problem_mark.line), column: Int(parser.problem_mark.column))
+        }
+
+        /// Adds a finished node (of `size` nodes when expanded) to the collection being built, or makes it the root.
+        func add(_ node: DocumentNode, size: Int, anchor: String?, isScalarKeyCandidate: String?) throws(DocumentIssue) {
+            if let anchor { anchors[anchor] = (node, size) }
+            guard let top = stack.popLast() else {
+                root = node
+                return
+            }
+            switch top {
+            case .sequence(var items, let at, let anchor, let before):
+                items.append(node)
+                if items.count > limits.maxItems { throw DocumentIssue(location: at, path: "", message: "more than \(limits.maxItems) items in one list") }
+                stack.append(.sequence(items: items, at: at, anchor: anchor, nodesBefore: before))
+            case .mapping(var entries, let pending, let at, let anchor, let before):
+                if let (key, keyAt) = pending {
+                    entries.append((key, keyAt, node))
+                    if entries.count > limits.maxItems {
+                        throw DocumentIssue(location: at, path: "", message: "more than \(limits.maxItems) entries in one mapping")
+                    }
+                    stack.append(.mapping(entries: entries, pendingKey: nil, at: at, anchor: anchor, nodesBefore: before))
+                } else {
+                    guard let key = isScalarKeyCandidate else {
+                        throw DocumentIssue(location: node.location, path: "", message: "a mapping key must be plain text, not a list, mapping or alias")
+                    }
+                    if entries.contains(where: { $0.key == key }) {
+                        throw DocumentIssue(location: node.location, path: "", message: "duplicate key `\(key)`")
+                    }
+                    stack.append(.mapping(entries: entries, pendingKey: (key, node.location), at: at, anchor: anchor, nodesBefore: before))
+                }
+            }
+        }
+
+        func countNode(_ mark: yaml_mark_t, adding size: Int = 1) throws(DocumentIssue) {
+            nodes += size
+            if nodes > limits.maxNodes {
+                throw DocumentIssue(location: location(mark), path: "", message: "more than \(limits.maxNodes) values in one document (YAML aliases count each time they are used)")
+            }
+            if stack.count > limits.maxDepth {
+                throw DocumentIssue(location: location(mark), path: "", message: "nesting deeper than \(limits.maxDepth) levels")
+            }
+        }
+
+        func countAlias(_ mark: yaml_mark_t) throws(DocumentIssue) {
+            aliases += 1
+            if aliases > limits.maxAliases {
+                throw DocumentIssue(location: location(mark), path: "", message: "more than \(limits.maxAliases) YAML anchors and aliases")
+            }
+        }
+
+        /// Whether the collection on top of the stack is a mapping waiting for a key.
+        var expectsKey: Bool {
+            if case .mapping(_, nil, _, _, _)? = stack.last { return true }
+            return false
+        }
+
+        while true {
+            var event = yaml_event_t()
+            guard yaml_parser_parse(&parser, &event) == 1 else { throw syntaxError(parser) }
+            defer { yaml_event_delete(&event) }
+            let mark = event.start_mark
+            switch event.type {
+            case YAML_STREAM_END_EVENT:
+                return root ?? .mapping([], at: SourceLocation(file: file, line: 1, column: 1))
+            case YAML_DOCUMENT_START_EVENT:
+                documents += 1
+                if documents > 1 { throw DocumentIssue(location: location(mark), path: "", message: "expected one YAML document, found another (`---`)") }
+            case YAML_SCALAR_EVENT:
+                let scalar = event.data.scalar
+                let length = Int(scalar.length)
+                if length > limits.maxStringBytes {
+                    throw DocumentIssue(location: location(mark), path: "", message: "a string longer than \(limits.maxStringBytes) bytes")
+                }
+                let buffer = UnsafeBufferPointer(start: scalar.value, count: length)
+                if buffer.contains(0) { throw DocumentIssue(location: location(mark), path: "", message: "a NUL character in a string") }
+                guard let text = String(validating: buffer, as: UTF8.self) else {
+                    throw DocumentIssue(location: location(mark), path: "", message: "a string is not valid UTF-8")
+                }
+                let anchor = Self.text(scalar.anchor)
+                if anchor != nil { try countAlias(mark) }
+                try countNode(mark)
+                let plain = scalar.style == YAML_PLAIN_SCALAR_STYLE || scalar.style == YAML_ANY_SCALAR_STYLE
+                // A tag (`!!str 12`) would change what the text means; the documents here never need one.
+                if scalar.tag != nil, scalar.plain_implicit == 0, scalar.quoted_implicit == 0 {
+                    throw DocumentIssue(location: location(mark), path: "", message: "YAML tags are not accepted")
+                }
+                let keyCandidate = expectsKey ? text : nil
+                try add(.scalar(text, plain: plain, at: location(mark)), size: 1, anchor: anchor, isScalarKeyCandidate: keyCandidate)
+            case YAML_ALIAS_EVENT:
+                try countAlias(mark)
+                let name = Self.text(event.data.alias.anchor) ?? ""
+                guard let target = anchors[name] else {
+                    throw DocumentIssue(location: location(mark), path: "", message: "YAML alias `*\(name)` names no anchor before it")
+                }
+                if expectsKey { throw DocumentIssue(location: location(mark), path: "", message: "a mapping key must be plain text, not an alias") }
+                try countNode(mark, adding: target.size)
+                try add(target.node, size: target.size, anchor: nil, isScalarKeyCandidate: nil)
+            case YAML_SEQUENCE_START_EVENT:
+                if expectsKey { throw DocumentIssue(location: location(mark), path: "", message: "a mapping key must be plain text, not a list") }
+                let anchor = Self.text(event.data.sequence_start.anchor)
+                if anchor != nil { try countAlias(mark) }
+                try countNode(mark)
+                stack.append(.sequence(items: [], at: location(mark), anchor: anchor, nodesBefore: nodes))
+            case YAML_MAPPING_START_EVENT:
+                if expectsKey { throw DocumentIssue(location: location(mark), path: "", message: "a mapping key must be plain text, not a mapping") }
+                let anchor = Self.text(event.data.mapping_start.anchor)
+                if anchor != nil { try countAlias(mark) }
+                try countNode(mark)
+                stack.append(.mapping(entries: [], pendingKey: nil, at: location(mark), anchor: anchor, nodesBefore: nodes))
+            case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
+                guard let open = stack.popLast() else { throw DocumentIssue(location: location(mark), path: "", message: "YAML syntax: unbalanced collection") }
+                switch open {
+                case .sequence(let items, let at, let anchor, let before):
+                    try add(.sequence(items, at: at), size: nodes - before + 1, anchor: anchor, isScalarKeyCandidate: nil)
+                case .mapping(let entries, _, let at, let anchor, let before):
+                    try add(.mapping(entries, at: at), size: nodes - before + 1, anchor: anchor, isScalarKeyCandidate: nil)
+                }
+            default:
+                continue  // stream start, document end
+            }
+        }
+    }
+}
