@@ -12,11 +12,19 @@ struct YAMLDocumentReader {
     let file: String
     let limits: DocumentLimits
 
-    /// A collection being built: its start, and its items or entries so far.
-    private enum Open {
-        case sequence(items: [DocumentNode], at: SourceLocation, anchor: String?, nodesBefore: Int)
-        case mapping(entries: [(key: String, keyAt: SourceLocation, value: DocumentNode)], pendingKey: (String, SourceLocation)?,
-            at: SourceLocation, anchor: String?, nodesBefore: Int)
+    /// A collection being built: its start, and its items or entries so far. Frames are changed in
+    /// place on the stack (never copied out and back), so adding an item costs the same at any size.
+    private struct Frame {
+        var isMapping: Bool
+        var at: SourceLocation
+        var anchor: String?
+        /// The node count when the collection started, to know its expanded size when it ends.
+        var nodesBefore: Int
+        var items: [DocumentNode] = []
+        var entries: [(key: String, keyAt: SourceLocation, value: DocumentNode)] = []
+        var pendingKey: (String, SourceLocation)? = nil
+        /// Kept once a mapping is large, so that finding a duplicate key stays linear.
+        var keys: Set<String>? = nil
     }
 
     func read(_ bytes: [UInt8]) throws(DocumentIssue) -> DocumentNode {
@@ -43,7 +51,7 @@ struct YAMLDocumentReader {
     }
 
     private func build(_ parser: inout yaml_parser_t) throws(DocumentIssue) -> DocumentNode {
-        var stack: [Open] = []
+        var stack: [Frame] = []
         var root: DocumentNode?
         var documents = 0
         var nodes = 0
@@ -61,31 +69,35 @@ struct YAMLDocumentReader {
         /// Adds a finished node (of `size` nodes when expanded) to the collection being built, or makes it the root.
         func add(_ node: DocumentNode, size: Int, anchor: String?, isScalarKeyCandidate: String?) throws(DocumentIssue) {
             if let anchor { anchors[anchor] = (node, size) }
-            guard let top = stack.popLast() else {
+            guard !stack.isEmpty else {
                 root = node
                 return
             }
-            switch top {
-            case .sequence(var items, let at, let anchor, let before):
-                items.append(node)
-                if items.count > limits.maxItems { throw DocumentIssue(location: at, path: "", message: "more than \(limits.maxItems) items in one list") }
-                stack.append(.sequence(items: items, at: at, anchor: anchor, nodesBefore: before))
-            case .mapping(var entries, let pending, let at, let anchor, let before):
-                if let (key, keyAt) = pending {
-                    entries.append((key, keyAt, node))
-                    if entries.count > limits.maxItems {
-                        throw DocumentIssue(location: at, path: "", message: "more than \(limits.maxItems) entries in one mapping")
-                    }
-                    stack.append(.mapping(entries: entries, pendingKey: nil, at: at, anchor: anchor, nodesBefore: before))
-                } else {
-                    guard let key = isScalarKeyCandidate else {
-                        throw DocumentIssue(location: node.location, path: "", message: "a mapping key must be plain text, not a list, mapping or alias")
-                    }
-                    if entries.contains(where: { $0.key == key }) {
-                        throw DocumentIssue(location: node.location, path: "", message: "duplicate key `\(key)`")
-                    }
-                    stack.append(.mapping(entries: entries, pendingKey: (key, node.location), at: at, anchor: anchor, nodesBefore: before))
+            let top = stack.count - 1
+            if !stack[top].isMapping {
+                stack[top].items.append(node)
+                if stack[top].items.count > limits.maxItems {
+                    throw DocumentIssue(location: stack[top].at, path: "", message: "more than \(limits.maxItems) items in one list")
                 }
+            } else if let (key, keyAt) = stack[top].pendingKey {
+                stack[top].entries.append((key, keyAt, node))
+                stack[top].pendingKey = nil
+                if stack[top].entries.count > limits.maxItems {
+                    throw DocumentIssue(location: stack[top].at, path: "", message: "more than \(limits.maxItems) entries in one mapping")
+                }
+            } else {
+                guard let key = isScalarKeyCandidate else {
+                    throw DocumentIssue(location: node.location, path: "", message: "a mapping key must be plain text, not a list, mapping or alias")
+                }
+                let duplicate: Bool
+                if stack[top].entries.count < 16 {
+                    duplicate = stack[top].entries.contains { $0.key == key }
+                } else {
+                    if stack[top].keys == nil { stack[top].keys = Set(stack[top].entries.map(\.key)) }
+                    duplicate = !stack[top].keys!.insert(key).inserted
+                }
+                if duplicate { throw DocumentIssue(location: node.location, path: "", message: "duplicate key `\(key)`") }
+                stack[top].pendingKey = (key, node.location)
             }
         }
 
@@ -108,8 +120,8 @@ struct YAMLDocumentReader {
 
         /// Whether the collection on top of the stack is a mapping waiting for a key.
         var expectsKey: Bool {
-            if case .mapping(_, nil, _, _, _)? = stack.last { return true }
-            return false
+            guard let top = stack.last else { return false }
+            return top.isMapping && top.pendingKey == nil
         }
 
         while true {
@@ -158,21 +170,17 @@ struct YAMLDocumentReader {
                 let anchor = Self.text(event.data.sequence_start.anchor)
                 if anchor != nil { try countAlias(mark) }
                 try countNode(mark)
-                stack.append(.sequence(items: [], at: location(mark), anchor: anchor, nodesBefore: nodes))
+                stack.append(Frame(isMapping: false, at: location(mark), anchor: anchor, nodesBefore: nodes))
             case YAML_MAPPING_START_EVENT:
                 if expectsKey { throw DocumentIssue(location: location(mark), path: "", message: "a mapping key must be plain text, not a mapping") }
                 let anchor = Self.text(event.data.mapping_start.anchor)
                 if anchor != nil { try countAlias(mark) }
                 try countNode(mark)
-                stack.append(.mapping(entries: [], pendingKey: nil, at: location(mark), anchor: anchor, nodesBefore: nodes))
+                stack.append(Frame(isMapping: true, at: location(mark), anchor: anchor, nodesBefore: nodes))
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 guard let open = stack.popLast() else { throw DocumentIssue(location: location(mark), path: "", message: "YAML syntax: unbalanced collection") }
-                switch open {
-                case .sequence(let items, let at, let anchor, let before):
-                    try add(.sequence(items, at: at), size: nodes - before + 1, anchor: anchor, isScalarKeyCandidate: nil)
-                case .mapping(let entries, _, let at, let anchor, let before):
-                    try add(.mapping(entries, at: at), size: nodes - before + 1, anchor: anchor, isScalarKeyCandidate: nil)
-                }
+                let node: DocumentNode = open.isMapping ? .mapping(open.entries, at: open.at) : .sequence(open.items, at: open.at)
+                try add(node, size: nodes - open.nodesBefore + 1, anchor: open.anchor, isScalarKeyCandidate: nil)
             default:
                 continue  // stream start, document end
             }
