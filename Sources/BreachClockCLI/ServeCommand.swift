@@ -62,6 +62,9 @@ struct ServeCommand: AsyncOutputCommand {
               --public-url  BREACHCLOCK_PUBLIC_URL  none   (for links back to incidents in webhook messages)
               --webhook-rescue-after  BREACHCLOCK_WEBHOOK_RESCUE_AFTER  60  (seconds before a dead worker's claim is retried)
               --executor    BREACHCLOCK_EXECUTOR    nio    (nio: NIO's event loops run Swift concurrency; dispatch: its own pool)
+              --audit-key   BREACHCLOCK_AUDIT_KEY   none   (key file that signs audit checkpoints; make one with `breachclock audit keygen`)
+              --audit-checkpoints  BREACHCLOCK_AUDIT_CHECKPOINTS  none  (append-only file that receives a copy of each checkpoint)
+              --audit-checkpoint-every  BREACHCLOCK_AUDIT_CHECKPOINT_EVERY  60  (seconds between checkpoints while the log grows)
             Every /v1 route needs an API key: create the first with `breachclock keys create --name NAME --role admin`.
             SIGTERM or SIGINT stops the server gracefully: requests in flight finish first.
             """
@@ -95,6 +98,11 @@ struct ServeCommand: AsyncOutputCommand {
         valueName: "executor"))
     var executor: String?
 
+    @OptionGroup var auditOptions: AuditOptions
+
+    @Option(help: ArgumentHelp("Seconds between audit checkpoints while the log grows (one more on shutdown).", valueName: "seconds"))
+    var auditCheckpointEvery: Int?
+
     func run(output: some OutputSink) async throws {
         let environment = ProcessInfo.processInfo.environment
         let executorName = executor ?? environment["BREACHCLOCK_EXECUTOR"] ?? ServeExecutor.nio.rawValue
@@ -117,9 +125,18 @@ struct ServeCommand: AsyncOutputCommand {
         let allow = try WebhookOptions.networks(webhookAllow ?? environment["BREACHCLOCK_WEBHOOK_ALLOW"])
         let rescueText = webhookRescueAfter.map(String.init) ?? environment["BREACHCLOCK_WEBHOOK_RESCUE_AFTER"] ?? "60"
         guard let rescue = Int(rescueText), rescue > 0 else { throw CommandFailure.badInput("--webhook-rescue-after: expected seconds") }
+        let everyText = auditCheckpointEvery.map(String.init) ?? environment["BREACHCLOCK_AUDIT_CHECKPOINT_EVERY"] ?? "60"
+        guard let every = Int(everyText), every > 0 else { throw CommandFailure.badInput("--audit-checkpoint-every: expected seconds") }
+        let checkpoints = try auditOptions.key().map {
+            AuditCheckpointSettings(key: $0, exportPath: auditOptions.checkpointsPath, interval: .seconds(every))
+        }
+        if checkpoints == nil, auditOptions.checkpointsPath != nil {
+            throw CommandFailure.badInput("--audit-checkpoints needs --audit-key (or BREACHCLOCK_AUDIT_KEY) to sign them")
+        }
         let configuration = ServerConfiguration(host: host ?? environment["BREACHCLOCK_HOST"] ?? "127.0.0.1", port: portValue,
             databasePath: databaseOptions.path, rulesDirectory: rules, logLevel: level, webhookAllowlist: allow,
-            publicURL: publicURL ?? environment["BREACHCLOCK_PUBLIC_URL"], webhookRescueAfter: TimeInterval(rescue))
+            publicURL: publicURL ?? environment["BREACHCLOCK_PUBLIC_URL"], webhookRescueAfter: TimeInterval(rescue),
+            auditCheckpoints: checkpoints)
         do {
             let app = try ServerApplication.build(configuration: configuration, logger: logger)
             try await app.runService()
@@ -255,21 +272,115 @@ struct WebhooksCommand: ParsableCommand {
     }
 }
 
-/// `breachclock audit verify`.
+/// The audit key and the exported checkpoints file, shared by `serve` and `audit`: flag, then environment.
+struct AuditOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("File holding the key that signs audit checkpoints, kept outside the database (env BREACHCLOCK_AUDIT_KEY).",
+        valueName: "path"))
+    var auditKey: String?
+
+    @Option(name: [.customLong("audit-checkpoints"), .customLong("checkpoints")],
+        help: ArgumentHelp("Append-only file of exported audit checkpoints, JSON lines (env BREACHCLOCK_AUDIT_CHECKPOINTS).",
+            valueName: "path"))
+    var checkpoints: String?
+
+    var keyPath: String? { auditKey ?? ProcessInfo.processInfo.environment["BREACHCLOCK_AUDIT_KEY"] }
+    var checkpointsPath: String? { checkpoints ?? ProcessInfo.processInfo.environment["BREACHCLOCK_AUDIT_CHECKPOINTS"] }
+
+    /// The key, if one is configured. The error names the file, never its content.
+    func key() throws -> AuditKey? {
+        guard let path = keyPath else { return nil }
+        do {
+            return try AuditKey(contentsOfFile: path)
+        } catch {
+            throw CommandFailure.badInput(error.description)
+        }
+    }
+}
+
+/// `breachclock audit verify|checkpoint|keygen`.
 struct AuditCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "audit", abstract: "Check the audit trail.", subcommands: [Verify.self])
+    static let configuration = CommandConfiguration(
+        commandName: "audit", abstract: "Check the audit trail and sign its head.", subcommands: [Verify.self, Checkpoint.self, Keygen.self])
 
     struct Verify: AsyncOutputCommand {
         static let configuration = CommandConfiguration(
-            commandName: "verify", abstract: "Recompute the audit log's hash chain; exit 1 at the first broken line.")
+            commandName: "verify", abstract: "Check the audit trail; print every problem and exit 1 if there is any.",
+            discussion: """
+                Recomputes the hash chain; with --audit-key, checks every checkpoint's MAC, in the database and in the
+                --checkpoints file, and that the chain still has each checkpoint's line with the hash it signed; and
+                compares every incident and API key as stored with the state its audit lines record.
+                """)
         @OptionGroup var databaseOptions: DatabaseOptions
+        @OptionGroup var auditOptions: AuditOptions
 
         func run(output: some OutputSink) async throws {
-            let result = try await databaseOptions.open().verifyAudit()
-            if let broken = result.firstBreak {
-                throw CommandFailure.internalError("audit chain broken at line \(broken.seq): \(broken.reason)")
+            let key = try auditOptions.key()
+            let path = auditOptions.checkpointsPath
+            let result: AuditChain.Verification
+            do {
+                result = try await databaseOptions.open().verifyAudit(key: key, checkpointsFile: path)
+            } catch {
+                throw CommandFailure.internalError("cannot verify the audit trail: \(error)")
             }
-            output.write("audit chain intact: \(result.lines) lines\n")
+            var report = "audit chain: \(result.lines) lines\n"
+            if result.keyed {
+                let file = result.fileCheckpoints.map { ", \($0) in \(path ?? "the file")" } ?? ", no --checkpoints file"
+                report += "checkpoints: \(result.databaseCheckpoints) in the database\(file); MACs checked with the audit key\n"
+                report += result.signedThrough == 0
+                    ? "no signed checkpoint holds: every line rests on the unkeyed hash chain alone\n"
+                    : "signed through line \(result.signedThrough)"
+                        + (result.lines > result.signedThrough ? "; the \(result.lines - result.signedThrough) after it rest on the unkeyed chain alone\n" : "\n")
+            } else {
+                report += "no audit key: only the unkeyed hash chain and the stored state were checked, not the checkpoints' "
+                    + "signatures (pass --audit-key or set BREACHCLOCK_AUDIT_KEY)\n"
+            }
+            report += "stored state: \(result.incidents) incidents and \(result.keys) keys compared with the log\n"
+            for problem in result.problems { report += "BROKEN  \(problem)\n" }
+            output.write(report)
+            if !result.isIntact {
+                throw CommandFailure.internalError("audit trail broken: \(result.problems.count) problem\(result.problems.count == 1 ? "" : "s")")
+            }
+            output.write("audit trail intact\n")
+        }
+    }
+
+    struct Checkpoint: AsyncOutputCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "checkpoint", abstract: "Sign the audit chain's head now (serve does it on its own at an interval).")
+        @OptionGroup var databaseOptions: DatabaseOptions
+        @OptionGroup var auditOptions: AuditOptions
+
+        func run(output: some OutputSink) async throws {
+            guard let key = try auditOptions.key() else { throw CommandFailure.badInput("--audit-key (or BREACHCLOCK_AUDIT_KEY) is required") }
+            guard let checkpoint = try await databaseOptions.open().writeAuditCheckpoint(key: key) else {
+                output.write("nothing to sign: the chain is empty or its head already has a checkpoint\n")
+                return
+            }
+            if let path = auditOptions.checkpointsPath {
+                do {
+                    try AuditCheckpointFile.append(checkpoint, to: path)
+                } catch {
+                    throw CommandFailure.internalError("signed line \(checkpoint.seq) but could not append it to \(path)")
+                }
+            }
+            output.write(checkpoint.jsonLine + "\n")
+        }
+    }
+
+    struct Keygen: AsyncOutputCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "keygen", abstract: "Write a new random audit key (32 bytes, base64) to a file with mode 0600.",
+            discussion: "Keep it away from the database's folder and its backups: whoever can read it can sign a forged chain.")
+        @Option(help: ArgumentHelp("Where to write the key; an existing file is never overwritten.", valueName: "path"))
+        var out: String
+
+        func run(output: some OutputSink) async throws {
+            do {
+                try AuditKey.generate(at: out)
+            } catch {
+                throw CommandFailure.badInput(error.description)
+            }
+            output.error("wrote a new audit key to \(out) (mode 0600)")
         }
     }
 }

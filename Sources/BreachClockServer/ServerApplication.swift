@@ -24,11 +24,14 @@ public struct ServerConfiguration: Sendable {
     public var sendsWebhooks: Bool
     /// Seconds before a claimed message with no recorded attempt is taken for a dead worker's.
     public var webhookRescueAfter: TimeInterval
+    /// Signed checkpoints of the audit chain (nil: none; the log says so at start-up).
+    public var auditCheckpoints: AuditCheckpointSettings?
 
     public init(host: String = "127.0.0.1", port: Int = 8080, databasePath: String = "breachclock.sqlite",
         rulesDirectory: URL, logLevel: Logger.Level = .info, webhookAllowlist: [AddressPolicy.Network] = [], publicURL: String? = nil,
-        sendsWebhooks: Bool = true, webhookRescueAfter: TimeInterval = 60)
+        sendsWebhooks: Bool = true, webhookRescueAfter: TimeInterval = 60, auditCheckpoints: AuditCheckpointSettings? = nil)
     {
+        self.auditCheckpoints = auditCheckpoints
         self.webhookRescueAfter = webhookRescueAfter
         self.webhookAllowlist = webhookAllowlist
         self.publicURL = publicURL
@@ -55,6 +58,13 @@ public enum ServerApplication {
         let (router, _, rulebook) = try makeRouter(configuration: configuration, clock: clock)
         logger.info("rules loaded", metadata: ["rules": .stringConvertible(rulebook.rules.count), "digest": .string(rulebook.digest)])
         var services: [any Service] = []
+        // First in the list, so it stops last: its final checkpoint follows every other write.
+        if let settings = configuration.auditCheckpoints {
+            let store = try IncidentStore(path: configuration.databasePath, clock: clock)
+            services.append(AuditCheckpointer(store: store, settings: settings, logger: logger))
+        } else {
+            logger.notice("audit checkpoints are off: no audit key (--audit-key or BREACHCLOCK_AUDIT_KEY)")
+        }
         if configuration.sendsWebhooks {
             var options = CurlTransport.Options()
             options.policy = AddressPolicy(allowlist: configuration.webhookAllowlist)

@@ -4,7 +4,9 @@ import GRDB
 
 /// The append-only audit log, hash-chained: each line's hash covers its fields and the previous
 /// line's hash, so an edited, inserted or deleted line breaks the chain from there on. SQLite
-/// triggers also refuse UPDATE and DELETE on the table.
+/// triggers also refuse UPDATE and DELETE on the table. The chain alone cannot show lines removed
+/// from its end, or a rewrite whose hashes were recomputed: signed checkpoints (`AuditCheckpoint`)
+/// do, and `IncidentStore.verifyAudit` checks them.
 public enum AuditChain {
     /// The hash before the first line.
     public static let genesis = String(repeating: "0", count: 64)
@@ -33,43 +35,9 @@ public enum AuditChain {
             sql: "INSERT INTO audit_log (seq, at, actor, action, incident_id, before, after, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             arguments: [seq, at, actor, action, incidentID, before, after, prev, hash])
     }
-
-    /// The result of checking the chain.
-    public struct Verification: Sendable, Equatable {
-        public var lines: Int
-        /// The first line that does not fit the chain, and why; nil when the chain is intact.
-        public var firstBreak: (seq: Int, reason: String)?
-
-        public static func == (a: Verification, b: Verification) -> Bool {
-            a.lines == b.lines && a.firstBreak?.seq == b.firstBreak?.seq && a.firstBreak?.reason == b.firstBreak?.reason
-        }
-    }
 }
 
 extension IncidentStore {
-    /// Recomputes every hash of the audit chain.
-    public func verifyAudit() async throws -> AuditChain.Verification {
-        try await pool.read { db in
-            var prev = AuditChain.genesis
-            var expectedSeq = 1
-            var lines = 0
-            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit_log ORDER BY seq")
-            while let row = try cursor.next() {
-                lines += 1
-                let seq: Int = row["seq"]
-                if seq != expectedSeq { return .init(lines: lines, firstBreak: (expectedSeq, "line \(expectedSeq) is missing")) }
-                let stored: String = row["hash"]
-                if row["prev_hash"] != prev { return .init(lines: lines, firstBreak: (seq, "its previous hash does not match line \(seq - 1)")) }
-                let computed = AuditChain.hash(prev: prev, seq: seq, at: row["at"], actor: row["actor"], action: row["action"],
-                    incidentID: row["incident_id"], before: row["before"], after: row["after"])
-                if computed != stored { return .init(lines: lines, firstBreak: (seq, "its content does not match its hash")) }
-                prev = stored
-                expectedSeq += 1
-            }
-            return .init(lines: lines, firstBreak: nil)
-        }
-    }
-
     /// The audit lines, all or one incident's, oldest first.
     public func audit(incidentID: String? = nil) async throws -> [AuditEntry] {
         try await pool.read { db in

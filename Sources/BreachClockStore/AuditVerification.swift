@@ -1,0 +1,274 @@
+import Foundation
+import GRDB
+
+/// Something `IncidentStore.verifyAudit` found wrong. Each names where it is and why.
+public enum AuditProblem: Sendable, Equatable, CustomStringConvertible {
+    /// A line of the chain that does not fit: edited, inserted, or missing (`seq` is the first missing).
+    case chain(seq: Int, reason: String)
+    /// A checkpoint that does not hold. `seq` is the line it signs (nil for a line of the checkpoints
+    /// file that is not a checkpoint); `source` is `database` or `file:LINE`.
+    case checkpoint(seq: Int?, source: String, reason: String)
+    /// An incident whose row differs from the state its audit lines record. `field` is `title`,
+    /// `status`, `facts`, or `row` when the row or its lines are missing altogether.
+    case incident(id: String, field: String, reason: String)
+    /// An API key whose row differs from its audit lines (`field`: `name`, `role`, `revoked` or `row`).
+    case key(id: String, field: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .chain(let seq, let reason): "audit line \(seq): \(reason)"
+        case .checkpoint(let seq, let source, let reason): "checkpoint \(seq.map { "of line \($0) " } ?? "")(\(source)): \(reason)"
+        case .incident(let id, let field, let reason): "incident \(id) \(field): \(reason)"
+        case .key(let id, let field, let reason): "key \(id) \(field): \(reason)"
+        }
+    }
+}
+
+extension AuditChain {
+    /// What `IncidentStore.verifyAudit` checked and every problem it found.
+    public struct Verification: Sendable, Equatable {
+        /// Lines in the chain.
+        public var lines: Int
+        /// Everything found wrong, in the order checked: chain, checkpoints, incidents, keys.
+        public var problems: [AuditProblem]
+        /// Whether checkpoints' MACs were checked. Without a key only the unkeyed chain, the checkpoints'
+        /// positions and the stored state were checked, which someone who can write the database can fake.
+        public var keyed: Bool
+        /// Checkpoints checked: from the database, and from the exported file (nil when none was given).
+        public var databaseCheckpoints: Int
+        public var fileCheckpoints: Int?
+        /// The newest line a checkpoint with a valid MAC vouches for (0: none). Lines after it rest on the
+        /// unkeyed chain alone.
+        public var signedThrough: Int
+        /// Incidents and API keys whose stored state was compared with the log.
+        public var incidents: Int
+        public var keys: Int
+
+        /// Whether nothing was found wrong.
+        public var isIntact: Bool { problems.isEmpty }
+
+        /// The first line that does not fit the chain, and why; nil when the chain's lines are intact.
+        public var firstBreak: (seq: Int, reason: String)? {
+            for case .chain(let seq, let reason) in problems { return (seq, reason) }
+            return nil
+        }
+    }
+}
+
+extension IncidentStore {
+    /// Checks the audit trail, reading one consistent snapshot of the database, and reports every
+    /// problem found (never only the first):
+    /// - the hash chain: every line's hash over its content, each line linked to the one before, no gaps;
+    /// - the checkpoints stored in the database and, if `checkpointsFile` is given, those exported
+    ///   to it: with `key`, each MAC (a rewrite with recomputed hashes cannot be signed without the
+    ///   key); each checkpoint's line must still be in the chain with the hash it signed (lines
+    ///   removed from the end, or rewritten); a checkpoint in the file must also be in the database;
+    /// - the stored state: every incident's title, status and facts must equal its newest audit
+    ///   line's `after`, and every API key's row its `key.create` and `key.revoke` lines.
+    /// - Throws: a checkpoints file that cannot be read, or a database error.
+    public func verifyAudit(key: AuditKey? = nil, checkpointsFile: String? = nil) async throws -> AuditChain.Verification {
+        let exported = try checkpointsFile.map(AuditCheckpointFile.read)
+        return try await pool.read { db in
+            let stored = try Self.checkpoints(db)
+            var result = AuditChain.Verification(lines: 0, problems: [], keyed: key != nil, databaseCheckpoints: stored.count,
+                fileCheckpoints: exported?.count, signedThrough: 0, incidents: 0, keys: 0)
+
+            // The chain, keeping the hashes of the lines that checkpoints name.
+            let named = Set(stored.map(\.seq) + (exported ?? []).compactMap { $0.checkpoint?.seq })
+            var hashes: [Int: String] = [:]
+            var previous = AuditChain.genesis
+            var expectedSeq = 1
+            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit_log ORDER BY seq")
+            while let row = try cursor.next() {
+                result.lines += 1
+                let seq: Int = row["seq"]
+                let hash: String = row["hash"]
+                let prev: String = row["prev_hash"]
+                if seq != expectedSeq {
+                    let gap = seq - 1 > expectedSeq ? "lines \(expectedSeq)–\(seq - 1) are missing" : "line \(expectedSeq) is missing"
+                    result.problems.append(.chain(seq: expectedSeq, reason: gap))
+                } else if prev != previous {
+                    result.problems.append(.chain(seq: seq, reason: "its previous hash does not match line \(seq - 1)"))
+                }
+                let computed = AuditChain.hash(prev: prev, seq: seq, at: row["at"], actor: row["actor"], action: row["action"],
+                    incidentID: row["incident_id"], before: row["before"], after: row["after"])
+                if computed != hash { result.problems.append(.chain(seq: seq, reason: "its content does not match its hash")) }
+                if named.contains(seq) { hashes[seq] = hash }
+                previous = hash
+                expectedSeq = seq + 1
+            }
+
+            // Checkpoints.
+            func check(_ checkpoint: AuditCheckpoint, source: String) -> Bool {
+                var holds = true
+                if let key, !checkpoint.isSigned(by: key) {
+                    result.problems.append(.checkpoint(seq: checkpoint.seq, source: source,
+                        reason: "its MAC is not this key's: forged, altered, or signed with another key"))
+                    holds = false
+                }
+                switch hashes[checkpoint.seq] {
+                case nil:
+                    result.problems.append(.checkpoint(seq: checkpoint.seq, source: source,
+                        reason: "the chain no longer has line \(checkpoint.seq): lines were removed"))
+                    holds = false
+                case let hash? where hash != checkpoint.hash:
+                    result.problems.append(.checkpoint(seq: checkpoint.seq, source: source,
+                        reason: "line \(checkpoint.seq) no longer has the hash it signed: the chain was rewritten"))
+                    holds = false
+                default: break
+                }
+                if holds, key != nil { result.signedThrough = max(result.signedThrough, checkpoint.seq) }
+                return holds
+            }
+            for checkpoint in stored { _ = check(checkpoint, source: "database") }
+            for (line, checkpoint) in exported ?? [] {
+                guard let checkpoint else {
+                    result.problems.append(.checkpoint(seq: nil, source: "file:\(line)", reason: "not a checkpoint"))
+                    continue
+                }
+                if check(checkpoint, source: "file:\(line)"), !stored.contains(checkpoint) {
+                    result.problems.append(.checkpoint(seq: checkpoint.seq, source: "file:\(line)",
+                        reason: "missing from the database's checkpoints: they were removed or replaced"))
+                }
+            }
+
+            try Self.verifyIncidentState(db, into: &result)
+            try Self.verifyKeyState(db, into: &result)
+            return result
+        }
+    }
+
+    /// Every incident row against the `after` of its newest audit line (webhook lines that name the
+    /// incident are not about its state), and every incident the log created against its row.
+    static func verifyIncidentState(_ db: Database, into result: inout AuditChain.Verification) throws {
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT i.id, i.title, i.status, i.facts, a.after FROM incident i
+            LEFT JOIN audit_log a ON a.seq = (
+                SELECT max(seq) FROM audit_log WHERE incident_id = i.id AND action NOT LIKE 'webhook.%')
+            ORDER BY i.rowid
+            """)
+        while let row = try rows.next() {
+            result.incidents += 1
+            let id: String = row["id"]
+            guard let after: String = row["after"] else {
+                result.problems.append(.incident(id: id, field: "row", reason: "no audit line records it: it was added outside the service"))
+                continue
+            }
+            let logged = (try? JSONSerialization.jsonObject(with: Data(after.utf8))) as? [String: Any] ?? [:]
+            for field in ["title", "status"] {
+                let stored: String = row[field]
+                if logged[field] as? String != stored {
+                    result.problems.append(.incident(id: id, field: field,
+                        reason: "stored \(quoted(stored)), the audit log says \(quoted(logged[field] as? String))"))
+                }
+            }
+            let facts: String = row["facts"]
+            if member("facts", of: after) != facts {
+                result.problems.append(.incident(id: id, field: "facts", reason: "the stored facts differ from those the audit log records"))
+            }
+        }
+        for id in try String.fetchAll(db, sql: """
+            SELECT DISTINCT incident_id FROM audit_log
+            WHERE action = 'incident.create' AND incident_id NOT IN (SELECT id FROM incident) ORDER BY seq
+            """)
+        {
+            result.problems.append(.incident(id: id, field: "row", reason: "the audit log created it but its row is gone"))
+        }
+    }
+
+    /// Every API key row against its `key.create` and `key.revoke` lines.
+    static func verifyKeyState(_ db: Database, into result: inout AuditChain.Verification) throws {
+        var created: [String: [String: Any]] = [:]
+        var revoked: Set<String> = []
+        for row in try Row.fetchAll(db, sql: "SELECT action, after FROM audit_log WHERE action IN ('key.create', 'key.revoke') ORDER BY seq") {
+            guard let text: String = row["after"],
+                let after = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any], let id = after["id"] as? String
+            else { continue }
+            if row["action"] == "key.create" { created[id] = after } else { revoked.insert(id) }
+        }
+        var seen: Set<String> = []
+        for row in try Row.fetchAll(db, sql: "SELECT id, name, role, revoked_at FROM api_key ORDER BY created_at, id") {
+            result.keys += 1
+            let id: String = row["id"]
+            seen.insert(id)
+            guard let logged = created[id] else {
+                result.problems.append(.key(id: id, field: "row", reason: "no audit line created it: it was added outside the service"))
+                continue
+            }
+            for field in ["name", "role"] {
+                let stored: String = row[field]
+                if logged[field] as? String != stored {
+                    result.problems.append(.key(id: id, field: field,
+                        reason: "stored \(quoted(stored)), the audit log says \(quoted(logged[field] as? String))"))
+                }
+            }
+            let isRevoked = (row["revoked_at"] as String?) != nil
+            if isRevoked != revoked.contains(id) {
+                result.problems.append(.key(id: id, field: "revoked",
+                    reason: isRevoked ? "revoked, but no audit line revoked it" : "active, but the audit log revoked it"))
+            }
+        }
+        for id in created.keys.sorted() where !seen.contains(id) {
+            result.problems.append(.key(id: id, field: "row", reason: "the audit log created it but its row is gone"))
+        }
+    }
+
+    /// The raw text of a top-level member of a JSON object, as written: the audit snapshot embeds the
+    /// facts as stored, so they compare byte for byte. Nil when the member is absent or the text is not
+    /// an object.
+    static func member(_ name: String, of json: String) -> String? {
+        let bytes = Array(json.utf8)
+        var index = 0
+        func skipSpace() { while index < bytes.count, [0x20, 0x09, 0x0A, 0x0D].contains(bytes[index]) { index += 1 } }
+        /// Moves past one JSON value (strings with their escapes; containers by depth).
+        func skipValue() {
+            var depth = 0
+            var inString = false
+            while index < bytes.count {
+                let byte = bytes[index]
+                index += 1
+                if inString {
+                    if byte == 0x5C { index += 1 } else if byte == 0x22 { inString = false; if depth == 0 { return } }
+                    continue
+                }
+                switch byte {
+                case 0x22: inString = true
+                case 0x7B, 0x5B: depth += 1
+                case 0x7D, 0x5D:
+                    depth -= 1
+                    if depth <= 0 { if depth < 0 { index -= 1 }; return }
+                case 0x2C where depth == 0: index -= 1; return
+                default: break
+                }
+            }
+        }
+        skipSpace()
+        guard index < bytes.count, bytes[index] == 0x7B else { return nil }
+        index += 1
+        while index < bytes.count {
+            skipSpace()
+            guard index < bytes.count, bytes[index] == 0x22 else { return nil }
+            let keyStart = index
+            skipValue()
+            let key = (try? JSONSerialization.jsonObject(with: Data(bytes[keyStart..<index]), options: .fragmentsAllowed)) as? String
+            skipSpace()
+            guard index < bytes.count, bytes[index] == 0x3A else { return nil }
+            index += 1
+            skipSpace()
+            let valueStart = index
+            skipValue()
+            if key == name {
+                return String(decoding: bytes[valueStart..<index], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+            skipSpace()
+            guard index < bytes.count, bytes[index] == 0x2C else { return nil }
+            index += 1
+        }
+        return nil
+    }
+}
+
+private func quoted(_ text: String?) -> String {
+    guard let text else { return "nothing" }
+    return "\"" + (text.count > 60 ? text.prefix(57) + "…" : text) + "\""
+}
