@@ -14,6 +14,7 @@ let package = Package(
         .executable(name: "breachclock", targets: ["breachclock"]),
         .library(name: "BreachClockRules", targets: ["BreachClockRules"]),
         .library(name: "BreachClockCalculator", targets: ["BreachClockCalculator"]),
+        .library(name: "BreachClockLoader", targets: ["BreachClockLoader"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
