@@ -57,6 +57,13 @@ public struct Calculator: Sendable {
             for index in before..<result.obligations.count { order.append(item.position * 1000 + index - before) }
         }
         result.obligations = Calculator.sortedByDue(result.obligations, order: order)
+        // A recorded notice that no obligation takes (a mistyped id, a regime not triggered) is said,
+        // never dropped in silence.
+        for (index, notice) in facts.notices.enumerated()
+        where !result.obligations.contains(where: { notice.satisfies(obligationID: $0.id, jurisdiction: $0.jurisdiction, kind: $0.recipient.kind) }) {
+            let named = notice.obligation ?? "\(notice.jurisdiction) \(notice.recipient.rawValue)"
+            result.warnings.append("notices[\(index)]: matches no obligation of this assessment (\(named)); it is kept but satisfies nothing")
+        }
         return result
     }
 

@@ -142,7 +142,11 @@ public struct FactsDecoder: Sendable {
                 if let sentAt, let discoveredAt, sentAt < discoveredAt, let n = reader.optional("sentAt") {
                     issues.report(n, reader.path("sentAt"), "is before events.discoveredAt: a breach cannot be notified before it is discovered")
                 }
-                let obligation = reader.optional("obligation").flatMap { S.text($0, reader.path("obligation"), issues) }
+                var obligation = reader.optional("obligation").flatMap { S.text($0, reader.path("obligation"), issues) }
+                if let id = obligation, id.utf8.count > 200 || !id.contains("/") {
+                    issues.report(item, reader.path("obligation"), "expected an obligation id such as US-NY/regulator-dos (CODE/name, at most 200 characters)")
+                    obligation = nil
+                }
                 reader.finish()
                 if let jurisdiction, let recipient, let sentAt {
                     notices.append(RecordedNotice(jurisdiction: jurisdiction, recipient: recipient, sentAt: sentAt, obligation: obligation))
@@ -220,7 +224,7 @@ public struct FactsDecoder: Sendable {
     /// files). Names with a `/` are checked by Foundation; names without one also match ICU's legacy
     /// abbreviations (`PST`, `BST`), which are ambiguous and refused.
     static let ianaNamesWithoutSlash: Set<String> = [
-        "UTC", "GMT", "UCT", "Universal", "Zulu", "Greenwich", "GMT0", "GMT+0", "GMT-0",
+        "UTC", "GMT", "UCT", "Universal", "Zulu", "Greenwich", "GMT0",
         "EST", "MST", "HST", "EST5EDT", "CST6CDT", "MST7MDT", "PST8PDT", "CET", "EET", "MET", "WET",
         "Cuba", "Egypt", "Eire", "GB", "GB-Eire", "Hongkong", "Iceland", "Iran", "Israel", "Jamaica", "Japan", "Kwajalein",
         "Libya", "Navajo", "NZ", "NZ-CHAT", "Poland", "Portugal", "PRC", "ROC", "ROK", "Singapore", "Turkey", "W-SU",

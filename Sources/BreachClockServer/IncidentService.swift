@@ -23,12 +23,36 @@ public final class IncidentService: Sendable {
 
     // MARK: Reading requests
 
-    /// Parses a JSON (or YAML) body; a syntax error is a 400 problem.
-    static func parse(_ text: String) throws(Problem) -> DocumentNode {
+    /// The body formats the API reads, by media type: JSON (`application/json` and any `+json`, such as
+    /// `application/merge-patch+json`), and YAML only when declared (`application/yaml`). Anything
+    /// else, or no `Content-Type`, is a 415 problem that says what to send.
+    static func bodyFormat(contentType: String?) throws(Problem) -> DocumentFormat {
+        let unsupported = Problem(.unsupportedMediaType, "Unsupported media type",
+            detail: "Send the body as JSON with Content-Type: application/json (YAML is read when declared as application/yaml), in UTF-8.")
+        guard let contentType else { throw unsupported }
+        let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        guard let type = parts.first else { throw unsupported }
+        for parameter in parts.dropFirst() where parameter.hasPrefix("charset=") {
+            let charset = parameter.dropFirst("charset=".count).trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+            if charset != "utf-8" && charset != "utf8" { throw unsupported }
+        }
+        switch type {
+        case "application/json": return .json
+        case "application/yaml", "application/x-yaml", "text/yaml": return .yaml
+        default:
+            if type.hasPrefix("application/") && type.hasSuffix("+json") { return .json }
+            throw unsupported
+        }
+    }
+
+    /// Parses a body within `DocumentLimits.body`; a syntax error or a limit crossed is a 400 problem
+    /// naming the line, column and limit.
+    static func parse(_ bytes: [UInt8], format: DocumentFormat) throws(Problem) -> DocumentNode {
         do {
-            return try DocumentParser.parse(text, file: "body")
+            return try DocumentParser.parse(bytes, format: format, file: "body", limits: .body)
         } catch {
-            throw Problem(.badRequest, "Malformed body", detail: "line \(error.location.line), column \(error.location.column): \(error.message)")
+            throw Problem(.badRequest, format == .json ? "Malformed JSON body" : "Malformed YAML body",
+                detail: "line \(error.location.line), column \(error.location.column): \(error.message)")
         }
     }
 
@@ -36,7 +60,7 @@ public final class IncidentService: Sendable {
     func assess(_ node: DocumentNode, fieldPrefix: String = "") throws(Problem) -> (IncidentFacts, Assessment) {
         do {
             let facts = try calculator.factsDecoder.decode(node)
-            return (facts, calculator.assess(facts))
+            return (facts, calculator.assess(facts, asOf: clock()))
         } catch {
             throw Problem.invalidFacts(error, prefix: fieldPrefix)
         }
@@ -56,15 +80,39 @@ public final class IncidentService: Sendable {
         return result
     }
 
-    static func text(_ node: DocumentNode?, _ field: String, required: Bool) throws(Problem) -> String? {
+    /// A text field: a JSON string (a number or boolean is refused, not turned into text), not blank,
+    /// at most `maxLength` characters.
+    static func text(_ node: DocumentNode?, _ field: String, required: Bool, maxLength: Int = 1_000) throws(Problem) -> String? {
         guard let node, !node.isNull else {
             if required { throw Problem.invalid(field, "required") }
             return nil
         }
-        guard case .scalar(let value, _, _) = node, !value.allSatisfy(\.isWhitespace) else {
-            throw Problem.invalid(field, "expected non-empty text")
-        }
+        guard case .scalar(let value, _, _) = node else { throw Problem.invalid(field, "expected text, found \(node.shapeName)") }
+        if let kind = node.nonTextKind { throw Problem.invalid(field, "expected text, found \(kind)") }
+        if value.allSatisfy(\.isWhitespace) { throw Problem.invalid(field, "expected non-empty text") }
+        if value.count > maxLength { throw Problem.invalid(field, "at most \(maxLength) characters, found \(value.count)") }
         return value
+    }
+
+    /// The decisions the API records, each with the outcomes it may have.
+    enum DecisionKind: String, CaseIterable {
+        /// Whether a notice is required (`obligation` names which, or none for the incident as a whole).
+        case notice
+        /// The documented risk-of-harm finding; also sets the facts' `riskOfHarm`.
+        case riskOfHarm = "risk-of-harm"
+        /// Whether the incident is material (SEC Form 8-K Item 1.05).
+        case materiality
+        /// Whether law enforcement asked for notice to be delayed.
+        case lawEnforcementDelay = "law-enforcement-delay"
+
+        var outcomes: [String] {
+            switch self {
+            case .notice: return ["required", "not-required"]
+            case .riskOfHarm: return ["unlikely", "likely", "high"]
+            case .materiality: return ["material", "not-material"]
+            case .lawEnforcementDelay: return ["requested", "not-requested"]
+            }
+        }
     }
 
     static func instant(_ node: DocumentNode?, _ field: String, zone: TimeZone, required: Bool) throws(Problem) -> Date? {
@@ -85,8 +133,11 @@ public final class IncidentService: Sendable {
         let due = assessment.obligations.map { o in
             DueIndexEntry(obligationID: o.id, kind: o.deadline.kind.rawValue, due: o.deadline.due, satisfied: o.notice != nil)
         }
-        let changes = previous.map { ChangeDescriber.describe(previous: $0, facts: facts, assessment: assessment, decoder: calculator.factsDecoder) }
+        var changes = previous.map { ChangeDescriber.describe(previous: $0, facts: facts, assessment: assessment, decoder: calculator.factsDecoder) }
             ?? ["first assessment: \(assessment.obligations.count) obligation(s), \(assessment.notTriggered.count) not triggered"]
+        if let previous, let newTitle, newTitle != previous.title {
+            changes.insert("title changed from \(OrderedJSON.string(previous.title).serialized(pretty: false)) to \(OrderedJSON.string(newTitle).serialized(pretty: false))", at: 0)
+        }
         var events: [(type: WebhookEventType, obligation: Obligation?)] = []
         if previous == nil { events.append((.incidentCreated, nil)) }
         if status == .closed { events.append((.incidentClosed, nil)) }
@@ -124,7 +175,7 @@ public final class IncidentService: Sendable {
     /// `POST /v1/incidents`: `{"title": …, "facts": {…}}`.
     public func create(body: DocumentNode, actor: String) async throws -> StoredIncident {
         let fields = try Self.fields(body, allowed: ["title", "facts"])
-        let title = try Self.text(fields["title"], "title", required: true)!
+        let title = try Self.text(fields["title"], "title", required: true, maxLength: 500)!
         guard let factsNode = fields["facts"] else { throw Problem.invalid("facts", "required") }
         let (facts, assessment) = try assess(factsNode, fieldPrefix: "facts")
         let id = IncidentStore.newID("inc")
@@ -133,29 +184,32 @@ public final class IncidentService: Sendable {
     }
 
     /// `PATCH /v1/incidents/{id}`: `{"title"?: …, "facts"?: <JSON Merge Patch of the facts>}`.
-    public func patch(id: String, ifMatch: Int?, body: DocumentNode, actor: String) async throws -> StoredIncident {
+    public func patch(id: String, ifMatch: Set<Int>?, body: DocumentNode, actor: String) async throws -> StoredIncident {
         let fields = try Self.fields(body, allowed: ["title", "facts"])
-        let title = try Self.text(fields["title"], "title", required: false)
+        let title = try Self.text(fields["title"], "title", required: false, maxLength: 500)
         let factsPatch = fields["facts"]
         if title == nil && factsPatch == nil { throw Problem.invalid("", "nothing to change: give title and/or facts") }
-        return try await store.updateIncident(id: id, expectedRevision: ifMatch, actor: actor) { current in
+        return try await store.updateIncident(id: id, expectedRevisions: ifMatch, actor: actor) { current in
             guard current.status == .open else { throw Problem(.conflict, "The incident is closed") }
             let stored = try self.storedFacts(current)
             let merged = factsPatch.map { stored.node.merging(patch: $0) } ?? stored.node
             let (facts, assessment) = try self.assess(merged, fieldPrefix: "facts")
+            // A patch that changes nothing makes no revision (and no audit line): PATCH is idempotent.
+            let sameTitle = title == nil || title == current.title
+            if sameTitle && facts.json().serialized(pretty: false) == current.factsJSON { return nil }
             return self.change(incidentID: current.id, title: current.title, facts: facts, assessment: assessment, previous: current,
-                action: "incident.update", newTitle: title)
+                action: "incident.update", newTitle: sameTitle ? nil : title)
         }
     }
 
     /// `POST /v1/incidents/{id}/notices`: `{"obligation", "sentAt", "method", "reference"?}`.
-    public func recordNotice(id: String, ifMatch: Int?, body: DocumentNode, actor: String) async throws -> StoredIncident {
+    public func recordNotice(id: String, ifMatch: Set<Int>?, body: DocumentNode, actor: String) async throws -> StoredIncident {
         let fields = try Self.fields(body, allowed: ["obligation", "sentAt", "method", "reference"])
         let obligationID = try Self.text(fields["obligation"], "obligation", required: true)!
         let method = try Self.text(fields["method"], "method", required: true)!
         let reference = try Self.text(fields["reference"], "reference", required: false)
         let sentAtNode = fields["sentAt"]
-        return try await store.updateIncident(id: id, expectedRevision: ifMatch, actor: actor) { current in
+        return try await store.updateIncident(id: id, expectedRevisions: ifMatch, actor: actor) { current in
             guard current.status == .open else { throw Problem(.conflict, "The incident is closed") }
             let stored = try self.storedFacts(current)
             let sentAt = try Self.instant(sentAtNode, "sentAt", zone: stored.facts.timeZone, required: true)!
@@ -177,24 +231,27 @@ public final class IncidentService: Sendable {
     /// `POST /v1/incidents/{id}/decisions`: `{"kind", "outcome", "rationale"?, "owner", "obligation"?, "decidedAt"?}`.
     /// A `risk-of-harm` decision (outcome unlikely, likely or high) also sets the facts' `riskOfHarm`.
     /// A `not-required` outcome without a rationale is refused.
-    public func recordDecision(id: String, ifMatch: Int?, body: DocumentNode, actor: String, now: Date) async throws -> StoredIncident {
+    public func recordDecision(id: String, ifMatch: Set<Int>?, body: DocumentNode, actor: String, now: Date) async throws -> StoredIncident {
         let fields = try Self.fields(body, allowed: ["kind", "outcome", "rationale", "owner", "obligation", "decidedAt"])
-        let kind = try Self.text(fields["kind"], "kind", required: true)!
+        let kindText = try Self.text(fields["kind"], "kind", required: true)!
+        guard let decisionKind = DecisionKind(rawValue: kindText) else {
+            throw Problem.invalid("kind", "unknown decision kind `\(kindText)` (expected one of: \(DecisionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        let kind = decisionKind.rawValue
         let outcome = try Self.text(fields["outcome"], "outcome", required: true)!
-        let owner = try Self.text(fields["owner"], "owner", required: true)!
+        guard decisionKind.outcomes.contains(outcome) else {
+            throw Problem.invalid("outcome", "a \(kind) decision's outcome is one of: \(decisionKind.outcomes.joined(separator: ", ")); found `\(outcome)`")
+        }
+        let owner = try Self.text(fields["owner"], "owner", required: true, maxLength: 200)!
         let obligationID = try Self.text(fields["obligation"], "obligation", required: false)
         let rationale: String?
-        do {
-            rationale = try Self.text(fields["rationale"], "rationale", required: outcome == "not-required")
-        } catch {
+        if outcome == "not-required", fields["rationale"].map({ $0.isNull }) ?? true {
             throw Problem.invalid("rationale", "a \"not required\" decision must give its rationale")
         }
-        let risk: RiskOfHarm? = kind == "risk-of-harm" ? RiskOfHarm(rawValue: outcome) : nil
-        if kind == "risk-of-harm" && (risk == nil || risk == .unknown) {
-            throw Problem.invalid("outcome", "a risk-of-harm finding is unlikely, likely or high")
-        }
+        rationale = try Self.text(fields["rationale"], "rationale", required: false, maxLength: 20_000)
+        let risk: RiskOfHarm? = decisionKind == .riskOfHarm ? RiskOfHarm(rawValue: outcome) : nil
         let decidedAtNode = fields["decidedAt"]
-        return try await store.updateIncident(id: id, expectedRevision: ifMatch, actor: actor) { current in
+        return try await store.updateIncident(id: id, expectedRevisions: ifMatch, actor: actor) { current in
             guard current.status == .open else { throw Problem(.conflict, "The incident is closed") }
             let stored = try self.storedFacts(current)
             let decidedAt = try Self.instant(decidedAtNode, "decidedAt", zone: stored.facts.timeZone, required: false) ?? now
@@ -211,8 +268,8 @@ public final class IncidentService: Sendable {
     }
 
     /// `POST /v1/incidents/{id}/close`.
-    public func close(id: String, ifMatch: Int?, actor: String) async throws -> StoredIncident {
-        try await store.updateIncident(id: id, expectedRevision: ifMatch, actor: actor) { current in
+    public func close(id: String, ifMatch: Set<Int>?, actor: String) async throws -> StoredIncident {
+        try await store.updateIncident(id: id, expectedRevisions: ifMatch, actor: actor) { current in
             guard current.status == .open else { throw Problem(.conflict, "The incident is already closed") }
             let stored = try self.storedFacts(current)
             return self.change(incidentID: current.id, title: current.title, facts: stored.facts,

@@ -2,14 +2,14 @@ import BreachClockStore
 import Foundation
 
 /// Remembers authenticated API keys for a few seconds, so that a busy client does not cost a database
-/// read per request. A revoked key stops working within `lifetime` (5 s by default). Keys are held
+/// read per request. A key revoked by another process stops working here within `lifetime` (2 s by default). Keys are held
 /// only as their SHA-256 hashes.
 final class KeyCache: @unchecked Sendable {
     private let lock = NSLock()
     private var entries: [String: (key: StoredAPIKey?, expires: ContinuousClock.Instant)] = [:]
     let lifetime: Duration
 
-    init(lifetime: Duration = .seconds(5)) { self.lifetime = lifetime }
+    init(lifetime: Duration = .seconds(2)) { self.lifetime = lifetime }
 
     /// The key for `secret`, from the cache or from `store`. Unknown keys are cached too (as nil), so a
     /// flood of bad keys does not reach the database either.

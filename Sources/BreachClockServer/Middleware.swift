@@ -37,6 +37,8 @@ extension HTTPField.Name {
 struct RequestMiddleware: RouterMiddleware {
     typealias Context = ServerContext
     let metrics: ServerMetrics
+    /// The routes served, to answer 405 with `Allow` for a known path and an unknown method.
+    let routes: RouteTable
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         var context = context
@@ -52,14 +54,24 @@ struct RequestMiddleware: RouterMiddleware {
             switch error {
             case .notFound: response = render(.notFound, request: request, context: context)
             case .conflict(let current):
-                response = render(Problem(.conflict, "The incident changed since you read it",
-                    detail: "Its current revision is \(current); read it again and retry with that ETag.",
+                response = render(Problem(.preconditionFailed, "The incident changed since you read it",
+                    detail: "If-Match does not name its current revision, \(current); read it again and retry with that ETag.",
                     headers: [.eTag: "\"\(current)\""]), request: request, context: context)
             case .rejected(let why): response = render(Problem(.unprocessableContent, "Rejected", detail: why), request: request, context: context)
             }
         } catch is NIOTooManyBytesError {
             response = render(Problem(.contentTooLarge, "Body too large", detail: "The limit is \(context.maxUploadSize) bytes."),
                 request: request, context: context)
+        } catch let error as HTTPError where error.status == .notFound {
+            // The router found no route: a known path with another method is a 405 that lists the methods.
+            let allowed = routes.methods(forPath: request.uri.path)
+            if allowed.isEmpty {
+                response = render(.notFound, request: request, context: context)
+            } else {
+                let allow = allowed.joined(separator: ", ")
+                response = render(Problem(.methodNotAllowed, "Method not allowed", detail: "\(request.uri.path) answers \(allow).",
+                    headers: [.allow: allow]), request: request, context: context)
+            }
         } catch let error as HTTPError {
             response = render(Problem(error.status, error.status.reasonPhrase, detail: error.body), request: request, context: context)
         } catch {
@@ -73,7 +85,7 @@ struct RequestMiddleware: RouterMiddleware {
         context.logger.info("request", metadata: [
             "method": .string(request.method.rawValue), "path": .string(request.uri.path),
             "status": .stringConvertible(response.status.code), "request_id": .string(context.requestID),
-            "key_id": .string(context.apiKey?.id ?? "-"),
+            "key_id": .string(context.notes.keyID ?? "-"),
         ])
         return response
     }
@@ -94,7 +106,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: ServerContext, next: (Request, ServerContext) async throws -> Response) async throws -> Response {
         guard request.uri.path.hasPrefix("/v1/") || request.uri.path == "/v1" else { return try await next(request, context) }
-        guard let header = request.headers[.authorization], header.hasPrefix("Bearer ") else {
+        // The scheme's name is case-insensitive (RFC 9110 section 11.1).
+        guard let header = request.headers[.authorization], header.utf8.count > 7,
+            header.prefix(7).lowercased() == "bearer "
+        else {
             throw Problem(.unauthorized, "Authentication required", detail: "Send Authorization: Bearer <API key>.",
                 headers: [.wwwAuthenticate: "Bearer"])
         }
@@ -104,9 +119,10 @@ struct AuthenticationMiddleware: RouterMiddleware {
         }
         var context = context
         context.apiKey = found
+        context.notes.keyID = found.id
         let path = request.uri.path
         let needed: APIRole = path.hasPrefix("/v1/webhooks") || path.hasPrefix("/v1/keys") ? .admin
-            : request.method == .get || path == "/v1/assessments" ? .viewer : .editor
+            : request.method == .get || request.method == .head || path == "/v1/assessments" ? .viewer : .editor
         guard found.role >= needed else {
             throw Problem(.forbidden, "Not allowed", detail: "This needs the \(needed.rawValue) role; the key has \(found.role.rawValue).")
         }

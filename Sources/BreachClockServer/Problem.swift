@@ -25,8 +25,8 @@ public struct Problem: Error, Sendable {
     }
 
     static func invalidFacts(_ error: InvalidFacts, prefix: String = "") -> Problem {
-        Problem(.unprocessableContent, "Invalid incident facts", detail: "\(error.issues.count) problem(s); nothing was computed or saved.",
-            errors: error.issues.map { (prefix.isEmpty ? $0.path : "\(prefix).\($0.path)", $0.message) })
+        Problem(.unprocessableContent, "Invalid incident facts", detail: "\(error.issues.count) problem(s) listed; nothing was computed or saved.",
+            errors: error.issues.map { (prefix.isEmpty || $0.path.isEmpty ? ($0.path.isEmpty ? prefix : $0.path) : "\(prefix).\($0.path)", $0.message) })
     }
 
     static func invalid(_ field: String, _ message: String) -> Problem {

@@ -12,12 +12,15 @@ extension Routes {
     /// `/v1/webhooks`: subscriptions (admins only) and their deliveries.
     func registerWebhooks(on router: RecordingRouter) {
         router.post("/v1/webhooks") { request, context in
-            let node = try IncidentService.parse(try await Self.body(request, context))
+            let node = try await Self.document(request, context)
             let fields = try IncidentService.fields(node, allowed: ["url", "format", "incident", "events", "schedule"])
             let url = try IncidentService.text(fields["url"], "url", required: true)!
             guard let parts = URLComponents(string: url), let scheme = parts.scheme?.lowercased(), ["http", "https"].contains(scheme),
-                let host = parts.host, !host.isEmpty
-            else { throw Problem.invalid("url", "expected an http or https URL") }
+                let host = parts.host, Self.isHostName(host), parts.user == nil, parts.password == nil, parts.fragment == nil,
+                parts.port.map({ (1...65_535).contains($0) }) ?? true
+            else {
+                throw Problem.invalid("url", "expected an http or https URL with a host name or IP address, an optional port 1-65535, and no user, password or fragment")
+            }
             let formatName = try IncidentService.text(fields["format"], "format", required: false) ?? "json"
             guard WebhookFormat(rawValue: formatName) != nil else { throw Problem.invalid("format", "expected json, slack or teams") }
             let incident = try IncidentService.text(fields["incident"], "incident", required: false)
@@ -43,7 +46,12 @@ extension Routes {
                 members.append(("secret", .string(secret)))
                 json = .object(members)
             }
-            return Self.json(json, status: .created, headers: [.location: "/v1/webhooks/\(hook.id)"])
+            // The signing secret is shown once: no cache may keep it.
+            return Self.json(json, status: .created, headers: [.location: "/v1/webhooks/\(hook.id)", .cacheControl: "no-store"])
+        }
+        router.get("/v1/webhooks/:id") { _, context in
+            guard let hook = try await store.webhook(id: try context.parameters.require("id")) else { throw Problem.notFound }
+            return Self.json(Self.webhookJSON(hook))
         }
         router.get("/v1/webhooks") { _, _ in
             Self.json(.object([("webhooks", .array(try await store.webhooks().map(Self.webhookJSON)))]))
@@ -89,11 +97,13 @@ extension Routes {
     static func schedule(_ node: DocumentNode) throws -> ReminderSchedule {
         let fields = try IncidentService.fields(node, allowed: ["before", "halfWindow", "overdueEvery", "nudgeEvery"])
         var schedule = ReminderSchedule()
+        // Whole numbers of one unit, at most a year: "1e18h" crashed the server converting to Int.
         func duration(_ node: DocumentNode, _ field: String) throws -> TimeInterval {
-            guard case .scalar(let text, _, _) = node, let unit = text.last, let amount = Double(text.dropLast()), amount > 0,
-                let seconds = ["s": 1.0, "m": 60, "h": 3_600, "d": 86_400][String(unit)]
-            else { throw Problem.invalid(field, "expected a duration such as 30m, 72h or 7d") }
-            return amount * seconds
+            guard case .scalar(let text, _, _) = node, node.nonTextKind == nil, let unit = text.last, text.utf8.count <= 6,
+                text.dropLast().utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let amount = Int(text.dropLast()), amount > 0,
+                let seconds = ["s": 1, "m": 60, "h": 3_600, "d": 86_400][String(unit)], amount * seconds <= 366 * 86_400
+            else { throw Problem.invalid(field, "expected a duration of at most a year, such as 30m, 72h or 7d") }
+            return TimeInterval(amount * seconds)
         }
         if let node = fields["before"] {
             guard case .sequence(let items, _) = node else { throw Problem.invalid("schedule.before", "expected a list of durations") }
@@ -108,6 +118,21 @@ extension Routes {
         if let node = fields["overdueEvery"] { schedule.overdueEvery = node.isNull ? nil : try duration(node, "schedule.overdueEvery") }
         if let node = fields["nudgeEvery"] { schedule.nudgeEvery = node.isNull ? nil : try duration(node, "schedule.nudgeEvery") }
         return schedule
+    }
+
+    /// A DNS name (letters, digits and hyphens in dot-separated labels of at most 63 characters, which
+    /// covers IPv4 addresses), or a bracketed IPv6 literal of hex digits and colons. The same as the
+    /// `url` pattern in openapi.yaml.
+    static func isHostName(_ host: String) -> Bool {
+        if host.hasPrefix("[") && host.hasSuffix("]") {
+            let inner = host.dropFirst().dropLast()
+            return inner.contains(":") && inner.allSatisfy { $0.isHexDigit || $0 == ":" }
+        }
+        guard !host.isEmpty, host.utf8.count <= 253 else { return false }
+        return host.split(separator: ".", omittingEmptySubsequences: false).allSatisfy { label in
+            !label.isEmpty && label.utf8.count <= 63 && label.first != "-" && label.last != "-"
+                && label.utf8.allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 | 0x20 >= 0x61 && $0 | 0x20 <= 0x7A) || $0 == 0x2D }
+        }
     }
 
     static func durationText(_ seconds: TimeInterval) -> String {

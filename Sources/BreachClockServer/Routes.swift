@@ -36,13 +36,13 @@ struct Routes {
             Response(status: .ok, headers: [.contentType: "application/yaml"], body: .init(byteBuffer: ByteBuffer(string: openAPI)))
         }
         router.post("/v1/assessments") { request, context in
-            let node = try IncidentService.parse(try await Self.body(request, context))
+            let node = try await Self.document(request, context)
             let (_, assessment) = try service.assess(node)
             let body = assessment.withJSONBytes { ByteBuffer(bytes: $0) }
             return Response(status: .ok, headers: [.contentType: "application/json"], body: .init(byteBuffer: body))
         }
         router.post("/v1/incidents") { request, context in
-            let node = try IncidentService.parse(try await Self.body(request, context))
+            let node = try await Self.document(request, context)
             let incident = try await service.create(body: node, actor: Self.actor(context))
             var response = Self.incidentResponse(incident, status: .created)
             response.headers[.location] = "/v1/incidents/\(incident.id)"
@@ -81,7 +81,7 @@ struct Routes {
             return Self.incidentResponse(incident)
         }
         router.patch("/v1/incidents/:id") { request, context in
-            let node = try IncidentService.parse(try await Self.body(request, context))
+            let node = try await Self.document(request, context)
             let incident = try await service.patch(id: try context.parameters.require("id"), ifMatch: try Self.ifMatch(request),
                 body: node, actor: Self.actor(context))
             return Self.incidentResponse(incident)
@@ -100,7 +100,7 @@ struct Routes {
             }))]))
         }
         router.post("/v1/incidents/:id/notices") { request, context in
-            let node = try IncidentService.parse(try await Self.body(request, context))
+            let node = try await Self.document(request, context)
             let incident = try await service.recordNotice(id: try context.parameters.require("id"), ifMatch: try Self.ifMatch(request),
                 body: node, actor: Self.actor(context))
             return Self.incidentResponse(incident, status: .created)
@@ -117,7 +117,7 @@ struct Routes {
             }))]))
         }
         router.post("/v1/incidents/:id/decisions") { request, context in
-            let node = try IncidentService.parse(try await Self.body(request, context))
+            let node = try await Self.document(request, context)
             let incident = try await service.recordDecision(id: try context.parameters.require("id"), ifMatch: try Self.ifMatch(request),
                 body: node, actor: Self.actor(context), now: clock())
             return Self.incidentResponse(incident, status: .created)
@@ -186,22 +186,32 @@ struct Routes {
         return id
     }
 
-    static func body(_ request: Request, _ context: ServerContext) async throws -> String {
-        var buffer = try await request.body.collect(upTo: context.maxUploadSize)
-        return buffer.readString(length: buffer.readableBytes) ?? ""
+    /// The request's body as a parsed document: its media type checked (415), its size bounded (413)
+    /// and its content parsed within `DocumentLimits.body` (400).
+    static func document(_ request: Request, _ context: ServerContext) async throws -> DocumentNode {
+        let format = try IncidentService.bodyFormat(contentType: request.headers[.contentType])
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        return try IncidentService.parse(Array(buffer.readableBytesView), format: format)
     }
 
     static func actor(_ context: ServerContext) -> String {
         context.apiKey.map { "key:\($0.id) (\($0.name))" } ?? "anonymous"
     }
 
-    /// `If-Match: "3"` → 3; a malformed value is a 400.
-    static func ifMatch(_ request: Request) throws -> Int? {
-        guard let value = request.headers[.ifMatch] else { return nil }
-        let trimmed = value.trimmingCharacters(in: .whitespaces).replacingOccurrences(of: "W/", with: "")
-            .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
-        guard let revision = Int(trimmed) else { throw Problem(.badRequest, "Malformed If-Match", detail: "Send the ETag you received, e.g. \"3\".") }
-        return revision
+    /// The revisions `If-Match` accepts (RFC 9110 section 13.1.1): nil for `*` (any current revision),
+    /// else the strong entity-tags that name a revision (a weak tag never matches, since If-Match
+    /// compares strongly). A missing header is a 428 (every change must say what it changes from);
+    /// a malformed one is a 400.
+    static func ifMatch(_ request: Request) throws -> Set<Int>? {
+        guard let value = request.headers[values: .ifMatch].joined(separator: ",").nilIfBlank else {
+            throw Problem(.preconditionRequired, "If-Match required",
+                detail: "Send If-Match with the ETag of the incident as you last read it (GET /v1/incidents/{id}), e.g. If-Match: \"3\".")
+        }
+        guard let tags = EntityTags.parse(value) else {
+            throw Problem(.badRequest, "Malformed If-Match", detail: "Send * or the ETag you received, e.g. \"3\".")
+        }
+        if tags.isAny { return nil }
+        return Set(tags.strong.compactMap { Int($0) })
     }
 
     /// Instants in API responses: RFC 3339 UTC with milliseconds, as stored.
@@ -274,6 +284,25 @@ final class RecordingRouter: @unchecked Sendable {
     }
 }
 
+/// The routes registered, as `METHOD /path/{param}`; filled at start-up, read-only afterwards.
 final class RouteTable: @unchecked Sendable {
     var routes: [String] = []
+
+    /// The methods served at a concrete path (`/v1/incidents/inc_1`), HEAD with each GET; empty when
+    /// no route has that path.
+    func methods(forPath path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        var methods: [String] = []
+        for route in routes {
+            let parts = route.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let template = parts[1].split(separator: "/", omittingEmptySubsequences: true)
+            guard template.count == segments.count,
+                zip(template, segments).allSatisfy({ $0.hasPrefix("{") || $0 == $1 })
+            else { continue }
+            methods.append(String(parts[0]))
+            if parts[0] == "GET" { methods.append("HEAD") }
+        }
+        return methods
+    }
 }

@@ -24,6 +24,9 @@ public struct ServerConfiguration: Sendable {
     public var sendsWebhooks: Bool
     /// Seconds before a claimed message with no recorded attempt is taken for a dead worker's.
     public var webhookRescueAfter: TimeInterval
+    /// How long an authenticated API key is remembered: a key revoked by another process (the CLI)
+    /// stops working on this server within this time. A revocation through this server's API is at once.
+    public var keyCacheLifetime: Duration = .seconds(2)
     /// Signed checkpoints of the audit chain (nil: none; the log says so at start-up).
     public var auditCheckpoints: AuditCheckpointSettings?
 
@@ -87,11 +90,14 @@ public enum ServerApplication {
         let store = try IncidentStore(path: configuration.databasePath, clock: clock)
         let service = IncidentService(calculator: Calculator(rulebook: rulebook), store: store, publicURL: configuration.publicURL, clock: clock)
         let metrics = ServerMetrics()
-        let router = Router(context: ServerContext.self)
-        router.add(middleware: RequestMiddleware(metrics: metrics))
-        let keys = KeyCache()
+        // HEAD is answered wherever GET is (headers as for GET, no body).
+        let router = Router(context: ServerContext.self, options: .autoGenerateHeadEndpoints)
+        let table = RouteTable()
+        router.add(middleware: RequestMiddleware(metrics: metrics, routes: table))
+        let keys = KeyCache(lifetime: configuration.keyCacheLifetime)
         router.add(middleware: AuthenticationMiddleware(store: store, cache: keys))
         let routes = Routes(service: service, metrics: metrics, keys: keys, clock: clock, openAPI: OpenAPIDocument.text).register(on: router)
+        table.routes = routes
         return (router, routes, rulebook)
     }
 

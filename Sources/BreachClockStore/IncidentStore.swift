@@ -65,17 +65,19 @@ public final class IncidentStore: Sendable {
     }
 
     /// Changes an incident. `change` sees the incident as it stands inside the write transaction and
-    /// returns the new state; `expectedRevision` (from `If-Match`) must still be current.
+    /// returns the new state, or nil when nothing would change (no revision is made then, and the
+    /// incident is returned as it is). The current revision must be one of `expectedRevisions` (from
+    /// `If-Match`; nil accepts any).
     public func updateIncident(
-        id: String, expectedRevision: Int?, actor: String, _ change: @Sendable (StoredIncident) throws -> IncidentChange
+        id: String, expectedRevisions: Set<Int>?, actor: String, _ change: @Sendable (StoredIncident) throws -> IncidentChange?
     ) async throws -> StoredIncident {
         let now = clock()
         return try await pool.write { db in
             guard let current = try Self.fetchIncident(db, id: id) else { throw StoreError.notFound }
-            if let expectedRevision, expectedRevision != current.revision {
+            if let expectedRevisions, !expectedRevisions.contains(current.revision) {
                 throw StoreError.conflict(currentRevision: current.revision)
             }
-            let update = try change(current)
+            guard let update = try change(current) else { return current }
             let revision = current.revision + 1
             let title = update.title ?? current.title
             let status = update.status ?? current.status

@@ -146,19 +146,25 @@ extension IncidentStore {
     }
 
     public func webhooks() async throws -> [StoredWebhook] {
-        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM webhook ORDER BY created_at, id").map(Self.webhook) }
+        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM webhook WHERE deleted_at IS NULL ORDER BY created_at, id").map(Self.webhook) }
     }
 
     public func webhook(id: String) async throws -> StoredWebhook? {
-        try await pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM webhook WHERE id = ?", arguments: [id]).map(Self.webhook) }
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM webhook WHERE id = ? AND deleted_at IS NULL", arguments: [id]).map(Self.webhook)
+        }
     }
 
-    /// Disables a subscription for good and cancels what it had planned.
+    /// Deletes a subscription: it stops at once, what it had planned is cancelled, and the API no
+    /// longer shows it (a second delete is `notFound`). The row stays for its deliveries' history.
     public func deleteWebhook(id: String, actor: String) async throws {
         let now = clock()
         try await pool.write { db in
-            guard try Row.fetchOne(db, sql: "SELECT id FROM webhook WHERE id = ?", arguments: [id]) != nil else { throw StoreError.notFound }
+            guard try Row.fetchOne(db, sql: "SELECT id FROM webhook WHERE id = ? AND deleted_at IS NULL", arguments: [id]) != nil else {
+                throw StoreError.notFound
+            }
             try Self.disable(db, webhookID: id, reason: "deleted by \(actor)", at: now)
+            try db.execute(sql: "UPDATE webhook SET deleted_at = ? WHERE id = ?", arguments: [Self.text(now), id])
             try AuditChain.append(db, at: now, actor: actor, action: "webhook.delete", incidentID: nil, before: nil,
                 after: OrderedJSON.object([("id", .string(id))]).serialized(pretty: false))
         }

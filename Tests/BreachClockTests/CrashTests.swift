@@ -86,7 +86,7 @@ import FoundationNetworking
             body: #"{"facts": {"affected": {"US-CA": 620}}}"#, headers: ["If-Match": "\"1\""])
         #expect(patched.status == 200)
         let noticed = try await running.request("POST", "/v1/incidents/\(id)/notices", key: server.editorKey,
-            body: #"{"obligation": "US-CA/individuals", "sentAt": "2026-03-20T09:00:00-07:00", "method": "mail"}"#)
+            body: #"{"obligation": "US-CA/individuals", "sentAt": "2026-03-20T09:00:00-07:00", "method": "mail"}"#, headers: ["If-Match": "\"2\""])
         #expect(noticed.status == 201)
         let before = try await running.request("GET", "/v1/incidents/\(id)", key: server.viewerKey)
         #expect(try running.stop() == 0, "SIGTERM is a graceful stop")

@@ -99,9 +99,21 @@ import Testing
         }
     }
 
-    @Test(arguments: ["0", "-0", "12", "1.5e3", "-2.25E-2", #""a\/b\u00e9😀""#, "true", "null", " [ ] ", "{}"])
+    @Test(arguments: ["0", "-0", "12", "1.5e3", "-2.25E-2", #""a\/b\u00e9😀""#, "true", "null", " [ ] ", "{}", "0e+1", "1E-0",
+        #"["\ud834\udd1e"]"#, #"{"": 0}"#, "[\n1\r\n,\t2 ]", #""\\u0000""#, "\u{FEFF}[1]", #"["\u2028\u2029"]"#, "123456789012345678901234567890"])
     func validJSONStillParses(text: String) {
         #expect(parseError(text, .json) == nil)
+    }
+
+    /// Not JSON, each in its own way (written for this suite; JSONTestSuite covers more when present).
+    @Test(arguments: [
+        "[1,]", "[,1]", "{\"a\":1,}", "{'a': 1}", "['a']", "[1 2]", "{\"a\" 1}", "{\"a\":}", "{1: 2}", "{a: 1}", "[1]]", "[[1]",
+        "[\"a\tb\"]", "[\"a\nb\"]", #"["\x41"]"#, #"["\'"]"#, #"["\u12"]"#, #"["\uZZZZ"]"#, "[-]", "[--1]", "[1e+]", "[0.e1]",
+        "[Infinity]", "[-Infinity]", "[NaN]", "[TRUE]", "[nul]", "/* c */ 1", "1 // c", "[\"a\"] [\"b\"]", "\u{00A0}1",
+        "[1.5.2]", "[0x10]", "[1_000]", "[- 1]", "[\"\\\"]", "{\"a\": 1 \"b\": 2}", "\"", "[", "{",
+    ])
+    func notJSON(text: String) {
+        #expect(parseError(text, .json) != nil, "accepted \(text)")
     }
 
     /// 9,000 unknown data elements give the first 50 problems and a count of the rest, not megabytes.
@@ -171,6 +183,17 @@ import Testing
     func impossibleFactsAreErrors(text: String, expected: String) throws {
         let found = try errors(text)
         #expect(found.contains { $0.hasPrefix(expected) }, "\(found)")
+    }
+
+    /// A notice whose obligation id is overlong, or names nothing, is not silently kept.
+    @Test func noticesMustNameRealObligations() throws {
+        let long = String(repeating: "x", count: 1_200)
+        let overlong = try errors(Self.incident(extra: #", "notices": [{"jurisdiction": "US-CA", "recipient": "individuals", "sentAt": "2026-03-05", "obligation": "\#(long)"}]"#))
+        #expect(overlong.contains { $0.hasPrefix("notices[0].obligation: expected an obligation id") })
+        let text = Self.incident(extra: #", "notices": [{"jurisdiction": "US-CA", "recipient": "individuals", "sentAt": "2026-03-05", "obligation": "US-CA/nothing"}]"#)
+        guard case .success(let facts) = try decode(text) else { Issue.record("refused"); return }
+        let assessment = try RealRules.calculator().assess(facts)
+        #expect(assessment.warnings.contains("notices[0]: matches no obligation of this assessment (US-CA/nothing); it is kept but satisfies nothing"))
     }
 
     @Test(arguments: ["EST5EDT", "UTC", "Etc/GMT+5", "America/New_York", "CET"])

@@ -69,16 +69,18 @@ import Yams
             _ = try await call(.get, base + "/history", "/v1/incidents/{id}/history", key: viewer)
             _ = try await call(.post, base + "/notices", "/v1/incidents/{id}/notices", key: editor,
                 body: #"{"obligation": "US-CA/individuals", "sentAt": "2026-03-10", "method": "mail"}"#)
+            _ = try await call(.post, base + "/notices", "/v1/incidents/{id}/notices", key: editor,
+                body: #"{"obligation": "US-CA/individuals", "sentAt": "2026-03-10", "method": "mail"}"#, headers: [.ifMatch: "\"2\""])
             _ = try await call(.get, base + "/notices", "/v1/incidents/{id}/notices", key: viewer)
             _ = try await call(.post, base + "/decisions", "/v1/incidents/{id}/decisions", key: editor,
-                body: #"{"kind": "notice", "outcome": "not-required", "owner": "counsel"}"#)
+                body: #"{"kind": "notice", "outcome": "not-required", "owner": "counsel"}"#, headers: [.ifMatch: "\"3\""])
             _ = try await call(.post, base + "/decisions", "/v1/incidents/{id}/decisions", key: editor,
-                body: #"{"kind": "risk-of-harm", "outcome": "likely", "owner": "counsel", "rationale": "SSNs were taken"}"#)
+                body: #"{"kind": "risk-of-harm", "outcome": "likely", "owner": "counsel", "rationale": "SSNs were taken"}"#, headers: [.ifMatch: "\"3\""])
             _ = try await call(.get, base + "/decisions", "/v1/incidents/{id}/decisions", key: viewer)
             _ = try await call(.get, base + "/calendar.ics", "/v1/incidents/{id}/calendar.ics", key: viewer)
             _ = try await call(.get, base + "/audit", "/v1/incidents/{id}/audit", key: viewer)
-            _ = try await call(.post, base + "/close", "/v1/incidents/{id}/close", key: editor)
-            _ = try await call(.post, base + "/close", "/v1/incidents/{id}/close", key: editor)
+            _ = try await call(.post, base + "/close", "/v1/incidents/{id}/close", key: editor, headers: [.ifMatch: "\"4\""])
+            _ = try await call(.post, base + "/close", "/v1/incidents/{id}/close", key: editor, headers: [.ifMatch: "*"])
             _ = try await call(.get, "/v1/jurisdictions", "/v1/jurisdictions", key: viewer)
             _ = try await call(.get, "/v1/jurisdictions/US-CA?asOf=2025-06-01", "/v1/jurisdictions/{code}", key: viewer)
             _ = try await call(.get, "/v1/jurisdictions/US-ZZ", "/v1/jurisdictions/{code}", key: viewer)
@@ -87,6 +89,7 @@ import Yams
             _ = try await call(.post, "/v1/keys", "/v1/keys", key: admin, body: #"{"name": "reader"}"#)
             _ = try await call(.get, "/v1/keys", "/v1/keys", key: viewer)
             _ = try await call(.get, "/v1/keys", "/v1/keys", key: admin)
+            _ = try await call(.get, "/v1/keys/\(key.object["id"] as? String ?? "")", "/v1/keys/{id}", key: admin)
             _ = try await call(.delete, "/v1/keys/\(key.object["id"] as? String ?? "")", "/v1/keys/{id}", key: admin)
             _ = try await call(.delete, "/v1/keys/key_missing", "/v1/keys/{id}", key: admin)
             let hook = try await call(.post, "/v1/webhooks", "/v1/webhooks", key: admin, body: #"{"url": "https://hooks.example/x", "format": "slack"}"#)
@@ -97,9 +100,14 @@ import Yams
             _ = try await call(.post, "/v1/webhooks/\(hookID)/test", "/v1/webhooks/{id}/test", key: admin)
             _ = try await call(.post, "/v1/webhooks/wh_missing/test", "/v1/webhooks/{id}/test", key: admin)
             _ = try await call(.get, "/v1/webhooks/\(hookID)/deliveries", "/v1/webhooks/{id}/deliveries", key: admin)
+            _ = try await call(.get, "/v1/webhooks/\(hookID)", "/v1/webhooks/{id}", key: admin)
             _ = try await call(.delete, "/v1/webhooks/\(hookID)", "/v1/webhooks/{id}", key: admin)
+            _ = try await call(.delete, "/v1/webhooks/\(hookID)", "/v1/webhooks/{id}", key: admin)
+            _ = try await call(.post, "/v1/assessments", "/v1/assessments", key: viewer, body: facts, headers: [.contentType: "text/plain"])
+            _ = try await call(.post, "/v1/assessments", "/v1/assessments", key: viewer, body: "[[[")
+            _ = try await call(.patch, base, "/v1/incidents/{id}", key: editor, body: #"{"title": "y"}"#)
         }
-        #expect(checked.value == 40)
+        #expect(checked.value == 47)
     }
 
     /// Problems with a response against the document; empty when it conforms.

@@ -40,7 +40,7 @@ struct TestServer {
     func headers(_ key: String, _ extra: HTTPFields = [:]) -> HTTPFields {
         var fields = extra
         fields[.authorization] = "Bearer \(key)"
-        fields[.contentType] = "application/json"
+        if fields[.contentType] == nil { fields[.contentType] = "application/json" }
         return fields
     }
 }
@@ -110,7 +110,7 @@ let incidentBody = """
     }
 
     /// Recomputation on PATCH keeps its history and says why: crossing California's "more than 500"
-    /// (Cal. Civ. Code § 1798.82(f)) adds the AG obligation. A stale If-Match is refused with 409.
+    /// (Cal. Civ. Code § 1798.82(f)) adds the AG obligation. A stale If-Match is refused with 412.
     @Test func patchRecomputesWithHistoryAndConcurrency() async throws {
         let server = try await TestServer.make()
         defer { server.remove() }
@@ -132,7 +132,7 @@ let incidentBody = """
 
             let stale = try await client.execute(uri: "/v1/incidents/\(id)", method: .patch,
                 headers: server.headers(server.editorKey, [.ifMatch: "\"1\""]), body: body(patch))
-            #expect(stale.status == .conflict)
+            #expect(stale.status == .preconditionFailed)
 
             let history = try await client.execute(uri: "/v1/incidents/\(id)/history", method: .get, headers: server.headers(server.viewerKey))
             let revisions = try #require(history.object["revisions"] as? [[String: Any]])
@@ -152,30 +152,31 @@ let incidentBody = """
                 body: body(incidentBody.replacingOccurrences(of: "480", with: "900")))
             let id = try #require(created.object["id"] as? String)
             let notice = #"{"obligation": "US-CA/individuals", "sentAt": "2026-03-20T09:00:00-07:00", "method": "mail", "reference": "batch 1"}"#
-            let noticed = try await client.execute(uri: "/v1/incidents/\(id)/notices", method: .post, headers: server.headers(server.editorKey),
-                body: body(notice))
+            let noticed = try await client.execute(uri: "/v1/incidents/\(id)/notices", method: .post,
+                headers: server.headers(server.editorKey, [.ifMatch: "\"1\""]), body: body(notice))
             #expect(noticed.status == .created)
             #expect(noticed.text.contains(#""dueDate":"2026-04-04""#))
 
             let unknown = #"{"obligation": "US-ZZ/nothing", "sentAt": "2026-03-20", "method": "mail"}"#
-            try await client.execute(uri: "/v1/incidents/\(id)/notices", method: .post, headers: server.headers(server.editorKey), body: body(unknown)) {
+            try await client.execute(uri: "/v1/incidents/\(id)/notices", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "\"2\""]),
+                body: body(unknown)) {
                 #expect($0.status == .unprocessableContent)
             }
             let noRationale = #"{"kind": "notice", "obligation": "US-CA/regulator", "outcome": "not-required", "owner": "counsel"}"#
-            try await client.execute(uri: "/v1/incidents/\(id)/decisions", method: .post, headers: server.headers(server.editorKey),
+            try await client.execute(uri: "/v1/incidents/\(id)/decisions", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "\"2\""]),
                 body: body(noRationale)) { response in
                 #expect(response.status == .unprocessableContent)
                 #expect(response.text.contains("rationale"))
             }
             let finding = #"{"kind": "risk-of-harm", "outcome": "unlikely", "rationale": "data encrypted at rest; key in HSM", "owner": "counsel"}"#
-            try await client.execute(uri: "/v1/incidents/\(id)/decisions", method: .post, headers: server.headers(server.editorKey),
+            try await client.execute(uri: "/v1/incidents/\(id)/decisions", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "\"2\""]),
                 body: body(finding)) { #expect($0.status == .created) }
 
             try await client.execute(uri: "/v1/incidents/\(id)/calendar.ics", method: .get, headers: server.headers(server.viewerKey)) { response in
                 #expect(response.status == .ok)
                 #expect(response.text.hasPrefix("BEGIN:VCALENDAR"))
             }
-            try await client.execute(uri: "/v1/incidents/\(id)/close", method: .post, headers: server.headers(server.editorKey)) {
+            try await client.execute(uri: "/v1/incidents/\(id)/close", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "\"3\""])) {
                 #expect($0.object["status"] as? String == "closed")
             }
             try await client.execute(uri: "/v1/incidents/\(id)/audit", method: .get, headers: server.headers(server.viewerKey)) { response in
@@ -197,7 +198,7 @@ let incidentBody = """
         #expect(verification.lines == 7)  // three keys, create, notice, decision, close
     }
 
-    /// Many PATCHes at once from the same revision: exactly one wins, every other gets 409, nothing is lost.
+    /// Many PATCHes at once from the same revision: exactly one wins, every other gets 412, nothing is lost.
     @Test func parallelPatchesLoseNothing() async throws {
         let server = try await TestServer.make()
         defer { server.remove() }
@@ -216,7 +217,7 @@ let incidentBody = """
                 return try await group.reduce(into: []) { $0.append($1) }
             }
             #expect(statuses.filter { $0 == .ok }.count == 1)
-            #expect(statuses.filter { $0 == .conflict }.count == 15)
+            #expect(statuses.filter { $0 == .preconditionFailed }.count == 15)
             try await client.execute(uri: "/v1/incidents/\(id)", method: .get, headers: server.headers(server.viewerKey)) {
                 #expect($0.object["revision"] as? Int == 2)
             }

@@ -102,7 +102,7 @@ final class TestClock: @unchecked Sendable {
                         signatures: header("webhook-signature"), body: message.body, now: sentAt)
                 }
                 // The notice is recorded: the 4-hour reminder and the overdue messages are cancelled.
-                _ = try await client.execute(uri: "/v1/incidents/\(id)/notices", method: .post, headers: server.headers(server.editorKey),
+                _ = try await client.execute(uri: "/v1/incidents/\(id)/notices", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "*"]),
                     body: ByteBuffer(string: #"{"obligation": "US-CA/individuals", "sentAt": "2026-03-31T09:00:00-07:00", "method": "mail"}"#))
                 clock.advance(to: due.addingTimeInterval(3 * 86_400))
                 #expect(try await dispatcher.runOnce() == 0)
@@ -189,7 +189,7 @@ final class TestClock: @unchecked Sendable {
                 let ids = await receiver.received.map { $0.headers[HTTPField.Name("webhook-id")!] }
                 #expect(ids.count == 2 && ids[0] == ids[1])
 
-                _ = try await client.execute(uri: "/v1/incidents/\(id)/close", method: .post, headers: server.headers(server.editorKey))
+                _ = try await client.execute(uri: "/v1/incidents/\(id)/close", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "*"]))
                 #expect(try await dispatcher.runOnce() == 1)  // 410
                 try await client.execute(uri: "/v1/webhooks/\(hookID)/deliveries", method: .get, headers: server.headers(admin)) { response in
                     let webhook = response.object["webhook"] as? [String: Any]
