@@ -128,6 +128,9 @@ public struct FactsDecoder: Sendable {
 
         var notices: [RecordedNotice] = []
         if let node = map.optional("notices"), let items = S.list(node, "notices", issues) {
+            if items.count > Self.maxNotices {
+                issues.report(node, "notices", "at most \(Self.maxNotices) notices, found \(items.count)")
+            }
             for (index, item) in items.enumerated() {
                 let path = "notices[\(index)]"
                 guard var reader = MappingReader(item, path: path, issues: issues) else { continue }
@@ -163,6 +166,10 @@ public struct FactsDecoder: Sendable {
             encrypted: encrypted, keyCompromised: keyCompromised, medium: medium, access: access, riskOfHarm: risk,
             affected: affected, notices: notices, warnings: warnings)
     }
+
+    /// The most notices one incident's facts may record (each recipient is notified once; a thousand
+    /// is far above any real incident and keeps every assessment quick).
+    public static let maxNotices = 1_000
 
     /// Why an instant was refused.
     public struct InstantProblem: Error { public var message: String }
