@@ -30,7 +30,10 @@ extension IncidentStore {
         try await pool.write { db in
             try db.execute(sql: "INSERT INTO api_key (id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                 arguments: [id, name, role.rawValue, Self.keyHash(key), Self.text(now)])
-            let after = OrderedJSON.object([("id", .string(id)), ("name", .string(name)), ("role", .string(role.rawValue))]).serialized(pretty: false)
+            // The secret's hash goes into the log too, so that swapping a row's hash for an attacker's own
+            // key (taking over its role) shows in `audit verify`. It is the hash already stored, never the key.
+            let after = OrderedJSON.object([("id", .string(id)), ("name", .string(name)), ("role", .string(role.rawValue)),
+                ("secretHash", .string(Self.keyHash(key)))]).serialized(pretty: false)
             try AuditChain.append(db, at: now, actor: actor, action: "key.create", incidentID: nil, before: nil, after: after)
         }
         return (key, StoredAPIKey(id: id, name: name, role: role, createdAt: now, revokedAt: nil))

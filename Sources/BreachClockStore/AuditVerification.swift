@@ -11,7 +11,7 @@ public enum AuditProblem: Sendable, Equatable, CustomStringConvertible {
     /// An incident whose row differs from the state its audit lines record. `field` is `title`,
     /// `status`, `facts`, or `row` when the row or its lines are missing altogether.
     case incident(id: String, field: String, reason: String)
-    /// An API key whose row differs from its audit lines (`field`: `name`, `role`, `revoked` or `row`).
+    /// An API key whose row differs from its audit lines (`field`: `name`, `role`, `secret`, `revoked` or `row`).
     case key(id: String, field: String, reason: String)
 
     public var description: String {
@@ -187,7 +187,7 @@ extension IncidentStore {
             if row["action"] == "key.create" { created[id] = after } else { revoked.insert(id) }
         }
         var seen: Set<String> = []
-        for row in try Row.fetchAll(db, sql: "SELECT id, name, role, revoked_at FROM api_key ORDER BY created_at, id") {
+        for row in try Row.fetchAll(db, sql: "SELECT id, name, role, secret_hash, revoked_at FROM api_key ORDER BY created_at, id") {
             result.keys += 1
             let id: String = row["id"]
             seen.insert(id)
@@ -201,6 +201,10 @@ extension IncidentStore {
                     result.problems.append(.key(id: id, field: field,
                         reason: "stored \(quoted(stored)), the audit log says \(quoted(logged[field] as? String))"))
                 }
+            }
+            // Lines written before the hash was logged have none; those keys are compared without it.
+            if let hash = logged["secretHash"] as? String, hash != row["secret_hash"] as String {
+                result.problems.append(.key(id: id, field: "secret", reason: "its secret's hash is not the one the audit log records: the key was replaced"))
             }
             let isRevoked = (row["revoked_at"] as String?) != nil
             if isRevoked != revoked.contains(id) {

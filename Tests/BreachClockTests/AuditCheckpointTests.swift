@@ -186,7 +186,7 @@ extension AuditProblem {
     }
 
     enum Edit: String, CaseIterable, Sendable {
-        case facts, title, status, incidentDeleted, incidentInserted, keyRole, keyUnrevoked, keyInserted
+        case facts, title, status, incidentDeleted, incidentInserted, keyRole, keyUnrevoked, keyInserted, keySecretSwapped
     }
 
     /// Editing the tables directly leaves the log alone, and the log no longer matches the state.
@@ -217,6 +217,10 @@ extension AuditProblem {
                 try db.execute(sql: "UPDATE api_key SET role = 'admin' WHERE id = ?", arguments: [editor])
             case .keyUnrevoked:
                 try db.execute(sql: "UPDATE api_key SET revoked_at = NULL WHERE id = ?", arguments: [viewer])
+            case .keySecretSwapped:
+                // The hash of a key the attacker holds, put on the editor's row: that key now acts as the editor.
+                try db.execute(sql: "UPDATE api_key SET secret_hash = ? WHERE id = ?",
+                    arguments: [String(repeating: "ab", count: 32), editor])
             case .keyInserted:
                 try db.execute(sql: """
                     INSERT INTO api_key (id, name, role, secret_hash, created_at) VALUES ('key_planted', 'backdoor', 'admin', 'x', '2026-03-04T05:00:00.000Z')
@@ -232,6 +236,7 @@ extension AuditProblem {
         case .keyRole: .key(id: editor, field: "role", reason: #"stored "admin", the audit log says "editor""#)
         case .keyUnrevoked: .key(id: viewer, field: "revoked", reason: "active, but the audit log revoked it")
         case .keyInserted: .key(id: "key_planted", field: "row", reason: "no audit line created it: it was added outside the service")
+        case .keySecretSwapped: .key(id: editor, field: "secret", reason: "its secret's hash is not the one the audit log records: the key was replaced")
         }
         // The state check needs no key: it compares the database with itself.
         for result in [try await fixture.verify(), try await fixture.verify(keyed: false, file: false)] {
