@@ -165,18 +165,15 @@ struct YAMLDocumentReader {
                 if expectsKey { throw DocumentIssue(location: location(mark), path: "", message: "a mapping key must be plain text, not an alias") }
                 try countNode(mark, adding: target.size)
                 try add(target.node, size: target.size, anchor: nil, isScalarKeyCandidate: nil)
-            case YAML_SEQUENCE_START_EVENT:
-                if expectsKey { throw DocumentIssue(location: location(mark), path: "", message: "a mapping key must be plain text, not a list") }
-                let anchor = Self.text(event.data.sequence_start.anchor)
+            case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
+                let isMapping = event.type == YAML_MAPPING_START_EVENT
+                if expectsKey {
+                    throw DocumentIssue(location: location(mark), path: "", message: "a mapping key must be plain text, not a \(isMapping ? "mapping" : "list")")
+                }
+                let anchor = Self.text(isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor)
                 if anchor != nil { try countAlias(mark) }
                 try countNode(mark)
-                stack.append(Frame(isMapping: false, at: location(mark), anchor: anchor, nodesBefore: nodes))
-            case YAML_MAPPING_START_EVENT:
-                if expectsKey { throw DocumentIssue(location: location(mark), path: "", message: "a mapping key must be plain text, not a mapping") }
-                let anchor = Self.text(event.data.mapping_start.anchor)
-                if anchor != nil { try countAlias(mark) }
-                try countNode(mark)
-                stack.append(Frame(isMapping: true, at: location(mark), anchor: anchor, nodesBefore: nodes))
+                stack.append(Frame(isMapping: isMapping, at: location(mark), anchor: anchor, nodesBefore: nodes))
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 guard let open = stack.popLast() else { throw DocumentIssue(location: location(mark), path: "", message: "YAML syntax: unbalanced collection") }
                 let node: DocumentNode = open.isMapping ? .mapping(open.entries, at: open.at) : .sequence(open.items, at: open.at)
