@@ -35,12 +35,13 @@ public struct FactsDecoder: Sendable {
             }
         }
         var warnings: [String] = []
+        let offsets = zoneGiven ? ZoneOffsets(zone) : nil
 
         func instant(_ reader: inout MappingReader, _ key: String, required: Bool) -> Date? {
             guard let node = required ? reader.required(key) : reader.optional(key) else { return nil }
             let path = reader.path(key)
             guard let text = S.text(node, path, issues) else { return nil }
-            switch Self.instant(text, zone: zoneGiven ? zone : nil) {
+            switch Self.instant(text, zone: zoneGiven ? zone : nil, offsets: offsets) {
             case .failure(let problem):
                 issues.report(node, path, problem.message)
                 return nil
@@ -176,25 +177,27 @@ public struct FactsDecoder: Sendable {
 
     /// The first and last years an instant may fall in: every deadline then stays a four-digit year.
     public static let years = 1970...2999
+    /// `years` in seconds since 1970 (UTC): from 1970-01-01T00:00:00Z to before 3000-01-01T00:00:00Z.
+    static let instants: Range<TimeInterval> = 0..<32_503_680_000
+    static let utc = TimeZone(identifier: "UTC")!
 
     /// Reads an instant of the facts: RFC 3339 with an offset, or a date (midnight in the incident's
     /// zone). Refuses leap seconds and years outside `years`; warns when `zone` is given and the written
     /// offset is not the zone's at that instant (a local time that does not exist, or a likely slip).
-    public static func instant(_ text: String, zone: TimeZone?) -> Result<(Date, warning: String?), InstantProblem> {
+    public static func instant(_ text: String, zone: TimeZone?, offsets: ZoneOffsets? = nil) -> Result<(Date, warning: String?), InstantProblem> {
         let bytes = Array(text.utf8)
         if bytes.count >= 19, bytes[17] == UInt8(ascii: "6"), bytes[18] == UInt8(ascii: "0"), bytes[16] == UInt8(ascii: ":") {
             return .failure(InstantProblem(message: "a leap second (:60) is not accepted; write :59 (found `\(text)`)"))
         }
-        guard let date = ZonedTime.parse(text, in: zone ?? TimeZone(identifier: "UTC")!) else {
+        guard let date = ZonedTime.parse(text, in: zone ?? utc) else {
             return .failure(InstantProblem(message:
                 "expected an RFC 3339 instant with an offset (2026-03-02T14:00:00-05:00) or a date (2026-03-02), found `\(text)`"))
         }
-        let year = ZonedTime.civilDate(of: date, in: TimeZone(identifier: "UTC")!).year
-        guard years.contains(year) else {
+        guard instants.contains(date.timeIntervalSince1970) else {
             return .failure(InstantProblem(message: "must fall between \(years.lowerBound) and \(years.upperBound), found `\(text)`"))
         }
         guard let zone, bytes.count > 19, let written = writtenOffset(bytes) else { return .success((date, nil)) }
-        let actual = zone.secondsFromGMT(for: date)
+        let actual = offsets?.offset(at: date) ?? zone.secondsFromGMT(for: date)
         guard written != actual else { return .success((date, nil)) }
         let local = String(text.prefix(16)).replacingOccurrences(of: "t", with: "T")
         // A wall-clock time exists when one of the zone's offsets either side of it maps back onto it.
@@ -239,10 +242,25 @@ public struct FactsDecoder: Sendable {
 
     /// The zone named `name` when it is an IANA time zone name.
     public static func ianaZone(_ name: String) -> TimeZone? {
+        if let known = ZoneCache.shared.zone(named: name) { return known }
         guard name.utf8.contains(UInt8(ascii: "/")) || ianaNamesWithoutSlash.contains(name) else { return nil }
         guard let zone = TimeZone(identifier: name) else { return nil }
         // Foundation turns `GMT+5` into a custom `GMT+0500`; only a name it keeps as given is a zone.
-        return zone.identifier == name || (name == "UTC" && zone.identifier == "GMT") ? zone : nil
+        guard zone.identifier == name || (name == "UTC" && zone.identifier == "GMT") else { return nil }
+        ZoneCache.shared.remember(zone, as: name)
+        return zone
+    }
+
+    /// Zones already accepted, by name: making a `TimeZone` and reading its identifier goes through
+    /// ICU, which costs more than the rest of decoding a small body. Bounded by the IANA names.
+    final class ZoneCache: @unchecked Sendable {
+        static let shared = ZoneCache()
+        private let lock = NSLock()
+        private var zones: [String: TimeZone] = [:]
+
+        func zone(named name: String) -> TimeZone? { lock.withLock { zones[name] } }
+
+        func remember(_ zone: TimeZone, as name: String) { lock.withLock { zones[name] = zone } }
     }
 
     func decodeCount(_ node: DocumentNode, _ path: String, _ issues: IssueCollector) -> AffectedCount? {
@@ -258,8 +276,12 @@ public struct FactsDecoder: Sendable {
             }
             return AffectedCount(min: low, max: high)
         }
+        // The common case first: a plain whole number in range.
+        if case .scalar(let text, true, _) = node, let value = Int(text), value >= 0, value <= AffectedCount.maximum {
+            return AffectedCount(exactly: value)
+        }
         // A number too large for the counter is out of range, not "not a number".
-        if case .scalar(let text, true, _) = node, node.nonTextKind == "a number", Int(text) == nil,
+        if case .scalar(let text, true, _) = node, Int(text) == nil, node.nonTextKind == "a number",
             let value = Double(text), value > Double(AffectedCount.maximum)
         {
             issues.report(node, path, "a count is at most \(AffectedCount.maximum) (one trillion), found \(text)")

@@ -58,6 +58,10 @@ public indirect enum DocumentNode: Sendable {
 
     /// YAML 1.2 core-schema numbers (which include JSON's): decimal, `0x`/`0o`, `.inf`, `.nan`.
     static func isNumeral(_ text: String) -> Bool {
+        // Most text starts with a letter: a number starts with a digit, a sign or a point.
+        guard let first = text.utf8.first, (first >= 0x30 && first <= 0x39) || first == 0x2B || first == 0x2D || first == 0x2E else {
+            return false
+        }
         var bytes = Substring(text).utf8[...]
         if bytes.starts(with: "0x".utf8) || bytes.starts(with: "0o".utf8) {
             let digits = bytes.dropFirst(2)
