@@ -46,6 +46,14 @@ public struct Calculator: Sendable {
                 if !rulebook.rules[position].coversOnlyItself { touched[index].places.append(entry.code) }
             }
         }
+        // A sector regime reaches the places the entity is established in even when none of their
+        // residents is affected (an insurer notifies its domiciliary commissioner whatever the count).
+        for place in facts.establishments {
+            for position in rulebook.positions(covering: place) where slot[position] < 0 && rulebook.rules[position].requiredSectors != nil {
+                slot[position] = touched.count
+                touched.append((position, .zero, []))
+            }
+        }
         touched.sort { $0.position < $1.position }
         let shared = RuleAssessor.Shared(facts: facts, calendars: rulebook.calendars)
         var order: [Int] = []
@@ -57,6 +65,7 @@ public struct Calculator: Sendable {
             for index in before..<result.obligations.count { order.append(item.position * 1000 + index - before) }
         }
         result.obligations = Calculator.sortedByDue(result.obligations, order: order)
+        Calculator.unreadFactWarnings(facts, touched: touched.map { rulebook.rules[$0.position] }, on: shared.discoveryDate, into: &result.warnings)
         // A recorded notice that no obligation takes (a mistyped id, a regime not triggered) is said,
         // never dropped in silence.
         for (index, notice) in facts.notices.enumerated()
@@ -65,6 +74,42 @@ public struct Calculator: Sendable {
             result.warnings.append("notices[\(index)]: matches no obligation of this assessment (\(named)); it is kept but satisfies nothing")
         }
         return result
+    }
+
+    /// Never silent: a sector or a fact given in the facts that no rule assessed here reads is named in
+    /// a warning, so that an answer missing its regime does not look complete.
+    static func unreadFactWarnings(_ facts: IncidentFacts, touched: [Rule], on date: CivilDate, into warnings: inout [String]) {
+        let given: [(String, Date?, ClockStart)] = [
+            ("events.determinedAt", facts.determinedAt, .determination), ("events.occurredAt", facts.occurredAt, .occurrence),
+            ("events.notifiedByVendorAt", facts.notifiedByVendorAt, .vendorNotice),
+            ("events.materialityDeterminedAt", facts.materialityDeterminedAt, .materiality),
+            ("events.classifiedAt", facts.classifiedAt, .classification), ("events.extortionPaymentAt", facts.extortionPaymentAt, .extortionPayment),
+        ]
+        let anyGiven = !facts.sectors.isEmpty || !facts.establishments.isEmpty || facts.size != .larger || facts.cause != .unknown
+            || facts.mainEstablishment != nil || given.contains { $0.1 != nil }
+        guard anyGiven else { return }
+        var reads = FactReads()
+        var authorities = false
+        for rule in touched {
+            if let sectors = rule.requiredSectors { reads.sectors.formUnion(sectors) }
+            if !rule.authorities.isEmpty { authorities = true }
+            guard let version = rule.version(on: date), version.isComplete else { continue }
+            reads.sectors.formUnion(version.reads.sectors)
+            reads.clockStarts.formUnion(version.reads.clockStarts)
+            reads.establishments = reads.establishments || version.reads.establishments
+            reads.size = reads.size || version.reads.size
+        }
+        let scope = "no rule that applies to this incident's places on \(date) reads it"
+        for sector in facts.sectors.map(\.rawValue).sorted() where !reads.sectors.contains(Sector(rawValue: sector)!) {
+            warnings.append("entity.sectors: `\(sector)`: \(scope), so duties that follow from it are not assessed")
+        }
+        for (field, instant, clock) in given where instant != nil && !reads.clockStarts.contains(clock) {
+            warnings.append("\(field): \(scope); it moves no deadline here")
+        }
+        if !facts.establishments.isEmpty && !reads.establishments { warnings.append("entity.establishments: \(scope); it changes nothing here") }
+        if facts.size != .larger && !reads.size { warnings.append("entity.size: \(scope); it changes nothing here") }
+        if facts.cause != .unknown { warnings.append("events.cause: \(scope); it changes nothing here") }
+        if facts.mainEstablishment != nil && !authorities { warnings.append("entity.mainEstablishment: \(scope); it changes nothing here") }
     }
 
     /// Fixed deadlines by due instant, then relative, pending and open ones; ties in rules-database
@@ -190,8 +235,8 @@ struct RuleAssessor {
                     result.warnings.append("\(obligation.qualifiedID): an amendment takes effect on \(next.effective), inside the window that ends \(dueDate); the law in force when the clock started (\(item.version.label)) is applied")
                 }
                 if let threshold = obligation.threshold {
-                    let count = threshold.counts == .residents ? residents : facts.totalCount
-                    if !threshold.isMet(by: count.min) {
+                    let count = thresholdCount(threshold)
+                    if !threshold.isMet(by: count.min) && !(threshold.waivedIfEstablished && establishedHere != nil) {
                         result.warnings.append("\(obligation.qualifiedID): the affected count \(count) straddles the threshold (\(threshold.comparison.phrase(threshold.value))); the obligation is listed until the count is known")
                     }
                 }
@@ -217,6 +262,7 @@ struct RuleAssessor {
     /// Role and sector filters: an obligation that binds someone else is not reported at all.
     func applies(_ obligation: ObligationRule) -> Bool {
         guard obligation.binds(facts.role) else { return false }
+        if !obligation.forSize.isEmpty && !obligation.forSize.contains(facts.size) { return false }
         if !obligation.forSectors.isEmpty && obligation.forSectors.isDisjoint(with: facts.sectors) { return false }
         if !obligation.notForSectors.isDisjoint(with: facts.sectors) { return false }
         return true
@@ -240,6 +286,25 @@ struct RuleAssessor {
         return recipient
     }
 
+    /// The first of the entity's establishments that this rule covers, if any.
+    var establishedHere: String? {
+        facts.establishments.isEmpty ? nil : facts.establishments.first { rule.covers.contains($0) }
+    }
+
+    /// The count a threshold compares: the rule's residents, everyone, or the most residents of one place.
+    func thresholdCount(_ threshold: Threshold) -> AffectedCount {
+        switch threshold.counts {
+        case .residents: return residents
+        case .total: return facts.totalCount
+        case .largestPlace:
+            var largest = AffectedCount.zero
+            for entry in facts.affected where rule.covers.contains(entry.code) {
+                largest = AffectedCount(min: max(largest.min, entry.count.min), max: max(largest.max, entry.count.max))
+            }
+            return largest
+        }
+    }
+
     /// How many of the rule's residents are affected (for a regime: in which of its places).
     func residentsReason() -> Reason {
         if rule.coversOnlyItself { return .residents(residents, of: rule.name, places: nil) }
@@ -248,7 +313,7 @@ struct RuleAssessor {
 
     /// Whether the facts are a breach of personal information under this version, and if not, why.
     func breachFailure(_ version: RuleVersion) -> (reason: Reason, citation: String)? {
-        if residents.max == 0 { return (.noResidents(of: rule.name), rule.law) }
+        if residents.max == 0 && establishedHere == nil { return (.noResidents(of: rule.name), rule.law) }
         if !version.trigger.media.contains(facts.medium) {
             return (.mediumNotCovered(covered: version.trigger.media, given: facts.medium), version.trigger.provenance.cite)
         }
@@ -302,8 +367,10 @@ struct RuleAssessor {
             }
             reasons.append(.riskAtLeast(facts.riskOfHarm.effective, minimum: minimum))
         }
-        if let threshold = obligation.threshold {
-            let count = threshold.counts == .residents ? residents : facts.totalCount
+        if let threshold = obligation.threshold, threshold.waivedIfEstablished, let place = establishedHere {
+            reasons.append(.establishedIn(place))
+        } else if let threshold = obligation.threshold {
+            let count = thresholdCount(threshold)
             if !threshold.isMet(by: count.max) {
                 return .notTriggered(.thresholdNotMet(count, threshold, recipient: obligation.recipient.name), citation: threshold.provenance.cite)
             }

@@ -113,6 +113,8 @@ extension ClockStart {
         case .occurrence: return "events.occurredAt"
         case .vendorNotice: return "events.notifiedByVendorAt"
         case .materiality: return "events.materialityDeterminedAt"
+        case .extortionPayment: return "events.extortionPaymentAt"
+        case .classification: return "events.classifiedAt"
         }
     }
 }

@@ -57,6 +57,9 @@ public struct FactsDecoder: Sendable {
         var vendorAt: Date?
         var materialityAt: Date?
         var delayUntil: Date?
+        var classifiedAt: Date?
+        var extortionPaymentAt: Date?
+        var cause = BreachCause.unknown
         if let node = map.required("events"), var events = MappingReader(node, path: "events", issues: issues) {
             discoveredAt = instant(&events, "discoveredAt", required: true)
             determinedAt = instant(&events, "determinedAt", required: false)
@@ -64,7 +67,13 @@ public struct FactsDecoder: Sendable {
             vendorAt = instant(&events, "notifiedByVendorAt", required: false)
             materialityAt = instant(&events, "materialityDeterminedAt", required: false)
             delayUntil = instant(&events, "lawEnforcementDelayUntil", required: false)
+            classifiedAt = instant(&events, "classifiedAt", required: false)
+            extortionPaymentAt = instant(&events, "extortionPaymentAt", required: false)
+            if let n = events.optional("cause"), let value: BreachCause = S.choice(n, "events.cause", issues, "cause") { cause = value }
             events.finish()
+            if let discoveredAt, let extortionPaymentAt, extortionPaymentAt < discoveredAt, let n = events.optional("extortionPaymentAt") {
+                issues.report(n, "events.extortionPaymentAt", "is before events.discoveredAt: a ransom cannot be paid for a breach not yet discovered")
+            }
             if let discoveredAt, let determinedAt, determinedAt < discoveredAt, let n = events.optional("determinedAt") {
                 issues.report(n, "events.determinedAt", "is before events.discoveredAt: a breach cannot be determined before it is discovered")
             }
@@ -76,6 +85,8 @@ public struct FactsDecoder: Sendable {
         var role = EntityRole.owner
         var sectors: [Sector] = []
         var mainEstablishment: String?
+        var establishments: [String] = []
+        var size = EntitySize.larger
         if let node = map.optional("entity"), var entity = MappingReader(node, path: "entity", issues: issues) {
             if let n = entity.optional("role"), let value: EntityRole = S.choice(n, "entity.role", issues, "role") { role = value }
             if let n = entity.optional("sectors"), let values: [Sector] = S.choices(n, "entity.sectors", issues, "sector code") {
@@ -86,6 +97,19 @@ public struct FactsDecoder: Sendable {
                     issues.report(n, "entity.mainEstablishment", "unknown country code `\(code)` (ISO 3166-1 alpha-2)")
                 }
             }
+            if let n = entity.optional("establishments"), let items = S.list(n, "entity.establishments", issues) {
+                for (index, item) in items.enumerated() {
+                    guard let code = S.text(item, "entity.establishments[\(index)]", issues) else { continue }
+                    if !PlaceCodes.isKnown(code) {
+                        issues.report(item, "entity.establishments[\(index)]", "unknown place code `\(code)` (ISO 3166-1 or, for US states, ISO 3166-2 such as US-NY)")
+                    } else if establishments.contains(code) {
+                        issues.report(item, "entity.establishments[\(index)]", "`\(code)` is listed twice")
+                    } else {
+                        establishments.append(code)
+                    }
+                }
+            }
+            if let n = entity.optional("size"), let value: EntitySize = S.choice(n, "entity.size", issues, "size") { size = value }
             entity.finish()
         }
 
@@ -160,12 +184,18 @@ public struct FactsDecoder: Sendable {
         map.finish()
 
         guard issues.isEmpty, let discoveredAt else { throw InvalidFacts(issues: issues.reported) }
-        return IncidentFacts(
+        var facts = IncidentFacts(
             timeZone: zone, discoveredAt: discoveredAt, determinedAt: determinedAt, occurredAt: occurredAt,
             notifiedByVendorAt: vendorAt, materialityDeterminedAt: materialityAt, lawEnforcementDelayUntil: delayUntil,
             role: role, sectors: Set(sectors), mainEstablishment: mainEstablishment, elements: elements,
             encrypted: encrypted, keyCompromised: keyCompromised, medium: medium, access: access, riskOfHarm: risk,
             affected: affected, notices: notices, warnings: warnings)
+        facts.classifiedAt = classifiedAt
+        facts.extortionPaymentAt = extortionPaymentAt
+        facts.cause = cause
+        facts.establishments = establishments
+        facts.size = size
+        return facts
     }
 
     /// The most notices one incident's facts may record (each recipient is notified once; a thousand

@@ -12,11 +12,18 @@ extension IncidentFacts {
         if let notifiedByVendorAt { events.append(("notifiedByVendorAt", instant(notifiedByVendorAt))) }
         if let materialityDeterminedAt { events.append(("materialityDeterminedAt", instant(materialityDeterminedAt))) }
         if let lawEnforcementDelayUntil { events.append(("lawEnforcementDelayUntil", instant(lawEnforcementDelayUntil))) }
+        // Facts added to the contract later are written only when given, so stored facts and their
+        // revisions from before keep their exact text.
+        if let classifiedAt { events.append(("classifiedAt", instant(classifiedAt))) }
+        if let extortionPaymentAt { events.append(("extortionPaymentAt", instant(extortionPaymentAt))) }
+        if cause != .unknown { events.append(("cause", .string(cause.rawValue))) }
         var entity: [(String, OrderedJSON)] = [
             ("role", .string(role.rawValue)),
             ("sectors", .array(sectors.map(\.rawValue).sorted().map(OrderedJSON.string))),
         ]
         if let mainEstablishment { entity.append(("mainEstablishment", .string(mainEstablishment))) }
+        if !establishments.isEmpty { entity.append(("establishments", .array(establishments.map(OrderedJSON.string)))) }
+        if size != .larger { entity.append(("size", .string(size.rawValue))) }
         let data: [(String, OrderedJSON)] = [
             ("elements", .array(elements.map { .string($0.rawValue) })),
             ("encrypted", .bool(encrypted)),

@@ -81,9 +81,17 @@ public struct IncidentFacts: Sendable {
     public var notifiedByVendorAt: Date?
     public var materialityDeterminedAt: Date?
     public var lawEnforcementDelayUntil: Date?
+    /// When the incident was classified as major or significant (DORA, NIS2).
+    public var classifiedAt: Date?
+    /// When an extortion (ransom) payment was made (NYDFS 500.17(c), CIRCIA).
+    public var extortionPaymentAt: Date?
+    public var cause: BreachCause = .unknown
     public var role: EntityRole
     public var sectors: Set<Sector>
     public var mainEstablishment: String?
+    /// Where the entity is organised, domiciled or has its principal place of business, principal first.
+    public var establishments: [String] = []
+    public var size: EntitySize = .larger
     public var elements: [DataElement]
     public var encrypted: Bool
     public var keyCompromised: Bool
@@ -136,6 +144,8 @@ public struct IncidentFacts: Sendable {
         case .occurrence: return occurredAt
         case .vendorNotice: return notifiedByVendorAt
         case .materiality: return materialityDeterminedAt
+        case .extortionPayment: return extortionPaymentAt
+        case .classification: return classifiedAt
         case .calendarYearEnd:
             let year = ZonedTime.civilDate(of: discoveredAt, in: timeZone).year
             return ZonedTime.endOfDay(CivilDate(year: year, month: 12, day: 31)!, in: timeZone)

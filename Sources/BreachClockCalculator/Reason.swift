@@ -16,6 +16,8 @@ public enum Reason: Sendable {
     case lawEnforcementDelay(until: String, effect: LawEnforcementDelayRule.Effect, cite: String)
     case dueSooner(after: String, givenOn: CivilDate)
     case orIfSooner(Period, after: String)
+    /// The entity is established in the rule's place: a threshold `waivedIfEstablished` does not apply.
+    case establishedIn(String)
 
     // Why an obligation does not arise.
     case noResidents(of: String)
@@ -156,6 +158,10 @@ public enum Reason: Sendable {
             out.write(recipient)
             out.write(" needs ")
             threshold.comparison.writePhrase(threshold.value, to: &out)
+        case .establishedIn(let place):
+            out.write("the entity is established in ")
+            out.write(place)
+            out.write(" (entity.establishments): notice is due whatever the count")
         case .referencedNoticeNotRequired(let other, let before):
             out.write(before ? "it must precede the notice to " : "it runs from the notice to ")
             out.write(other)
@@ -164,6 +170,10 @@ public enum Reason: Sendable {
     }
 
     static func noun(_ threshold: Threshold) -> String {
-        threshold.counts == .residents ? "residents" : "people in all"
+        switch threshold.counts {
+        case .residents: return "residents"
+        case .total: return "people in all"
+        case .largestPlace: return "residents of one place at most"
+        }
     }
 }

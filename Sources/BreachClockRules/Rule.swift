@@ -55,11 +55,17 @@ public struct Threshold: Sendable, Hashable {
         case residents
         /// Every affected count.
         case total
+        /// The largest count of residents of any one of the rule's `covers` codes ("more than 500
+        /// residents of a State or jurisdiction", HIPAA's media notice).
+        case largestPlace = "largest-place"
     }
 
     public var comparison: Comparison
     public var value: Int
     public var counts: Counted
+    /// The threshold does not apply when the entity is established in one of the rule's places
+    /// (`entity.establishments`): insurance laws' domiciliary state is notified whatever the count.
+    public var waivedIfEstablished: Bool = false
     public var provenance: Provenance
 
     /// Whether `count` meets the threshold.
@@ -141,13 +147,17 @@ public final class ObligationRule: Sendable {
     public let minimumRisk: RiskOfHarm?
     public let forSectors: Set<Sector>
     public let notForSectors: Set<Sector>
+    /// The entity sizes it binds (`entity.size`); empty: every size.
+    public let forSize: Set<EntitySize>
     public let threshold: Threshold?
     public let deadline: DeadlineSpec
     public let provenance: Provenance
     public let notes: String?
 
     public init(id: String, qualifiedID: String, sourceURLs: [String], relativeTo: String?, relativeClockStart: String?,
-        relativePhrase: String?, recipient: Recipient, roles: Set<EntityRole>, condition: ObligationCondition, minimumRisk: RiskOfHarm?, forSectors: Set<Sector>, notForSectors: Set<Sector>, threshold: Threshold?, deadline: DeadlineSpec, provenance: Provenance, notes: String?) {
+        relativePhrase: String?, recipient: Recipient, roles: Set<EntityRole>, condition: ObligationCondition, minimumRisk: RiskOfHarm?, forSectors: Set<Sector>, notForSectors: Set<Sector>, threshold: Threshold?, deadline: DeadlineSpec, provenance: Provenance, notes: String?,
+        forSize: Set<EntitySize> = []) {
+        self.forSize = forSize
         self.id = id
         self.qualifiedID = qualifiedID
         self.sourceURLs = sourceURLs
@@ -262,9 +272,22 @@ public final class RuleVersion: Sendable {
     /// False for a version the loader did not decode because no date of the incident falls in it
     /// (see `RulesLoader`): only its effective date, label and change are known.
     public let isComplete: Bool
+    /// Which facts this version's obligations read, beyond those every rule reads (worked out once,
+    /// so that an assessment can say which given facts no rule read).
+    public let reads: FactReads
 
     public init(effective: CivilDate, label: String, change: String, sources: [String], personalInformation: PersonalInformationRule, trigger: TriggerRule, encryption: EncryptionRule?, riskOfHarm: RiskOfHarmRule?, exemptions: [SectorExemption], lawEnforcementDelay: LawEnforcementDelayRule?, obligations: [ObligationRule], notes: String?, isComplete: Bool = true) {
         self.isComplete = isComplete
+        var reads = FactReads()
+        for exemption in exemptions { reads.sectors.formUnion(exemption.sectors) }
+        for obligation in obligations {
+            reads.sectors.formUnion(obligation.forSectors)
+            reads.sectors.formUnion(obligation.notForSectors)
+            if !obligation.forSize.isEmpty { reads.size = true }
+            if obligation.threshold?.waivedIfEstablished == true { reads.establishments = true }
+            if case .fixed(_, let from, _, _) = obligation.deadline.rule { reads.clockStarts.insert(from) }
+        }
+        self.reads = reads
         self.effective = effective
         self.label = label
         self.change = change
@@ -289,6 +312,17 @@ public final class RuleVersion: Sendable {
             trigger: TriggerRule(event: .acquisition, media: [], provenance: none), encryption: nil, riskOfHarm: nil, exemptions: [],
             lawEnforcementDelay: nil, obligations: [], notes: nil, isComplete: false)
     }
+}
+
+/// The facts a rule version reads beyond those every rule reads (events.discoveredAt, data, access,
+/// riskOfHarm, affected, notices, entity.role).
+public struct FactReads: Sendable, Hashable {
+    public var sectors: Set<Sector> = []
+    public var clockStarts: Set<ClockStart> = []
+    public var establishments = false
+    public var size = false
+
+    public init() {}
 }
 
 /// One jurisdiction's or regime's breach-notification law, with all its versions.

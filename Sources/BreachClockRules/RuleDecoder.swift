@@ -354,6 +354,7 @@ public struct RuleDecoder {
         let minimumRisk: RiskOfHarm? = map.optional("minimumRisk").flatMap { S.choice($0, map.path("minimumRisk"), issues, "risk of harm") }
         let forSectors: [Sector] = map.optional("forSectors").flatMap { S.choices($0, map.path("forSectors"), issues, "sector") } ?? []
         let notForSectors: [Sector] = map.optional("notForSectors").flatMap { S.choices($0, map.path("notForSectors"), issues, "sector") } ?? []
+        let forSize: [EntitySize] = map.optional("forSize").flatMap { S.choices($0, map.path("forSize"), issues, "entity size") } ?? []
         let threshold = map.optional("threshold").flatMap { decodeThreshold($0, map.path("threshold"), known) }
         let deadline = map.required("deadline").flatMap { decodeDeadline($0, map.path("deadline"), known) }
         let provenance = provenance(&map, known)
@@ -378,7 +379,7 @@ public struct RuleDecoder {
             id: id, qualifiedID: "\(context.code)/\(id)", sourceURLs: sourceIDs.compactMap { context.urls[$0] },
             relativeTo: relativeTo, relativeClockStart: relativeTo.map { "notice:\($0)" }, relativePhrase: phrase, recipient: recipient, roles: roles, condition: condition, minimumRisk: minimumRisk,
             forSectors: Set(forSectors), notForSectors: Set(notForSectors), threshold: threshold, deadline: deadline,
-            provenance: provenance, notes: notes)
+            provenance: provenance, notes: notes, forSize: Set(forSize))
     }
 
     func decodeThreshold(_ node: DocumentNode, _ path: String, _ known: Set<String>) -> Threshold? {
@@ -391,10 +392,11 @@ public struct RuleDecoder {
         let value = map.required("value").flatMap { S.integer($0, map.path("value"), issues) }
         if let value, value < 0, let node = map.optional("value") { issues.report(node, map.path("value"), "a threshold cannot be negative") }
         let counts: Threshold.Counted? = map.required("counts").flatMap { S.choice($0, map.path("counts"), issues, "count") }
+        let waived = map.optional("waivedIfEstablished").flatMap { S.bool($0, map.path("waivedIfEstablished"), issues) } ?? false
         let provenance = provenance(&map, known)
         map.finish()
         guard let comparison, let value, let counts, let provenance else { return nil }
-        return Threshold(comparison: comparison, value: value, counts: counts, provenance: provenance)
+        return Threshold(comparison: comparison, value: value, counts: counts, waivedIfEstablished: waived, provenance: provenance)
     }
 
     func decodePeriod(_ map: inout MappingReader, required: Bool) -> Period? {

@@ -50,11 +50,33 @@ public enum Sector: String, CaseIterable, Sendable, Hashable {
     case glbaFinancialInstitution = "glba-financial-institution"
     case ftcSafeguards = "ftc-safeguards"
     case publicCompany = "public-company"
+    case secCoveredInstitution = "sec-covered-institution"
     case nydfsCoveredEntity = "nydfs-covered-entity"
+    case bank
+    case bankServiceProvider = "bank-service-provider"
+    case phrVendor = "phr-vendor"
     case insuranceLicensee = "insurance-licensee"
+    case defenseContractor = "defense-contractor"
+    case telecomCarrier = "telecom-carrier"
+    case criticalInfrastructure = "critical-infrastructure"
+    case dataBroker = "data-broker"
     case governmentAgency = "government-agency"
     case essentialEntity = "essential-entity"
+    case importantEntity = "important-entity"
     case financialEntity = "financial-entity"
+}
+
+/// The entity's size, as a regime whose dates or duties differ by size defines it (SEC Regulation S-P).
+public enum EntitySize: String, CaseIterable, Sendable, Hashable {
+    case larger, smaller
+}
+
+/// How the breach happened, for laws whose exemptions or clocks depend on it; `unknown` is read conservatively.
+public enum BreachCause: String, CaseIterable, Sendable, Hashable {
+    case intrusion
+    case inadvertentDisclosure = "inadvertent-disclosure"
+    case lostDevice = "lost-device"
+    case insider, unknown
 }
 
 /// The entity's role. US statutes say owner/licensor or maintainer; the GDPR says controller or
@@ -100,4 +122,8 @@ public enum ClockStart: String, CaseIterable, Sendable, Hashable {
     case vendorNotice = "vendor-notice"
     case materiality
     case calendarYearEnd = "calendar-year-end"
+    /// `events.extortionPaymentAt` (NYDFS 500.17(c)).
+    case extortionPayment = "extortion-payment"
+    /// `events.classifiedAt`: the incident classified as major or significant (DORA, NIS2).
+    case classification
 }

@@ -1,0 +1,168 @@
+import BreachClockCalculator
+import BreachClockLoader
+import BreachClockRules
+import Foundation
+import Testing
+
+/// The rule-format pieces that sector regimes need (issue 10), on a made-up regime so that each is
+/// tested alone: a clock from an extortion payment, "more than 500 residents of one State", a
+/// threshold waived where the entity is domiciled, duties by entity size, and the warnings that keep
+/// a sector or fact that nothing reads from passing silently.
+@Suite struct RegimeMachineryTests {
+    static let regime = """
+        code: US-TEST-REGIME
+        name: Test regime
+        law: Test Act § 1
+        covers: [US-CA, US-NY, US-TX]
+        requires: { sectors: [insurance-licensee, nydfs-covered-entity, sec-covered-institution] }
+        reviewed: 2026-12-01
+        sources:
+          - { id: s, url: https://example.org/act, retrieved: 2026-12-01, says: The act. }
+        versions:
+          - effective: 2020-01-01
+            change: Test version.
+            sources: [s]
+            personalInformation: { combinations: [[name], [ssn]], cite: § 1(a), sources: [s] }
+            trigger: { event: acquisition, media: [electronic, paper], cite: § 1(b), sources: [s] }
+            obligations:
+              - id: media
+                recipient: { kind: media, name: Media in the State }
+                threshold: { op: ">", value: 500, counts: largest-place, cite: § 2, sources: [s] }
+                deadline: { period: 60 days, from: discovery, cite: § 2, sources: [s] }
+                cite: § 2
+                sources: [s]
+              - id: commissioner
+                recipient: { kind: regulator, name: Commissioner }
+                forSectors: [insurance-licensee]
+                threshold: { op: ">=", value: 250, counts: residents, waivedIfEstablished: true, cite: § 3, sources: [s] }
+                deadline: { period: 72 hours, from: determination, cite: § 3, sources: [s] }
+                cite: § 3
+                sources: [s]
+              - id: extortion
+                recipient: { kind: regulator, name: Superintendent }
+                forSectors: [nydfs-covered-entity]
+                deadline: { period: 24 hours, from: extortion-payment, cite: § 4, sources: [s] }
+                cite: § 4
+                sources: [s]
+              - id: customers-larger
+                recipient: { kind: individuals, name: Customers }
+                forSectors: [sec-covered-institution]
+                forSize: [larger]
+                deadline: { period: 30 days, from: discovery, cite: § 5, sources: [s] }
+                cite: § 5
+                sources: [s]
+        """
+
+    static func calculator() throws -> Calculator {
+        let root = try DocumentParser.parse(regime, file: "US-federal/US-TEST-REGIME.yaml", limits: .rules)
+        let issues = IssueCollector()
+        let rule = try #require(RuleDecoder(file: "US-federal/US-TEST-REGIME.yaml", issues: issues).decodeRule(root), "\(issues.issues)")
+        let real = try RealRules.rulebook()
+        return Calculator(rulebook: try Rulebook(rules: real.rules + [rule], calendars: Array(real.calendars.values), digest: "test"))
+    }
+
+    func assess(_ facts: String) throws -> Assessment {
+        let calculator = try Self.calculator()
+        return calculator.assess(try FactsLoader.load(text: facts, file: "t.yaml", decoder: calculator.factsDecoder))
+    }
+
+    func obligation(_ assessment: Assessment, _ id: String) -> Obligation? { assessment.obligations.first { $0.id == id } }
+
+    /// HIPAA-style media notice: more than 500 residents of one State, not of all of them together.
+    @Test(arguments: [("{US-CA: 400, US-NY: 400}", false), ("{US-CA: 500, US-TX: 500}", false), ("{US-CA: 501, US-NY: 3}", true)])
+    func largestPlaceThreshold(affected: String, triggered: Bool) throws {
+        let assessment = try assess("""
+            entity: { sectors: [insurance-licensee] }
+            events: { discoveredAt: 2026-03-02T10:00:00Z }
+            data: { elements: [name] }
+            affected: \(affected)
+            """)
+        #expect((obligation(assessment, "US-TEST-REGIME/media") != nil) == triggered)
+    }
+
+    /// The domiciliary commissioner is told whatever the count, even with no resident of that State
+    /// affected; another State's commissioner only at 250 residents or more.
+    @Test func thresholdWaivedWhereEstablished() throws {
+        let domiciled = try assess("""
+            entity: { sectors: [insurance-licensee], establishments: [US-NY] }
+            events: { discoveredAt: 2026-03-02T10:00:00Z, determinedAt: 2026-03-03T10:00:00Z }
+            data: { elements: [name] }
+            affected: { US-CA: 10 }
+            """)
+        let notice = try #require(obligation(domiciled, "US-TEST-REGIME/commissioner"))
+        #expect(notice.deadline.due == ISO8601DateFormatter().date(from: "2026-03-06T10:00:00Z"))
+        #expect(notice.reasonDetails.contains { $0.text.contains("established in US-NY") })
+
+        let elsewhere = try assess("""
+            entity: { sectors: [insurance-licensee], establishments: [US-FL] }
+            events: { discoveredAt: 2026-03-02T10:00:00Z }
+            data: { elements: [name] }
+            affected: { US-CA: 249 }
+            """)
+        #expect(obligation(elsewhere, "US-TEST-REGIME/commissioner") == nil)
+        #expect(elsewhere.notTriggered.contains { $0.id == "US-TEST-REGIME/commissioner" })
+    }
+
+    @Test func clockFromExtortionPayment() throws {
+        let assessment = try assess("""
+            entity: { sectors: [nydfs-covered-entity] }
+            events: { discoveredAt: 2026-03-02T10:00:00Z, extortionPaymentAt: 2026-03-05T18:30:00Z }
+            data: { elements: [ssn] }
+            affected: { US-NY: 10 }
+            """)
+        let notice = try #require(obligation(assessment, "US-TEST-REGIME/extortion"))
+        #expect(notice.deadline.due == ISO8601DateFormatter().date(from: "2026-03-06T18:30:00Z"))
+        #expect(notice.deadline.clockStart == "extortion-payment")
+        // Without a payment the clock has not started.
+        let unpaid = try assess("""
+            entity: { sectors: [nydfs-covered-entity] }
+            events: { discoveredAt: 2026-03-02T10:00:00Z }
+            data: { elements: [ssn] }
+            affected: { US-NY: 10 }
+            """)
+        #expect(obligation(unpaid, "US-TEST-REGIME/extortion")?.deadline.kind == .pending)
+    }
+
+    @Test(arguments: [("larger", true), ("smaller", false)])
+    func dutiesBySize(size: String, bound: Bool) throws {
+        let assessment = try assess("""
+            entity: { sectors: [sec-covered-institution], size: \(size) }
+            events: { discoveredAt: 2026-03-02T10:00:00Z }
+            data: { elements: [ssn] }
+            affected: { US-TX: 10 }
+            """)
+        #expect((obligation(assessment, "US-TEST-REGIME/customers-larger") != nil) == bound)
+    }
+
+    /// Never silent: a sector no rule here reads, and facts that move no deadline, are named.
+    @Test func unreadSectorsAndFactsAreWarned() throws {
+        let assessment = try assess("""
+            entity: { sectors: [bank, insurance-licensee], size: smaller }
+            events: { discoveredAt: 2026-03-02T10:00:00Z, classifiedAt: 2026-03-02T12:00:00Z, cause: insider }
+            data: { elements: [name, ssn] }
+            affected: { US-CA: 10 }
+            """)
+        #expect(assessment.warnings.contains { $0.hasPrefix("entity.sectors: `bank`: no rule that applies to this incident's places on 2026-03-02 reads it") })
+        #expect(!assessment.warnings.contains { $0.hasPrefix("entity.sectors: `insurance-licensee`") })
+        #expect(assessment.warnings.contains { $0.hasPrefix("events.classifiedAt: no rule") })
+        #expect(assessment.warnings.contains { $0.hasPrefix("events.cause: no rule") })
+        #expect(!assessment.warnings.contains { $0.hasPrefix("entity.size") }, "the regime reads size")
+    }
+
+    /// The facts the contract added round-trip through the stored form.
+    @Test func newFactsRoundTrip() throws {
+        let calculator = try Self.calculator()
+        let text = """
+            {"timezone": "America/New_York", "events": {"discoveredAt": "2026-03-02T10:00:00-05:00", "classifiedAt": "2026-03-02T12:00:00-05:00",
+             "extortionPaymentAt": "2026-03-04T09:00:00-05:00", "cause": "intrusion"},
+             "entity": {"role": "owner", "sectors": ["bank"], "establishments": ["US-NY", "DE"], "size": "smaller"},
+             "data": {"elements": ["ssn"]}, "affected": {"US-NY": 3}}
+            """
+        let facts = try FactsLoader.load(text: text, file: "t.json", decoder: calculator.factsDecoder)
+        let stored = facts.json().serialized(pretty: false)
+        let again = try FactsLoader.load(text: stored, file: "stored.json", decoder: calculator.factsDecoder)
+        #expect(again.json().serialized(pretty: false) == stored)
+        #expect(again.establishments == ["US-NY", "DE"] && again.size == .smaller && again.cause == .intrusion)
+        #expect(again.extortionPaymentAt == facts.extortionPaymentAt && again.classifiedAt == facts.classifiedAt)
+    }
+}
