@@ -196,6 +196,11 @@ struct RuleAssessor {
         evaluated.reserveCapacity(base.obligations.count)
         let residentsReason = residentsReason()
         let baseFailure = breachFailure(base)
+        let sizeBound = base.obligations.filter { !$0.forSize.isEmpty && !$0.forSize.contains(facts.size) && $0.binds(facts.role) }
+        if !sizeBound.isEmpty {
+            let sizes = Set(sizeBound.flatMap(\.forSize)).map(\.rawValue).sorted().joined(separator: ", ")
+            result.warnings.append("\(rule.code): \(sizeBound.map(\.qualifiedID).joined(separator: ", ")) bind only \(sizes) entities on \(shared.discoveryDate); entity.size is \(facts.size.rawValue), so they are not assessed - check the regime's compliance dates")
+        }
         for obligation in base.obligations where applies(obligation) {
             let version = versionFor(obligation, base: base)
             let chosen = version === base ? obligation : version.obligation(obligation.id) ?? obligation
@@ -236,7 +241,7 @@ struct RuleAssessor {
                 }
                 if let threshold = obligation.threshold {
                     let count = thresholdCount(threshold)
-                    if !threshold.isMet(by: count.min) && !(threshold.waivedIfEstablished && establishedHere != nil) {
+                    if !threshold.isSurelyMet(by: count) && !(threshold.waivedIfEstablished && establishedHere != nil) {
                         result.warnings.append("\(obligation.qualifiedID): the affected count \(count) straddles the threshold (\(threshold.comparison.phrase(threshold.value))); the obligation is listed until the count is known")
                     }
                 }
@@ -336,6 +341,11 @@ struct RuleAssessor {
         residents residentsReason: Reason) -> Outcome
     {
         if let failure { return .notTriggered(failure.reason, citation: failure.citation) }
+        // A clock from an event that may never happen (a ransom paid) is not "pending": without the
+        // event there is no duty at all.
+        if case .fixed(_, .extortionPayment, _, _) = obligation.deadline.rule, facts.extortionPaymentAt == nil {
+            return .notTriggered(.eventNotInFacts(ClockStart.factName(.extortionPayment)), citation: obligation.deadline.provenance.cite)
+        }
         var reasons: [Reason] = [residentsReason]
         if let match = version.personalInformation.firstMatch(mask: shared.elementMask) {
             reasons.append(.personalInformation(match, cite: version.personalInformation.provenance.cite))
@@ -371,10 +381,10 @@ struct RuleAssessor {
             reasons.append(.establishedIn(place))
         } else if let threshold = obligation.threshold {
             let count = thresholdCount(threshold)
-            if !threshold.isMet(by: count.max) {
+            if !threshold.mayBeMet(by: count) {
                 return .notTriggered(.thresholdNotMet(count, threshold, recipient: obligation.recipient.name), citation: threshold.provenance.cite)
             }
-            reasons.append(threshold.isMet(by: count.min) ? .thresholdMet(count, threshold) : .thresholdMaybeMet(count, threshold))
+            reasons.append(threshold.isSurelyMet(by: count) ? .thresholdMet(count, threshold) : .thresholdMaybeMet(count, threshold))
         }
         return .triggered(reasons)
     }

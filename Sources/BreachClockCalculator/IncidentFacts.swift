@@ -152,3 +152,16 @@ public struct IncidentFacts: Sendable {
         }
     }
 }
+
+extension Threshold {
+    /// Whether a count that may be anywhere in its range could meet the threshold (the protective
+    /// reading lists the obligation then).
+    public func mayBeMet(by count: AffectedCount) -> Bool {
+        comparison == .fewerThan ? isMet(by: count.min) : isMet(by: count.max)
+    }
+
+    /// Whether the count meets the threshold wherever it lies in its range.
+    public func isSurelyMet(by count: AffectedCount) -> Bool {
+        comparison == .fewerThan ? isMet(by: count.max) : isMet(by: count.min)
+    }
+}

@@ -31,6 +31,8 @@ public enum Reason: Sendable {
     case riskBelow(RiskOfHarm, minimum: RiskOfHarm)
     case thresholdNotMet(AffectedCount, Threshold, recipient: String)
     case referencedNoticeNotRequired(String, before: Bool)
+    /// The event the obligation runs from may never happen and is not in the facts (an extortion payment).
+    case eventNotInFacts(String)
 
     /// The reason in words.
     public var text: String {
@@ -158,6 +160,9 @@ public enum Reason: Sendable {
             out.write(recipient)
             out.write(" needs ")
             threshold.comparison.writePhrase(threshold.value, to: &out)
+        case .eventNotInFacts(let field):
+            out.write("only when it happens; the facts have no ")
+            out.write(field)
         case .establishedIn(let place):
             out.write("the entity is established in ")
             out.write(place)

@@ -34,6 +34,8 @@ public struct Threshold: Sendable, Hashable {
     public enum Comparison: String, Sendable, Hashable {
         case moreThan = ">"
         case atLeast = ">="
+        /// "Fewer than N" (HIPAA's annual log of breaches affecting fewer than 500).
+        case fewerThan = "<"
 
         /// Words for explanations: "more than 500", "500 or more".
         public func phrase(_ value: Int) -> String {
@@ -45,6 +47,7 @@ public struct Threshold: Sendable, Hashable {
         /// `more than 500` or `500 or more`.
         public func writePhrase<Out: TextOutputStream>(_ value: Int, to out: inout Out) {
             if self == .moreThan { out.write("more than ") }
+            if self == .fewerThan { out.write("fewer than ") }
             out.write(String(value))
             if self == .atLeast { out.write(" or more") }
         }
@@ -70,8 +73,13 @@ public struct Threshold: Sendable, Hashable {
 
     /// Whether `count` meets the threshold.
     public func isMet(by count: Int) -> Bool {
-        comparison == .moreThan ? count > value : count >= value
+        switch comparison {
+        case .moreThan: return count > value
+        case .atLeast: return count >= value
+        case .fewerThan: return count < value
+        }
     }
+
 }
 
 /// When an obligation's notice is due, as the law states it.

@@ -387,7 +387,7 @@ public struct RuleDecoder {
         var comparison: Threshold.Comparison? = nil
         if let opNode = map.required("op"), let op = S.string(opNode, map.path("op"), issues) {
             comparison = Threshold.Comparison(rawValue: op)
-            if comparison == nil { issues.report(opNode, map.path("op"), "unknown comparison `\(op)` (expected `>` for \"more than\" or `>=` for \"N or more\")") }
+            if comparison == nil { issues.report(opNode, map.path("op"), "unknown comparison `\(op)` (expected `>` for \"more than\", `>=` for \"N or more\" or `<` for \"fewer than\")") }
         }
         let value = map.required("value").flatMap { S.integer($0, map.path("value"), issues) }
         if let value, value < 0, let node = map.optional("value") { issues.report(node, map.path("value"), "a threshold cannot be negative") }

@@ -44,6 +44,13 @@ import Testing
                 deadline: { period: 24 hours, from: extortion-payment, cite: § 4, sources: [s] }
                 cite: § 4
                 sources: [s]
+              - id: annual-log
+                recipient: { kind: regulator, name: Annual log }
+                forSectors: [insurance-licensee]
+                threshold: { op: "<", value: 500, counts: total, cite: § 6, sources: [s] }
+                deadline: { period: 60 days, from: calendar-year-end, cite: § 6, sources: [s] }
+                cite: § 6
+                sources: [s]
               - id: customers-larger
                 recipient: { kind: individuals, name: Customers }
                 forSectors: [sec-covered-institution]
@@ -103,6 +110,20 @@ import Testing
         #expect(elsewhere.notTriggered.contains { $0.id == "US-TEST-REGIME/commissioner" })
     }
 
+    /// "Fewer than 500" (HIPAA's annual log), with a range that straddles it listed protectively.
+    @Test(arguments: [("499", true, "2027-03-01"), ("500", false, nil), ("{min: 450, max: 550}", true, "2027-03-01")])
+    func fewerThan(count: String, triggered: Bool, due: String?) throws {
+        let assessment = try assess("""
+            entity: { sectors: [insurance-licensee] }
+            events: { discoveredAt: 2026-03-02T10:00:00Z }
+            data: { elements: [name] }
+            affected: { US-TX: \(count) }
+            """)
+        let log = obligation(assessment, "US-TEST-REGIME/annual-log")
+        #expect((log != nil) == triggered)
+        #expect(log?.deadline.dueDate?.description == due)
+    }
+
     @Test func clockFromExtortionPayment() throws {
         let assessment = try assess("""
             entity: { sectors: [nydfs-covered-entity] }
@@ -113,14 +134,15 @@ import Testing
         let notice = try #require(obligation(assessment, "US-TEST-REGIME/extortion"))
         #expect(notice.deadline.due == ISO8601DateFormatter().date(from: "2026-03-06T18:30:00Z"))
         #expect(notice.deadline.clockStart == "extortion-payment")
-        // Without a payment the clock has not started.
+        // Without a payment there is no duty: not a clock waiting to start.
         let unpaid = try assess("""
             entity: { sectors: [nydfs-covered-entity] }
             events: { discoveredAt: 2026-03-02T10:00:00Z }
             data: { elements: [ssn] }
             affected: { US-NY: 10 }
             """)
-        #expect(obligation(unpaid, "US-TEST-REGIME/extortion")?.deadline.kind == .pending)
+        #expect(obligation(unpaid, "US-TEST-REGIME/extortion") == nil)
+        #expect(unpaid.notTriggered.first { $0.id == "US-TEST-REGIME/extortion" }?.reason == "only when it happens; the facts have no events.extortionPaymentAt")
     }
 
     @Test(arguments: [("larger", true), ("smaller", false)])
@@ -132,6 +154,8 @@ import Testing
             affected: { US-TX: 10 }
             """)
         #expect((obligation(assessment, "US-TEST-REGIME/customers-larger") != nil) == bound)
+        // A duty left out because of size is said, never dropped in silence.
+        #expect(assessment.warnings.contains { $0.hasPrefix("US-TEST-REGIME: US-TEST-REGIME/customers-larger bind only larger entities") } == !bound)
     }
 
     /// Never silent: a sector no rule here reads, and facts that move no deadline, are named.
