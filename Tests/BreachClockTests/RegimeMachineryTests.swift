@@ -161,12 +161,12 @@ import Testing
     /// Never silent: a sector no rule here reads, and facts that move no deadline, are named.
     @Test func unreadSectorsAndFactsAreWarned() throws {
         let assessment = try assess("""
-            entity: { sectors: [bank, insurance-licensee], size: smaller }
+            entity: { sectors: [data-broker, insurance-licensee], size: smaller }
             events: { discoveredAt: 2026-03-02T10:00:00Z, classifiedAt: 2026-03-02T12:00:00Z, cause: insider }
             data: { elements: [name, ssn] }
             affected: { US-CA: 10 }
             """)
-        #expect(assessment.warnings.contains { $0.hasPrefix("entity.sectors: `bank`: no rule that applies to this incident's places on 2026-03-02 reads it") })
+        #expect(assessment.warnings.contains { $0.hasPrefix("entity.sectors: `data-broker`: no rule that applies to this incident's places on 2026-03-02 reads it") })
         #expect(!assessment.warnings.contains { $0.hasPrefix("entity.sectors: `insurance-licensee`") })
         #expect(assessment.warnings.contains { $0.hasPrefix("events.classifiedAt: no rule") })
         #expect(assessment.warnings.contains { $0.hasPrefix("events.cause: no rule") })
