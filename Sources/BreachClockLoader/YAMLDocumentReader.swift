@@ -20,6 +20,8 @@ struct YAMLDocumentReader {
         var anchor: String?
         /// The node count when the collection started, to know its expanded size when it ends.
         var nodesBefore: Int
+        /// The deepest child so far, in levels below this collection (an alias brings its own depth).
+        var childHeight = 0
         var items: [DocumentNode] = []
         var entries: [(key: String, keyAt: SourceLocation, value: DocumentNode)] = []
         var pendingKey: (String, SourceLocation)? = nil
@@ -57,7 +59,7 @@ struct YAMLDocumentReader {
         var nodes = 0
         var aliases = 0
         /// Anchored nodes by name, with their expanded node count.
-        var anchors: [String: (node: DocumentNode, size: Int)] = [:]
+        var anchors: [String: (node: DocumentNode, size: Int, height: Int)] = [:]
 
         func syntaxError(_ parser: yaml_parser_t) -> DocumentIssue {
             let problem = parser.problem.map { String(cString: $0) } ?? "cannot parse"
@@ -67,13 +69,14 @@ struct YAMLDocumentReader {
         }
 
         /// Adds a finished node (of `size` nodes when expanded) to the collection being built, or makes it the root.
-        func add(_ node: DocumentNode, size: Int, anchor: String?, isScalarKeyCandidate: String?) throws(DocumentIssue) {
-            if let anchor { anchors[anchor] = (node, size) }
+        func add(_ node: DocumentNode, size: Int, height: Int = 0, anchor: String?, isScalarKeyCandidate: String?) throws(DocumentIssue) {
+            if let anchor { anchors[anchor] = (node, size, height) }
             guard !stack.isEmpty else {
                 root = node
                 return
             }
             let top = stack.count - 1
+            stack[top].childHeight = max(stack[top].childHeight, height + 1)
             if !stack[top].isMapping {
                 stack[top].items.append(node)
                 if stack[top].items.count > limits.maxItems {
@@ -164,7 +167,12 @@ struct YAMLDocumentReader {
                 }
                 if expectsKey { throw DocumentIssue(location: location(mark), path: "", message: "a mapping key must be plain text, not an alias") }
                 try countNode(mark, adding: target.size)
-                try add(target.node, size: target.size, anchor: nil, isScalarKeyCandidate: nil)
+                // An alias puts a whole subtree here: the nesting it brings counts too (found by fuzzing:
+                // chains of aliases inside nested lists made trees far deeper than the limit).
+                if stack.count + target.height > limits.maxDepth {
+                    throw DocumentIssue(location: location(mark), path: "", message: "nesting deeper than \(limits.maxDepth) levels (through the alias `*\(name)`)")
+                }
+                try add(target.node, size: target.size, height: target.height, anchor: nil, isScalarKeyCandidate: nil)
             case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
                 let isMapping = event.type == YAML_MAPPING_START_EVENT
                 if expectsKey {
@@ -177,7 +185,7 @@ struct YAMLDocumentReader {
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
                 guard let open = stack.popLast() else { throw DocumentIssue(location: location(mark), path: "", message: "YAML syntax: unbalanced collection") }
                 let node: DocumentNode = open.isMapping ? .mapping(open.entries, at: open.at) : .sequence(open.items, at: open.at)
-                try add(node, size: nodes - open.nodesBefore + 1, anchor: open.anchor, isScalarKeyCandidate: nil)
+                try add(node, size: nodes - open.nodesBefore + 1, height: open.childHeight, anchor: open.anchor, isScalarKeyCandidate: nil)
             default:
                 continue  // stream start, document end
             }

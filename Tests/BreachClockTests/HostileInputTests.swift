@@ -53,6 +53,9 @@ import Testing
         LimitCase("x: " + String(repeating: "y", count: 70_000), .yaml, "a string longer than 65536 bytes"),
         LimitCase(String(repeating: " ", count: 300 * 1024), .json, "larger than 262144 bytes"),
         LimitCase("a: &x 1\nb: [" + Array(repeating: "*x", count: 200).joined(separator: ",") + "]", .yaml, "more than 100 YAML anchors and aliases"),
+        // Found by fuzz-yaml: an alias of a deep list inside another deep list.
+        LimitCase("a: &x " + String(repeating: "[", count: 20) + "1" + String(repeating: "]", count: 20) + "\nb: "
+            + String(repeating: "[", count: 20) + "*x" + String(repeating: "]", count: 20), .yaml, "nesting deeper than 32 levels (through the alias `*x`)"),
         LimitCase("? [a, b]\n: 1", .yaml, "a mapping key must be plain text"),
         LimitCase("a: 1\n---\nb: 2", .yaml, "expected one YAML document"),
         LimitCase("a: !!str 12", .yaml, "YAML tags are not accepted"),
