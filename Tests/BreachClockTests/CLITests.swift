@@ -21,6 +21,15 @@ import Testing
         try expectGolden(stable(run.out), "what-if-multi-state.\(format == "table" ? "txt" : format == "markdown" ? "md" : format)")
     }
 
+    /// Incidents where sector regimes meet the states (issue 10): what counsel reads, as golden files.
+    @Test(arguments: ["hospital-three-states", "bank-listed-company"])
+    func sectorIncidents(name: String) async throws {
+        let facts = Paths.fixtures.appendingPathComponent("sector-incidents/\(name).yaml").path
+        let run = await runCLI(["what-if", "--facts", facts, "--format", "table", "--now", "2026-11-26T09:00:00-05:00"] + rules)
+        #expect(run.code == 0, "\(run.err)")
+        try expectGolden(stable(run.out).replacingOccurrences(of: facts, with: "<facts>"), "what-if-\(name).txt")
+    }
+
     /// The executor `serve` asks for, read before the command line is parsed: flag, then variable, then nio.
     @Test func serveExecutorChoice() {
         #expect(ServeExecutor.requested(arguments: ["serve"], environment: [:]) == .nio)
