@@ -341,6 +341,9 @@ struct RuleAssessor {
         residents residentsReason: Reason) -> Outcome
     {
         if let failure { return .notTriggered(failure.reason, citation: failure.citation) }
+        if obligation.onlyIfEstablished && establishedHere == nil {
+            return .notTriggered(.notEstablished(rule.covers.joined(separator: ", ")), citation: obligation.provenance.cite)
+        }
         // A clock from an event that may never happen (a ransom paid) is not "pending": without the
         // event there is no duty at all.
         if case .fixed(_, .extortionPayment, _, _) = obligation.deadline.rule, facts.extortionPaymentAt == nil {

@@ -33,6 +33,8 @@ public enum Reason: Sendable {
     case referencedNoticeNotRequired(String, before: Bool)
     /// The event the obligation runs from may never happen and is not in the facts (an extortion payment).
     case eventNotInFacts(String)
+    /// The obligation binds only entities established in the rule's places, and this one is not.
+    case notEstablished(String)
 
     /// The reason in words.
     public var text: String {
@@ -160,6 +162,10 @@ public enum Reason: Sendable {
             out.write(recipient)
             out.write(" needs ")
             threshold.comparison.writePhrase(threshold.value, to: &out)
+        case .notEstablished(let places):
+            out.write("binds only entities established in ")
+            out.write(places)
+            out.write(" (entity.establishments)")
         case .eventNotInFacts(let field):
             out.write("only when it happens; the facts have no ")
             out.write(field)

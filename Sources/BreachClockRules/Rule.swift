@@ -157,6 +157,8 @@ public final class ObligationRule: Sendable {
     public let notForSectors: Set<Sector>
     /// The entity sizes it binds (`entity.size`); empty: every size.
     public let forSize: Set<EntitySize>
+    /// Binds only entities established in one of the rule's places (a law for domestic insurers).
+    public let onlyIfEstablished: Bool
     public let threshold: Threshold?
     public let deadline: DeadlineSpec
     public let provenance: Provenance
@@ -164,8 +166,9 @@ public final class ObligationRule: Sendable {
 
     public init(id: String, qualifiedID: String, sourceURLs: [String], relativeTo: String?, relativeClockStart: String?,
         relativePhrase: String?, recipient: Recipient, roles: Set<EntityRole>, condition: ObligationCondition, minimumRisk: RiskOfHarm?, forSectors: Set<Sector>, notForSectors: Set<Sector>, threshold: Threshold?, deadline: DeadlineSpec, provenance: Provenance, notes: String?,
-        forSize: Set<EntitySize> = []) {
+        forSize: Set<EntitySize> = [], onlyIfEstablished: Bool = false) {
         self.forSize = forSize
+        self.onlyIfEstablished = onlyIfEstablished
         self.id = id
         self.qualifiedID = qualifiedID
         self.sourceURLs = sourceURLs
@@ -292,7 +295,7 @@ public final class RuleVersion: Sendable {
             reads.sectors.formUnion(obligation.forSectors)
             reads.sectors.formUnion(obligation.notForSectors)
             if !obligation.forSize.isEmpty { reads.size = true }
-            if obligation.threshold?.waivedIfEstablished == true { reads.establishments = true }
+            if obligation.threshold?.waivedIfEstablished == true || obligation.onlyIfEstablished { reads.establishments = true }
             if case .fixed(_, let from, _, _) = obligation.deadline.rule { reads.clockStarts.insert(from) }
         }
         self.reads = reads

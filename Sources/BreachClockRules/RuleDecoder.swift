@@ -355,6 +355,7 @@ public struct RuleDecoder {
         let forSectors: [Sector] = map.optional("forSectors").flatMap { S.choices($0, map.path("forSectors"), issues, "sector") } ?? []
         let notForSectors: [Sector] = map.optional("notForSectors").flatMap { S.choices($0, map.path("notForSectors"), issues, "sector") } ?? []
         let forSize: [EntitySize] = map.optional("forSize").flatMap { S.choices($0, map.path("forSize"), issues, "entity size") } ?? []
+        let onlyIfEstablished = map.optional("onlyIfEstablished").flatMap { S.bool($0, map.path("onlyIfEstablished"), issues) } ?? false
         let threshold = map.optional("threshold").flatMap { decodeThreshold($0, map.path("threshold"), known) }
         let deadline = map.required("deadline").flatMap { decodeDeadline($0, map.path("deadline"), known) }
         let provenance = provenance(&map, known)
@@ -379,7 +380,7 @@ public struct RuleDecoder {
             id: id, qualifiedID: "\(context.code)/\(id)", sourceURLs: sourceIDs.compactMap { context.urls[$0] },
             relativeTo: relativeTo, relativeClockStart: relativeTo.map { "notice:\($0)" }, relativePhrase: phrase, recipient: recipient, roles: roles, condition: condition, minimumRisk: minimumRisk,
             forSectors: Set(forSectors), notForSectors: Set(notForSectors), threshold: threshold, deadline: deadline,
-            provenance: provenance, notes: notes, forSize: Set(forSize))
+            provenance: provenance, notes: notes, forSize: Set(forSize), onlyIfEstablished: onlyIfEstablished)
     }
 
     func decodeThreshold(_ node: DocumentNode, _ path: String, _ known: Set<String>) -> Threshold? {
