@@ -93,11 +93,16 @@ public struct Calculator: Sendable {
         for rule in touched {
             if let sectors = rule.requiredSectors { reads.sectors.formUnion(sectors) }
             if !rule.authorities.isEmpty { authorities = true }
-            guard let version = rule.version(on: date), version.isComplete else { continue }
-            reads.sectors.formUnion(version.reads.sectors)
-            reads.clockStarts.formUnion(version.reads.clockStarts)
-            reads.establishments = reads.establishments || version.reads.establishments
-            reads.size = reads.size || version.reads.size
+            // The versions in force on the discovery date and on the dates of the other events given.
+            let offsets = ZoneOffsets(facts.timeZone)
+            let dates = [date] + given.compactMap { $0.1 }.map { ZonedTime.civilDate(of: $0, in: offsets) }
+            for day in Set(dates) {
+                guard let version = rule.version(on: day), version.isComplete else { continue }
+                reads.sectors.formUnion(version.reads.sectors)
+                reads.clockStarts.formUnion(version.reads.clockStarts)
+                reads.establishments = reads.establishments || version.reads.establishments
+                reads.size = reads.size || version.reads.size
+            }
         }
         let scope = "no rule that applies to this incident's places on \(date) reads it"
         for sector in facts.sectors.map(\.rawValue).sorted() where !reads.sectors.contains(Sector(rawValue: sector)!) {
@@ -183,8 +188,18 @@ struct RuleAssessor {
     }
 
     func run(into result: inout Assessment) {
-        guard let base = rule.version(on: shared.discoveryDate), base.isComplete else {
-            if let base = rule.version(on: shared.discoveryDate), !base.isComplete {
+        var onlyLaterClocks = false
+        var found = rule.version(on: shared.discoveryDate)
+        if found == nil, let later = versionForLaterClocks() {
+            // The law took effect after the discovery but before the event a clock runs from (a
+            // determination, say): the duties whose clocks start then arise under it; the others,
+            // which run from the discovery, do not.
+            found = later
+            onlyLaterClocks = true
+            result.warnings.append("\(rule.code): \(rule.law) took effect on \(later.effective), after the discovery on \(shared.discoveryDate); only duties whose clocks start on or after that date are assessed")
+        }
+        guard let base = found, base.isComplete else {
+            if let base = found, !base.isComplete {
                 result.warnings.append("\(rule.code): the rule version in force on \(shared.discoveryDate) was not loaded; not assessed")
                 return
             }
@@ -201,7 +216,7 @@ struct RuleAssessor {
             let sizes = Set(sizeBound.flatMap(\.forSize)).map(\.rawValue).sorted().joined(separator: ", ")
             result.warnings.append("\(rule.code): \(sizeBound.map(\.qualifiedID).joined(separator: ", ")) bind only \(sizes) entities on \(shared.discoveryDate); entity.size is \(facts.size.rawValue), so they are not assessed - check the regime's compliance dates")
         }
-        for obligation in base.obligations where applies(obligation) {
+        for obligation in base.obligations where applies(obligation) && (!onlyLaterClocks || startsOnOrAfter(base.effective, obligation)) {
             let version = versionFor(obligation, base: base)
             let chosen = version === base ? obligation : version.obligation(obligation.id) ?? obligation
             let failure = version === base ? baseFailure : breachFailure(version)
@@ -271,6 +286,27 @@ struct RuleAssessor {
         if !obligation.forSectors.isEmpty && obligation.forSectors.isDisjoint(with: facts.sectors) { return false }
         if !obligation.notForSectors.isDisjoint(with: facts.sectors) { return false }
         return true
+    }
+
+    /// For a discovery before the oldest version: the version in force on the date of a later event
+    /// that starts one of that version's clocks (nil when there is none).
+    func versionForLaterClocks() -> RuleVersion? {
+        for event in [ClockStart.determination, .materiality, .vendorNotice, .extortionPayment, .classification] {
+            guard let instant = facts.instant(of: event), instant > facts.discoveredAt else { continue }
+            let date = ZonedTime.civilDate(of: instant, in: offsets)
+            if let version = rule.version(on: date), version.obligations.contains(where: { startsOnOrAfter(version.effective, $0) }) {
+                return version
+            }
+        }
+        return nil
+    }
+
+    /// Whether `obligation`'s clock starts at an event dated on or after `date`.
+    func startsOnOrAfter(_ date: CivilDate, _ obligation: ObligationRule) -> Bool {
+        guard case .fixed(_, let from, _, _) = obligation.deadline.rule, from != .discovery, from != .calendarYearEnd,
+            let start = facts.instant(of: from)
+        else { return false }
+        return ZonedTime.civilDate(of: start, in: offsets) >= date
     }
 
     /// The version in force when this obligation's clock started.
