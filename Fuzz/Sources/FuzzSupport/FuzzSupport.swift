@@ -163,7 +163,9 @@ public enum FuzzRules {
         do {
             return try RulesLoader(directory: URL(fileURLWithPath: folder)).load()
         } catch {
-            printError("fuzz: cannot load the rules in \(folder) (set BREACHCLOCK_RULES): \(error)")
+            // Fuzzing facts without the calculator would look like a clean run: stop instead.
+            printError("fuzz: cannot load the rules in \(folder) (set BREACHCLOCK_RULES, or FUZZ_NO_RULES=1 to fuzz without them): \(error)")
+            if ProcessInfo.processInfo.environment["FUZZ_NO_RULES"] == nil { exit(3) }
             return nil
         }
     }()
