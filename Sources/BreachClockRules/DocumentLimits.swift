@@ -14,7 +14,7 @@ public struct DocumentLimits: Sendable, Hashable {
     public var maxItems: Int
     /// One string or key, in UTF-8 bytes.
     public var maxStringBytes: Int
-    /// YAML anchors and aliases in all (bodies and facts have no use for them; rule files use none).
+    /// YAML anchors and aliases in all (rule files share blocks between versions with a few).
     public var maxAliases: Int
 
     public init(maxBytes: Int, maxDepth: Int, maxNodes: Int, maxItems: Int, maxStringBytes: Int, maxAliases: Int) {
