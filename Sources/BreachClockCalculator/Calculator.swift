@@ -64,6 +64,7 @@ public struct Calculator: Sendable {
             RuleAssessor(rule: rule, shared: shared, residents: item.residents, places: item.places).run(into: &result)
             for index in before..<result.obligations.count { order.append(item.position * 1000 + index - before) }
         }
+        resolveCrossRuleReferences(&result, order: &order)
         result.obligations = Calculator.sortedByDue(result.obligations, order: order)
         Calculator.unreadFactWarnings(facts, touched: touched.map { rulebook.rules[$0.position] }, on: shared.discoveryDate, into: &result.warnings)
         // A recorded notice that no obligation takes (a mistyped id, a regime not triggered) is said,
@@ -74,6 +75,26 @@ public struct Calculator: Sendable {
             result.warnings.append("notices[\(index)]: matches no obligation of this assessment (\(named)); it is kept but satisfies nothing")
         }
         return result
+    }
+
+    /// A deadline that runs from another rule's notice (Illinois' and New York's copy to the Attorney
+    /// General after the HHS notice) stands only if that notice is required here; otherwise it is
+    /// reported as not triggered, saying why.
+    func resolveCrossRuleReferences(_ result: inout Assessment, order: inout [Int]) {
+        let required = Set(result.obligations.map(\.id))
+        var kept: [Obligation] = []
+        var keptOrder: [Int] = []
+        for (index, obligation) in result.obligations.enumerated() {
+            if let other = obligation.deadline.relativeTo, !other.hasPrefix(obligation.jurisdiction + "/"), !required.contains(other) {
+                result.notTriggered.append(NotTriggered(id: obligation.id, jurisdiction: obligation.jurisdiction, recipient: obligation.recipient,
+                    why: .referencedNoticeNotRequired(other, before: false), citation: obligation.deadline.citation))
+                continue
+            }
+            kept.append(obligation)
+            keptOrder.append(order[index])
+        }
+        result.obligations = kept
+        order = keptOrder
     }
 
     /// Never silent: a sector or a fact given in the facts that no rule assessed here reads is named in
@@ -272,6 +293,8 @@ struct RuleAssessor {
 
     /// Whether the notice `id` is given: required here, or given under another regime the law defers to.
     func isGiven(_ id: String, _ evaluated: [Evaluated]) -> Bool {
+        // Another rule's obligation: decided once every rule is assessed (`resolveCrossRuleReferences`).
+        if id.contains("/") { return true }
         switch evaluated.first(where: { $0.obligation.id == id })?.outcome {
         case .triggered: return true
         case .notTriggered(_, _, let elsewhere): return elsewhere

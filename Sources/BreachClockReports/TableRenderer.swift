@@ -27,8 +27,9 @@ public struct TableRenderer {
         text.count <= limit ? text : String(text.prefix(max(0, limit - 1))) + "…"
     }
 
+    /// `text` padded to `length`; a text that fills the column still gets one space after it.
     func pad(_ text: String, _ length: Int) -> String {
-        text.count >= length ? text : text + String(repeating: " ", count: length - text.count)
+        text.count >= length ? text + " " : text + String(repeating: " ", count: length - text.count)
     }
 
     /// `in 30 days`, `in 5 hours`, `OVERDUE 2 days`.
