@@ -38,6 +38,30 @@ public struct Rulebook: Sendable {
                 }
             }
         }
+        // Deadlines that run from another rule's notice must name an obligation that rule has. A rule
+        // that is not loaded (the CLI loads only the places an incident needs) is not checked here;
+        // `rules validate` loads them all.
+        let byCode = Dictionary(rules.map { ($0.code, $0) }, uniquingKeysWith: { first, _ in first })
+        for rule in rules {
+            let here = locations[rule.file] ?? SourceLocation(file: rule.file, line: 1, column: 1)
+            for (v, version) in rule.versions.enumerated() where version.isComplete {
+                for (o, obligation) in version.obligations.enumerated() {
+                    guard case .after(_, let ref, _) = obligation.deadline.rule, let slash = ref.firstIndex(of: "/") else { continue }
+                    let code = String(ref[..<slash]), id = String(ref[ref.index(after: slash)...])
+                    guard let other = byCode[code] else {
+                        if !PlaceCodes.isKnown(code) {
+                            problems.append(DocumentIssue(location: here, path: "versions[\(v)].obligations[\(o)].deadline.after",
+                                message: "relative deadline names `\(ref)`, but there is no rule `\(code)`"))
+                        }
+                        continue
+                    }
+                    if !other.versions.contains(where: { !$0.isComplete || $0.obligation(id) != nil }) {
+                        problems.append(DocumentIssue(location: here, path: "versions[\(v)].obligations[\(o)].deadline.after",
+                            message: "relative deadline names `\(ref)`, but no version of \(code) has an obligation `\(id)`"))
+                    }
+                }
+            }
+        }
         if !problems.isEmpty { throw RulebookError(issues: problems) }
         self.rules = rules
         self.calendars = calendarsByCode

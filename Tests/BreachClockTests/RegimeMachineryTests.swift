@@ -173,6 +173,25 @@ import Testing
         #expect(!assessment.warnings.contains { $0.hasPrefix("entity.size") }, "the regime reads size")
     }
 
+    /// A deadline that runs from another rule's notice must name an obligation that rule has.
+    @Test(arguments: [("US-HIPAA/regulator", nil), ("US-HIPAA/regulator-yearly", "no version of US-HIPAA has an obligation `regulator-yearly`"),
+        ("US-NOSUCH-REGIME/regulator", "there is no rule `US-NOSUCH-REGIME`")])
+    func crossRuleReferencesAreChecked(ref: String, problem: String?) throws {
+        let text = Self.regime.replacingOccurrences(of: "deadline: { period: 60 days, from: discovery, cite: § 2, sources: [s] }",
+            with: "deadline: { period: 5 business days, calendar: US-federal, after: \(ref), cite: § 2, sources: [s] }")
+        let root = try DocumentParser.parse(text, file: "US-federal/US-TEST-REGIME.yaml", limits: .rules)
+        let issues = IssueCollector()
+        let rule = try #require(RuleDecoder(file: "US-federal/US-TEST-REGIME.yaml", issues: issues).decodeRule(root), "\(issues.issues)")
+        let real = try RealRules.rulebook()
+        let result = Result { () throws(RulebookError) in try Rulebook(rules: real.rules + [rule], calendars: Array(real.calendars.values), digest: "t") }
+        switch (result, problem) {
+        case (.success, nil): break
+        case (.failure(let error), let expected?): #expect(error.description.contains(expected), "\(error)")
+        case (.success, let expected?): Issue.record("accepted; expected \(expected)")
+        case (.failure(let error), nil): Issue.record("refused: \(error)")
+        }
+    }
+
     /// The facts the contract added round-trip through the stored form.
     @Test func newFactsRoundTrip() throws {
         let calculator = try Self.calculator()
