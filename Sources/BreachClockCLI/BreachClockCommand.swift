@@ -112,12 +112,12 @@ struct RulesOptions: ParsableArguments {
     var rules: String?
 
     /// Loads every rule, or (with `places`) what an incident in those places needs; see `RulesLoader`.
-    func loadRulebook(places: [String]? = nil, window: ClosedRange<CivilDate>? = nil) throws -> Rulebook {
+    func loadRulebook(places: [String]? = nil, sectors: Set<String>? = nil, window: ClosedRange<CivilDate>? = nil) throws -> Rulebook {
         guard let directory = RulesLoader.locate(explicit: rules) else {
             throw CommandFailure.internalError("cannot find the rules folder: pass --rules DIR or set BREACHCLOCK_RULES")
         }
         do {
-            return try RulesLoader(directory: directory).load(places: places, window: window,
+            return try RulesLoader(directory: directory).load(places: places, sectors: sectors, window: window,
                 cache: places == nil ? nil : ValidationCache.standard())
         } catch {
             throw CommandFailure.internalError("the rules database has errors:\n" + error.description)

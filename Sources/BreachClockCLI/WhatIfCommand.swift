@@ -97,7 +97,8 @@ struct WhatIfCommand: OutputCommand {
 
     func run(output: some OutputSink) throws {
         let document = try factsDocument()
-        let rulebook = try rulesOptions.loadRulebook(places: Self.places(in: document.node), window: Self.dates(in: document.node))
+        let rulebook = try rulesOptions.loadRulebook(places: Self.places(in: document.node), sectors: Self.sectors(in: document.node),
+            window: Self.dates(in: document.node))
         let calculator = Calculator(rulebook: rulebook)
         let facts: IncidentFacts
         do {
@@ -137,6 +138,19 @@ struct WhatIfCommand: OutputCommand {
             case .mapping(let places, _) = affected
         else { return [] }
         return places.map(\.key)
+    }
+
+    /// The sector codes written in the facts, read before validation so that regimes for other sectors
+    /// are not decoded; nil (decode them all) when the list is not plain text.
+    static func sectors(in node: DocumentNode) -> Set<String>? {
+        guard let list = node["entity"]?["sectors"] else { return [] }
+        guard case .sequence(let items, _) = list else { return nil }
+        var sectors: Set<String> = []
+        for item in items {
+            guard case .scalar(let text, _, _) = item else { return nil }
+            sectors.insert(text)
+        }
+        return sectors
     }
 
     /// Every date the facts name (events and notices), widened by two days for time zones, read before

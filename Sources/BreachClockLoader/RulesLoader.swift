@@ -45,7 +45,11 @@ public struct RulesLoader: Sendable {
     /// validation (an edit changes the modification time, so the fingerprint).
     /// `window`, when given, holds every date of the incident: versions of a rule that are in force on
     /// none of those days are not decoded on a warm run (`RuleDecoder.decodeRule(_:window:)`).
-    public func load(places: [String]?, window: ClosedRange<CivilDate>? = nil, cache: ValidationCache?) throws(RulebookError) -> Rulebook {
+    /// - Parameter sectors: on the warm path, regime files (`requires: sectors`) for none of these
+    ///   sectors are not decoded (they could not apply); nil decodes them all.
+    public func load(places: [String]?, sectors: Set<String>? = nil, window: ClosedRange<CivilDate>? = nil, cache: ValidationCache?)
+        throws(RulebookError) -> Rulebook
+    {
         let files = try files()
         if files.isEmpty {
             throw RulebookError(issues: [DocumentIssue(location: SourceLocation(file: directory.path, line: 1, column: 1), path: "",
@@ -54,7 +58,7 @@ public struct RulesLoader: Sendable {
         // Warm path: the files' names, sizes and modification times name an archive made from them.
         let fingerprint = cache == nil ? nil : RulesLoader.fingerprint(files)
         if let fingerprint, let archive = cache?.archive(for: fingerprint),
-            let rulebook = try? decodeArchive(archive, digest: archive.digest, places: places.map(Set.init), window: window)
+            let rulebook = try? decodeArchive(archive, digest: archive.digest, places: places.map(Set.init), sectors: sectors, window: window)
         {
             return rulebook
         }
@@ -92,8 +96,8 @@ public struct RulesLoader: Sendable {
     }
 
     /// Decodes parsed files into a rulebook, checking each rule sits in the file named by its code.
-    func decode(_ parsed: [(relative: String, root: DocumentNode)], digest: String, window: ClosedRange<CivilDate>? = nil)
-        throws(RulebookError) -> Rulebook
+    func decode(_ parsed: [(relative: String, root: DocumentNode)], digest: String, window: ClosedRange<CivilDate>? = nil,
+        partial: Bool = false) throws(RulebookError) -> Rulebook
     {
         var problems: [DocumentIssue] = []
         var rules: [Rule] = []
@@ -116,20 +120,27 @@ public struct RulesLoader: Sendable {
             problems.append(contentsOf: collector.reported)
         }
         if !problems.isEmpty { throw RulebookError(issues: problems) }
-        return try Rulebook(rules: rules, calendars: calendars, digest: digest)
+        return try Rulebook(rules: rules, calendars: calendars, digest: digest, partial: partial)
     }
 
     /// Reads a validated archive, decoding only what `places` need (everything when nil).
-    func decodeArchive(_ archive: NodeArchive.Contents, digest: String, places: Set<String>?, window: ClosedRange<CivilDate>?) throws
-        -> Rulebook
+    func decodeArchive(_ archive: NodeArchive.Contents, digest: String, places: Set<String>?, sectors: Set<String>? = nil,
+        window: ClosedRange<CivilDate>?) throws -> Rulebook
     {
         var parsed: [(relative: String, root: DocumentNode)] = []
         for (index, entry) in archive.entries.enumerated() {
             if let places, !RulesLoader.isNeeded(entry.relative, places: places) { continue }
             guard let root = archive.root(at: index) else { throw RulebookError(issues: []) }
+            if let sectors, let required = RulesLoader.requiredSectors(root), required.isDisjoint(with: sectors) { continue }
             parsed.append((entry.relative, root))
         }
-        return try decode(parsed, digest: digest, window: window)
+        return try decode(parsed, digest: digest, window: window, partial: places != nil || sectors != nil)
+    }
+
+    /// A regime file's `requires: sectors`, read from the parsed file without decoding the rule.
+    static func requiredSectors(_ root: DocumentNode) -> Set<String>? {
+        guard case .sequence(let items, _)? = root["requires"]?["sectors"] else { return nil }
+        return Set(items.compactMap { if case .scalar(let text, _, _) = $0 { return text } else { return nil } })
     }
 
     /// A digest of each file's path, size and modification time: it changes whenever a file is

@@ -9,7 +9,11 @@ public struct Rulebook: Sendable {
     private let rulesByPlace: [String: [Int]]
 
     /// Builds a rulebook, or throws every cross-file problem (duplicate codes, unknown calendars).
-    public init(rules: [Rule], calendars: [HolidayCalendar], digest: String, locations: [String: SourceLocation] = [:]) throws(RulebookError) {
+    /// - Parameter partial: only some rule files were loaded (for one incident), so a deadline that
+    ///   names a rule not loaded is not an error here.
+    public init(rules: [Rule], calendars: [HolidayCalendar], digest: String, locations: [String: SourceLocation] = [:],
+        partial: Bool = false) throws(RulebookError)
+    {
         var problems: [DocumentIssue] = []
         var calendarsByCode: [String: HolidayCalendar] = [:]
         for calendar in calendars {
@@ -49,7 +53,7 @@ public struct Rulebook: Sendable {
                     guard case .after(_, let ref, _) = obligation.deadline.rule, let slash = ref.firstIndex(of: "/") else { continue }
                     let code = String(ref[..<slash]), id = String(ref[ref.index(after: slash)...])
                     guard let other = byCode[code] else {
-                        if !PlaceCodes.isKnown(code) {
+                        if !PlaceCodes.isKnown(code) && !partial {
                             problems.append(DocumentIssue(location: here, path: "versions[\(v)].obligations[\(o)].deadline.after",
                                 message: "relative deadline names `\(ref)`, but there is no rule `\(code)`"))
                         }

@@ -32,6 +32,11 @@ import Testing
         let regimes = full.rules.map(\.code).filter { !PlaceCodes.isKnown($0) }
         #expect(Set(partial.rules.map(\.code)) == Set(["US-CA", "US-TX", "US-NY"] + regimes))
         #expect(regimes.contains("EU-GDPR") && regimes.contains("US-HIPAA"))
+        // Given the facts' sectors, regimes for other sectors are not decoded; the assessment is the same.
+        let bySector = try RulesLoader(directory: rules).load(places: places, sectors: [], cache: cache)
+        #expect(bySector.rule(code: "US-HIPAA") == nil && bySector.rule(code: "EU-GDPR") != nil)
+        let hospital = try RulesLoader(directory: rules).load(places: places, sectors: ["hipaa-covered-entity"], cache: cache)
+        #expect(hospital.rule(code: "US-HIPAA") != nil && hospital.rule(code: "US-SEC-8K") == nil)
         #expect(partial.digest == full.digest)
         let facts = IncidentFacts(
             discoveredAt: Date(timeIntervalSince1970: 1_772_478_000), elements: [.name, .ssn],
@@ -39,6 +44,7 @@ import Testing
         let a = Calculator(rulebook: full).assess(facts).jsonText(pretty: true)
         let b = Calculator(rulebook: partial).assess(facts).jsonText(pretty: true)
         #expect(a == b)
+        #expect(Calculator(rulebook: bySector).assess(facts).jsonText(pretty: true) == a)
         // With the incident's dates, only the versions in force then are decoded; the result is the same.
         let day = CivilDate(year: 2026, month: 3, day: 2)!
         let windowed = try RulesLoader(directory: rules).load(places: places, window: day.adding(days: -2)...day.adding(days: 2), cache: cache)
