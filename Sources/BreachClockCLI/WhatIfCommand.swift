@@ -108,7 +108,6 @@ struct WhatIfCommand: OutputCommand {
             throw CommandFailure.badInput(error.issues.map { prefix ? "\($0.location): \($0.pathDescription)" : $0.pathDescription }
                 .joined(separator: "\n"))
         }
-        let assessment = calculator.assess(facts)
         let clock: Date
         if let now {
             guard let parsed = ZonedTime.parse(now, in: facts.timeZone) else {
@@ -118,6 +117,9 @@ struct WhatIfCommand: OutputCommand {
         } else {
             clock = Date()
         }
+        // The clock is only for "time left" and for warning of a discovery after it (a tabletop
+        // exercise, or a slip): the deadlines themselves do not depend on it.
+        let assessment = calculator.assess(facts, asOf: clock)
         let chosen = format ?? (output.isTerminal ? .table : .json)
         switch chosen {
         case .json:

@@ -227,6 +227,14 @@ import Testing
         #expect(!calculator.assess(facts, asOf: Date(timeIntervalSince1970: 1_900_000_000)).warnings.contains { $0.contains("in the future") })
     }
 
+    /// `what-if --now` before the discovery warns of it (the CLI passes its clock to the calculator).
+    @Test func whatIfWarnsOfAFutureDiscovery() async throws {
+        let result = await runCLI(["what-if", "--rules", Paths.jurisdictions.path, "--discovered", "2027-01-05T09:00:00Z", "--data", "name,ssn",
+            "--affected", "US-CA=10", "--format", "json", "--now", "2026-12-02T09:00:00Z"])
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out.contains("events.discoveredAt (2027-01-05T09:00:00Z) is in the future (now 2026-12-02T09:00:00Z)"))
+    }
+
     /// `what-if` died with SIGILL on these counts; now it is bad input, exit 2, naming the field.
     @Test func whatIfRefusesOverflowingCounts() async throws {
         let result = await runCLI(["what-if", "--rules", Paths.jurisdictions.path, "--discovered", "2026-03-02", "--data", "name,ssn",
