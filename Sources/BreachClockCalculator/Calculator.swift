@@ -8,9 +8,13 @@ public struct Calculator: Sendable {
     public let factsDecoder: FactsDecoder
     /// The rules' own JSON members, written out once for every answer.
     let fragments: RuleJSONFragments
+    /// Each rule's required sectors, by position (nil for a place's general law): a sector regime is
+    /// passed over at once for an entity in none of its sectors, before any work is done for it.
+    let requiredSectors: [Set<Sector>?]
 
     public init(rulebook: Rulebook) {
         self.rulebook = rulebook
+        self.requiredSectors = rulebook.rules.map(\.requiredSectors)
         self.factsDecoder = FactsDecoder(ruleCodes: Set(rulebook.rules.map(\.code)))
         self.fragments = RuleJSONFragments(rulebook: rulebook)
     }
@@ -37,6 +41,7 @@ public struct Calculator: Sendable {
                 result.warnings.append("\(entry.code): no rule in the database covers this place; obligations there are not assessed")
             }
             for position in positions {
+                if let required = requiredSectors[position], facts.sectors.isEmpty || required.isDisjoint(with: facts.sectors) { continue }
                 if slot[position] < 0 {
                     slot[position] = touched.count
                     touched.append((position, .zero, []))
@@ -81,6 +86,7 @@ public struct Calculator: Sendable {
     /// General after the HHS notice) stands only if that notice is required here; otherwise it is
     /// reported as not triggered, saying why.
     func resolveCrossRuleReferences(_ result: inout Assessment, order: inout [Int]) {
+        guard result.obligations.contains(where: { o in o.deadline.relativeTo.map { !$0.hasPrefix(o.jurisdiction + "/") } ?? false }) else { return }
         let required = Set(result.obligations.map(\.id))
         var kept: [Obligation] = []
         var keptOrder: [Int] = []
@@ -232,8 +238,8 @@ struct RuleAssessor {
         evaluated.reserveCapacity(base.obligations.count)
         let residentsReason = residentsReason()
         let baseFailure = breachFailure(base)
-        let sizeBound = base.obligations.filter { !$0.forSize.isEmpty && !$0.forSize.contains(facts.size) && $0.binds(facts.role) }
-        if !sizeBound.isEmpty {
+        func boundElsewhereBySize(_ o: ObligationRule) -> Bool { !o.forSize.isEmpty && !o.forSize.contains(facts.size) && o.binds(facts.role) }
+        if base.reads.size, case let sizeBound = base.obligations.filter(boundElsewhereBySize), !sizeBound.isEmpty {
             let sizes = Set(sizeBound.flatMap(\.forSize)).map(\.rawValue).sorted().joined(separator: ", ")
             result.warnings.append("\(rule.code): \(sizeBound.map(\.qualifiedID).joined(separator: ", ")) bind only \(sizes) entities on \(shared.discoveryDate); entity.size is \(facts.size.rawValue), so they are not assessed - check the regime's compliance dates")
         }
