@@ -30,6 +30,8 @@ public final class IncidentService: Sendable {
         let unsupported = Problem(.unsupportedMediaType, "Unsupported media type",
             detail: "Send the body as JSON with Content-Type: application/json (YAML is read when declared as application/yaml), in UTF-8.")
         guard let contentType else { throw unsupported }
+        // What nearly every client sends, without Foundation's trimming and case mapping.
+        if contentType == "application/json" || contentType == "application/json; charset=utf-8" { return .json }
         let parts = contentType.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
         guard let type = parts.first else { throw unsupported }
         for parameter in parts.dropFirst() where parameter.hasPrefix("charset=") {

@@ -108,7 +108,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard request.uri.path.hasPrefix("/v1/") || request.uri.path == "/v1" else { return try await next(request, context) }
         // The scheme's name is case-insensitive (RFC 9110 section 11.1).
         guard let header = request.headers[.authorization], header.utf8.count > 7,
-            header.prefix(7).lowercased() == "bearer "
+            header.hasPrefix("Bearer ") || header.prefix(7).lowercased() == "bearer "
         else {
             throw Problem(.unauthorized, "Authentication required", detail: "Send Authorization: Bearer <API key>.",
                 headers: [.wwwAuthenticate: "Bearer"])
