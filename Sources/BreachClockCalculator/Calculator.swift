@@ -300,7 +300,7 @@ struct RuleAssessor {
     /// Whether the notice `id` is given: required here, or given under another regime the law defers to.
     func isGiven(_ id: String, _ evaluated: [Evaluated]) -> Bool {
         // Another rule's obligation: decided once every rule is assessed (`resolveCrossRuleReferences`).
-        if id.contains("/") { return true }
+        if id.utf8.contains(0x2F) { return true }
         switch evaluated.first(where: { $0.obligation.id == id })?.outcome {
         case .triggered: return true
         case .notTriggered(_, _, let elsewhere): return elsewhere

@@ -22,7 +22,7 @@ extension RuleAssessor {
     /// The recorded notice for the obligation with local id `localID`, if any.
     func noticeFor(_ localID: String, _ evaluated: [Evaluated]) -> RecordedNotice? {
         // Another rule's obligation: the notice must name it (`obligation: US-HIPAA/regulator`).
-        if localID.contains("/") { return facts.notices.first { $0.obligation == localID } }
+        if localID.utf8.contains(0x2F) { return facts.notices.first { $0.obligation == localID } }
         guard !facts.notices.isEmpty, let other = evaluated.first(where: { $0.obligation.id == localID })?.obligation else { return nil }
         return facts.notices.first { $0.satisfies(obligationID: other.qualifiedID, jurisdiction: rule.code, kind: other.recipient.kind) }
     }

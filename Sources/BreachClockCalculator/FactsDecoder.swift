@@ -171,7 +171,7 @@ public struct FactsDecoder: Sendable {
                     issues.report(n, reader.path("sentAt"), "is before events.discoveredAt: a breach cannot be notified before it is discovered")
                 }
                 var obligation = reader.optional("obligation").flatMap { S.text($0, reader.path("obligation"), issues) }
-                if let id = obligation, id.utf8.count > 200 || !id.contains("/") {
+                if let id = obligation, id.utf8.count > 200 || !id.utf8.contains(0x2F) {
                     issues.report(item, reader.path("obligation"), "expected an obligation id such as US-NY/regulator-dos (CODE/name, at most 200 characters)")
                     obligation = nil
                 }

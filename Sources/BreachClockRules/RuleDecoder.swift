@@ -214,7 +214,7 @@ public struct RuleDecoder {
                 guard let refNode = RuleDecoder.child(deadline.node, key), let ref = RuleDecoder.plainText(refNode) else { continue }
                 if ref == deadline.obligation {
                     issues.report(refNode, deadline.path + "." + key, "a deadline cannot be relative to its own obligation")
-                } else if key == "after" && ref.contains("/") {
+                } else if key == "after" && ref.utf8.contains(0x2F) {
                     // Another rule's obligation (`US-HIPAA/regulator`): checked against the rulebook when it loads.
                     continue
                 } else if !ids.contains(ref) {
@@ -371,7 +371,7 @@ public struct RuleDecoder {
         var phrase: String? = nil
         switch deadline.rule {
         case .after(let period, let ref, _):
-            relativeTo = ref.contains("/") ? ref : "\(context.code)/\(ref)"
+            relativeTo = ref.utf8.contains(0x2F) ? ref : "\(context.code)/\(ref)"
             phrase = period.amount == 0 ? "no later than notice to \(relativeTo!)" : "\(period) after notice to \(relativeTo!)"
         case .before(let ref, _):
             relativeTo = "\(context.code)/\(ref)"
