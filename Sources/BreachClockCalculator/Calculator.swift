@@ -117,13 +117,13 @@ public struct Calculator: Sendable {
         guard anyGiven else { return }
         var reads = FactReads()
         var authorities = false
+        // The versions in force on the discovery date and on the dates of the other events given.
+        let offsets = ZoneOffsets(facts.timeZone)
+        let days = Set([date] + given.compactMap { $0.1 }.map { ZonedTime.civilDate(of: $0, in: offsets) })
         for rule in touched {
             if let sectors = rule.requiredSectors { reads.sectors.formUnion(sectors) }
             if !rule.authorities.isEmpty { authorities = true }
-            // The versions in force on the discovery date and on the dates of the other events given.
-            let offsets = ZoneOffsets(facts.timeZone)
-            let dates = [date] + given.compactMap { $0.1 }.map { ZonedTime.civilDate(of: $0, in: offsets) }
-            for day in Set(dates) {
+            for day in days {
                 guard let version = rule.version(on: day), version.isComplete else { continue }
                 reads.sectors.formUnion(version.reads.sectors)
                 reads.clockStarts.formUnion(version.reads.clockStarts)

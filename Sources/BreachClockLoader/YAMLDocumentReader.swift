@@ -57,7 +57,7 @@ struct YAMLDocumentReader {
         var root: DocumentNode?
         var documents = 0
         var nodes = 0
-        var aliases = 0
+        var counter = LimitCounter(limits)
         /// Anchored nodes by name, with their expanded node count.
         var anchors: [String: (node: DocumentNode, size: Int, height: Int)] = [:]
 
@@ -79,14 +79,14 @@ struct YAMLDocumentReader {
             stack[top].childHeight = max(stack[top].childHeight, height + 1)
             if !stack[top].isMapping {
                 stack[top].items.append(node)
-                if stack[top].items.count > limits.maxItems {
-                    throw DocumentIssue(location: stack[top].at, path: "", message: "more than \(limits.maxItems) items in one list")
+                if let exceeded = counter.items(stack[top].items.count, "items") {
+                    throw DocumentIssue(location: stack[top].at, path: "", message: exceeded)
                 }
             } else if let (key, keyAt) = stack[top].pendingKey {
                 stack[top].entries.append((key, keyAt, node))
                 stack[top].pendingKey = nil
-                if stack[top].entries.count > limits.maxItems {
-                    throw DocumentIssue(location: stack[top].at, path: "", message: "more than \(limits.maxItems) entries in one mapping")
+                if let exceeded = counter.items(stack[top].entries.count, "entries") {
+                    throw DocumentIssue(location: stack[top].at, path: "", message: exceeded)
                 }
             } else {
                 guard let key = isScalarKeyCandidate else {
@@ -115,10 +115,7 @@ struct YAMLDocumentReader {
         }
 
         func countAlias(_ mark: yaml_mark_t) throws(DocumentIssue) {
-            aliases += 1
-            if aliases > limits.maxAliases {
-                throw DocumentIssue(location: location(mark), path: "", message: "more than \(limits.maxAliases) YAML anchors and aliases")
-            }
+            if let exceeded = counter.alias() { throw DocumentIssue(location: location(mark), path: "", message: exceeded) }
         }
 
         /// Whether the collection on top of the stack is a mapping waiting for a key.
@@ -141,8 +138,8 @@ struct YAMLDocumentReader {
             case YAML_SCALAR_EVENT:
                 let scalar = event.data.scalar
                 let length = Int(scalar.length)
-                if length > limits.maxStringBytes {
-                    throw DocumentIssue(location: location(mark), path: "", message: "a string longer than \(limits.maxStringBytes) bytes")
+                if let exceeded = counter.string(bytes: length) {
+                    throw DocumentIssue(location: location(mark), path: "", message: exceeded)
                 }
                 let buffer = UnsafeBufferPointer(start: scalar.value, count: length)
                 if buffer.contains(0) { throw DocumentIssue(location: location(mark), path: "", message: "a NUL character in a string") }

@@ -113,7 +113,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw Problem(.unauthorized, "Authentication required", detail: "Send Authorization: Bearer <API key>.",
                 headers: [.wwwAuthenticate: "Bearer"])
         }
-        let key = Self.trimmingBlanks(header.utf8.dropFirst("Bearer ".count))
+        let key = String(header.dropFirst("Bearer ".count)).trimmingBlanks
         guard let found = try await cache.authenticate(key, store: store) else {
             throw Problem(.unauthorized, "Invalid or revoked API key", headers: [.wwwAuthenticate: "Bearer error=\"invalid_token\""])
         }
@@ -127,15 +127,5 @@ struct AuthenticationMiddleware: RouterMiddleware {
             throw Problem(.forbidden, "Not allowed", detail: "This needs the \(needed.rawValue) role; the key has \(found.role.rawValue).")
         }
         return try await next(request, context)
-    }
-
-    /// The text without leading or trailing spaces and tabs (HTTP's optional whitespace).
-    static func trimmingBlanks(_ bytes: Substring.UTF8View) -> String {
-        func blank(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 }
-        var start = bytes.startIndex
-        var end = bytes.endIndex
-        while start < end, blank(bytes[start]) { start = bytes.index(after: start) }
-        while end > start, blank(bytes[bytes.index(before: end)]) { end = bytes.index(before: end) }
-        return String(Substring(bytes[start..<end]))
     }
 }
