@@ -6,11 +6,15 @@ import Foundation
 /// it is small and must be fast to read: a table of contents, then each file's nodes.
 ///
 /// Layout (integers little-endian u32, strings as u32 byte length + UTF-8):
-/// `BCN1`, content digest, file count, then per file: path, node-bytes length, nodes. A node is a tag byte
+/// `BCN2`, content digest, file count, then per file: path, the regime's required sectors (a count, or
+/// 0xFFFFFFFF for a file with none, then the codes), node-bytes length, nodes. The sectors sit in the table
+/// of contents so that a regime for sectors the incident lacks is skipped without decoding its nodes.
+/// A node is a tag byte
 /// (0 plain scalar, 1 quoted scalar, 2 sequence, 3 mapping), line, column, then the text, or the item
 /// count and items, or the entry count and entries (key, key line, key column, value).
 public enum NodeArchive {
-    static let magic = Array("BCN1".utf8)
+    static let magic = Array("BCN2".utf8)
+    static let noSectors = UInt32.max
 
     /// Encodes `files` (relative path and parsed root) with the content digest of their bytes.
     public static func encode(_ files: [(relative: String, root: DocumentNode)], digest: String) -> Data {
@@ -21,10 +25,25 @@ public enum NodeArchive {
             var body: [UInt8] = []
             write(file.root, &body)
             putString(file.relative, &out)
+            if let sectors = RulesLoader.requiredSectors(file.root) {
+                put(UInt32(sectors.count), &out)
+                for sector in sectors.sorted() { putString(sector, &out) }
+            } else {
+                put(noSectors, &out)
+            }
             put(UInt32(body.count), &out)
             out += body
         }
         return Data(out)
+    }
+
+    /// One file in the table of contents.
+    public struct Entry: Sendable {
+        public let relative: String
+        /// A regime file's `requires: sectors`; nil for a file without them.
+        public let requiredSectors: Set<String>?
+        let offset: Int
+        let length: Int
     }
 
     /// The files in an archive, each decoded only when asked for.
@@ -33,7 +52,7 @@ public enum NodeArchive {
         let bytes: Data
         /// The content digest of the files it was made from.
         public let digest: String
-        public let entries: [(relative: String, offset: Int, length: Int)]
+        public let entries: [Entry]
 
         /// Decodes the nodes of entry `index`; nil if the bytes are damaged.
         public func root(at index: Int) -> DocumentNode? {
@@ -47,14 +66,24 @@ public enum NodeArchive {
 
     /// Reads the table of contents; nil when the data is not an archive of this version.
     public static func open(_ data: Data) -> Contents? {
-        let header: (String, [(String, Int, Int)])? = data.withUnsafeBytes { bytes in
+        let header: (String, [Entry])? = data.withUnsafeBytes { bytes in
             guard bytes.count >= 8, Array(bytes[0..<4]) == magic else { return nil }
             var reader = Reader(bytes: bytes, position: 4, end: bytes.count, file: "")
             guard let digest = reader.string(), let count = reader.u32() else { return nil }
-            var entries: [(String, Int, Int)] = []
+            var entries: [Entry] = []
             for _ in 0..<count {
-                guard let name = reader.string(), let length = reader.u32(), reader.position + Int(length) <= bytes.count else { return nil }
-                entries.append((name, reader.position, Int(length)))
+                guard let name = reader.string(), let sectorCount = reader.u32() else { return nil }
+                var sectors: Set<String>? = nil
+                if sectorCount != noSectors {
+                    var codes = Set<String>()
+                    for _ in 0..<sectorCount {
+                        guard let code = reader.string() else { return nil }
+                        codes.insert(code)
+                    }
+                    sectors = codes
+                }
+                guard let length = reader.u32(), reader.position + Int(length) <= bytes.count else { return nil }
+                entries.append(Entry(relative: name, requiredSectors: sectors, offset: reader.position, length: Int(length)))
                 reader.position += Int(length)
             }
             return (digest, entries)

@@ -130,8 +130,9 @@ public struct RulesLoader: Sendable {
         var parsed: [(relative: String, root: DocumentNode)] = []
         for (index, entry) in archive.entries.enumerated() {
             if let places, !RulesLoader.isNeeded(entry.relative, places: places) { continue }
+            // A regime for none of the incident's sectors is passed over from the table of contents.
+            if let sectors, let required = entry.requiredSectors, required.isDisjoint(with: sectors) { continue }
             guard let root = archive.root(at: index) else { throw RulebookError(issues: []) }
-            if let sectors, let required = RulesLoader.requiredSectors(root), required.isDisjoint(with: sectors) { continue }
             parsed.append((entry.relative, root))
         }
         return try decode(parsed, digest: digest, window: window, partial: places != nil || sectors != nil)
