@@ -42,6 +42,10 @@ enum CoverageTable {
     static func rows(rulebook: Rulebook, on date: CivilDate) -> [Row] {
         rulebook.rules.sorted { $0.code < $1.code }.map { rule in
             guard let version = rule.version(on: date) ?? rule.versions.first else {
+                if let sectors = rule.requiredSectors {
+                    return Row(code: rule.code, name: rule.name, individuals: "", regulators: "", agencies: "", reviewed: "\(rule.reviewed)",
+                        sectors: sectors.map(\.rawValue).sorted(), duties: rule.awaiting.map { "none in force: \($0.about)" } ?? "none in force")
+                }
                 return Row(code: rule.code, name: rule.name, individuals: "—", regulators: "—", agencies: "—", reviewed: "\(rule.reviewed)")
             }
             if let sectors = rule.requiredSectors {
@@ -115,7 +119,11 @@ enum RuleDescription {
     static func render(_ rule: Rule, on date: CivilDate) -> String {
         var out = "\(rule.code): \(rule.name) — \(rule.law)\n"
         out += "Reviewed \(rule.reviewed). File: Jurisdictions/\(rule.file)\n"
-        out += "Versions: " + rule.versions.map { "\($0.effective)" }.joined(separator: ", ") + "\n"
+        out += "Versions: " + (rule.versions.isEmpty ? "none" : rule.versions.map { "\($0.effective)" }.joined(separator: ", ")) + "\n"
+        if let awaiting = rule.awaiting, rule.version(on: date) == nil {
+            out += "\nNo duty in force on \(date): \(awaiting.about) (\(awaiting.provenance.cite)).\n"
+            return out
+        }
         guard let version = rule.version(on: date) else {
             out += "\nNo version is in force on \(date); the oldest encoded takes effect \(rule.versions.first.map { "\($0.effective)" } ?? "?").\n"
             return out

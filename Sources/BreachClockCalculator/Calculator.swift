@@ -230,6 +230,11 @@ struct RuleAssessor {
                 result.warnings.append("\(rule.code): the rule version in force on \(shared.discoveryDate) was not loaded; not assessed")
                 return
             }
+            if let awaiting = rule.awaiting {
+                // Enacted, but its duties wait on something not in force: say so, never invent a deadline.
+                result.warnings.append("\(rule.code): \(rule.law) sets no duty in force on \(shared.discoveryDate): \(awaiting.about) (\(awaiting.provenance.cite)); no deadline is computed")
+                return
+            }
             let oldest = rule.versions.first.map { " (the oldest encoded version takes effect \($0.effective))" } ?? ""
             result.warnings.append("\(rule.code): no version of \(rule.law) is encoded for \(shared.discoveryDate)\(oldest); not assessed")
             return

@@ -15,6 +15,19 @@ public struct Provenance: Sendable, Hashable {
     public var sources: [String]
 }
 
+/// A law that is enacted but binds no one yet, because its duties wait on something not yet in force
+/// (an implementing rule, say). The calculator names it in a warning instead of inventing a deadline.
+public struct AwaitedDuty: Sendable, Hashable {
+    /// What the duties wait for, in our words.
+    public var about: String
+    public var provenance: Provenance
+
+    public init(about: String, provenance: Provenance) {
+        self.about = about
+        self.provenance = provenance
+    }
+}
+
 /// A disagreement between sources and the reading the rule takes.
 public struct RuleDispute: Sendable, Hashable {
     public var about: String
@@ -353,12 +366,14 @@ public final class Rule: Sendable {
     public let sources: [RuleSource]
     public let disputes: [RuleDispute]
     public let notes: String?
+    /// Set for a law whose duties are not yet in force; it may then have no versions at all.
+    public let awaiting: AwaitedDuty?
     /// Oldest first.
     public let versions: [RuleVersion]
     /// The file it was read from, relative to the rules folder.
     public let file: String
 
-    public init(code: String, name: String, law: String, covers: [String], requiredSectors: Set<Sector>?, authorities: [String: String], reviewed: CivilDate, sources: [RuleSource], disputes: [RuleDispute], notes: String?, versions: [RuleVersion], file: String) {
+    public init(code: String, name: String, law: String, covers: [String], requiredSectors: Set<Sector>?, authorities: [String: String], reviewed: CivilDate, sources: [RuleSource], disputes: [RuleDispute], notes: String?, awaiting: AwaitedDuty? = nil, versions: [RuleVersion], file: String) {
         self.code = code
         self.name = name
         self.law = law
@@ -369,6 +384,7 @@ public final class Rule: Sendable {
         self.sources = sources
         self.disputes = disputes
         self.notes = notes
+        self.awaiting = awaiting
         self.versions = versions
         self.file = file
     }

@@ -25,6 +25,8 @@ struct ScenarioCase: CustomTestStringConvertible, Sendable {
     var facts: DocumentNode
     var obligations: [Expected]
     var notTriggered: [String]
+    /// Text each of which must appear in one of the assessment's warnings (a duty not in force, say).
+    var warnings: [String] = []
 
     var testDescription: String { "\(jurisdiction): \(name)" }
 
@@ -73,11 +75,15 @@ struct ScenarioCase: CustomTestStringConvertible, Sendable {
             if let nodes = item.optional("notTriggered"), let entries = ScalarReader.list(nodes, item.path("notTriggered"), issues) {
                 notTriggered = entries.compactMap { ScalarReader.string($0, item.path("notTriggered"), issues) }
             }
+            var warnings: [String] = []
+            if let nodes = item.optional("warnings"), let entries = ScalarReader.list(nodes, item.path("warnings"), issues) {
+                warnings = entries.compactMap { ScalarReader.string($0, item.path("warnings"), issues) }
+            }
             item.finish()
             if !issues.issues.isEmpty { return [broken(file, issues.issues.map(\.description).joined(separator: "; "))] }
             guard let facts else { continue }
             result.append(ScenarioCase(file: file, jurisdiction: jurisdiction, name: name, cite: cite, facts: facts,
-                obligations: expected, notTriggered: notTriggered))
+                obligations: expected, notTriggered: notTriggered, warnings: warnings))
         }
         return result
     }
@@ -115,6 +121,9 @@ struct ScenarioCase: CustomTestStringConvertible, Sendable {
         let notTriggered = Set(assessment.notTriggered.map(\.id))
         for id in scenario.notTriggered {
             #expect(notTriggered.contains(id), "\(id) should be reported as not triggered (\(scenario.cite))")
+        }
+        for text in scenario.warnings {
+            #expect(assessment.warnings.contains { $0.contains(text) }, "a warning should say `\(text)` (\(scenario.cite)); warnings: \(assessment.warnings)")
         }
     }
 }

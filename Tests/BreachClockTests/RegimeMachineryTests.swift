@@ -173,6 +173,43 @@ import Testing
         #expect(!assessment.warnings.contains { $0.hasPrefix("entity.size") }, "the regime reads size")
     }
 
+    /// A law whose duties wait on an implementing rule (CIRCIA): a warning that names it, no deadline,
+    /// and its sector no longer reported as unread. Without `awaiting`, an empty `versions` is an error.
+    @Test(arguments: [(true, nil), (false, "a rule needs at least one version, or `awaiting`")])
+    func awaitedDuty(awaiting: Bool, problem: String?) throws {
+        let text = """
+            code: US-TEST-AWAITED
+            name: Awaited
+            law: Awaited Act § 9
+            covers: [US-CA]
+            requires: { sectors: [critical-infrastructure] }
+            reviewed: 2026-12-01
+            sources:
+              - { id: s, url: https://example.org/awaited, retrieved: 2026-12-01, says: The act. }
+            \(awaiting ? "awaiting: { about: the agency's final rule is not in force, cite: § 9(b), sources: [s] }" : "")
+            versions: []
+            """
+        let root = try DocumentParser.parse(text, file: "US-federal/US-TEST-AWAITED.yaml", limits: .rules)
+        let issues = IssueCollector()
+        let rule = RuleDecoder(file: "US-federal/US-TEST-AWAITED.yaml", issues: issues).decodeRule(root)
+        if let problem {
+            #expect(rule == nil)
+            #expect(issues.issues.contains { $0.description.contains(problem) }, "\(issues.issues)")
+            return
+        }
+        let real = try RealRules.rulebook()
+        let calculator = Calculator(rulebook: try Rulebook(rules: real.rules + [try #require(rule)], calendars: Array(real.calendars.values), digest: "t"))
+        let assessment = calculator.assess(try FactsLoader.load(text: """
+            entity: { sectors: [critical-infrastructure] }
+            events: { discoveredAt: 2026-03-02T10:00:00Z }
+            data: { elements: [name, ssn] }
+            affected: { US-CA: 10 }
+            """, file: "t.yaml", decoder: calculator.factsDecoder))
+        #expect(!assessment.obligations.contains { $0.jurisdiction == "US-TEST-AWAITED" })
+        #expect(assessment.warnings.contains("US-TEST-AWAITED: Awaited Act § 9 sets no duty in force on 2026-03-02: the agency's final rule is not in force (§ 9(b)); no deadline is computed"), "\(assessment.warnings)")
+        #expect(!assessment.warnings.contains { $0.hasPrefix("entity.sectors: `critical-infrastructure`") })
+    }
+
     /// A deadline that runs from another rule's notice must name an obligation that rule has.
     @Test(arguments: [("US-HIPAA/regulator", nil), ("US-HIPAA/regulator-yearly", "no version of US-HIPAA has an obligation `regulator-yearly`"),
         ("US-NOSUCH-REGIME/regulator", "there is no rule `US-NOSUCH-REGIME`")])
