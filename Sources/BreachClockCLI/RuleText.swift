@@ -39,12 +39,20 @@ enum CoverageTable {
         var duties: String = ""
     }
 
+    /// A law the calculator only warns about, in a few words.
+    static func unassessed(_ law: UnassessedLaw) -> String {
+        switch law.reason {
+        case .awaiting: "none in force: \(law.about)"
+        case .unverified: "not encoded (statute text unverified): \(law.about)"
+        }
+    }
+
     static func rows(rulebook: Rulebook, on date: CivilDate) -> [Row] {
         rulebook.rules.sorted { $0.code < $1.code }.map { rule in
             guard let version = rule.version(on: date) ?? rule.versions.first else {
                 if let sectors = rule.requiredSectors {
                     return Row(code: rule.code, name: rule.name, individuals: "", regulators: "", agencies: "", reviewed: "\(rule.reviewed)",
-                        sectors: sectors.map(\.rawValue).sorted(), duties: rule.awaiting.map { "none in force: \($0.about)" } ?? "none in force")
+                        sectors: sectors.map(\.rawValue).sorted(), duties: rule.unassessed.map(CoverageTable.unassessed) ?? "none in force")
                 }
                 return Row(code: rule.code, name: rule.name, individuals: "—", regulators: "—", agencies: "—", reviewed: "\(rule.reviewed)")
             }
@@ -120,8 +128,8 @@ enum RuleDescription {
         var out = "\(rule.code): \(rule.name) — \(rule.law)\n"
         out += "Reviewed \(rule.reviewed). File: Jurisdictions/\(rule.file)\n"
         out += "Versions: " + (rule.versions.isEmpty ? "none" : rule.versions.map { "\($0.effective)" }.joined(separator: ", ")) + "\n"
-        if let awaiting = rule.awaiting, rule.version(on: date) == nil {
-            out += "\nNo duty in force on \(date): \(awaiting.about) (\(awaiting.provenance.cite)).\n"
+        if let law = rule.unassessed, rule.version(on: date) == nil {
+            out += "\n\(CoverageTable.unassessed(law)) (\(law.provenance.cite)).\n"
             return out
         }
         guard let version = rule.version(on: date) else {

@@ -230,9 +230,14 @@ struct RuleAssessor {
                 result.warnings.append("\(rule.code): the rule version in force on \(shared.discoveryDate) was not loaded; not assessed")
                 return
             }
-            if let awaiting = rule.awaiting {
-                // Enacted, but its duties wait on something not in force: say so, never invent a deadline.
-                result.warnings.append("\(rule.code): \(rule.law) sets no duty in force on \(shared.discoveryDate): \(awaiting.about) (\(awaiting.provenance.cite)); no deadline is computed")
+            if let law = rule.unassessed {
+                // Not in force yet, or not encoded: say so and what is known, never invent a deadline.
+                switch law.reason {
+                case .awaiting:
+                    result.warnings.append("\(rule.code): \(rule.law) sets no duty in force on \(shared.discoveryDate): \(law.about) (\(law.provenance.cite)); no deadline is computed")
+                case .unverified:
+                    result.warnings.append("\(rule.code): \(rule.law) may apply but is not encoded, because its text has not been verified: \(law.about) (\(law.provenance.cite)); no deadline is computed - check it by hand")
+                }
                 return
             }
             let oldest = rule.versions.first.map { " (the oldest encoded version takes effect \($0.effective))" } ?? ""

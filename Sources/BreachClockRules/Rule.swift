@@ -15,14 +15,23 @@ public struct Provenance: Sendable, Hashable {
     public var sources: [String]
 }
 
-/// A law that is enacted but binds no one yet, because its duties wait on something not yet in force
-/// (an implementing rule, say). The calculator names it in a warning instead of inventing a deadline.
-public struct AwaitedDuty: Sendable, Hashable {
-    /// What the duties wait for, in our words.
+/// A law the calculator names in a warning instead of computing its deadlines, so that an answer
+/// missing it never looks complete.
+public struct UnassessedLaw: Sendable, Hashable {
+    public enum Reason: String, Sendable, Hashable {
+        /// Enacted, but its duties wait on something not yet in force (an implementing rule): `awaiting`.
+        case awaiting
+        /// In force, but not encoded because its text could not be verified against the statute: `unverified`.
+        case unverified
+    }
+
+    public var reason: Reason
+    /// What the duties wait for, or what the secondary sources say of the unverified law, in our words.
     public var about: String
     public var provenance: Provenance
 
-    public init(about: String, provenance: Provenance) {
+    public init(reason: Reason, about: String, provenance: Provenance) {
+        self.reason = reason
         self.about = about
         self.provenance = provenance
     }
@@ -366,14 +375,15 @@ public final class Rule: Sendable {
     public let sources: [RuleSource]
     public let disputes: [RuleDispute]
     public let notes: String?
-    /// Set for a law whose duties are not yet in force; it may then have no versions at all.
-    public let awaiting: AwaitedDuty?
+    /// Set for a law not assessed (its duties not yet in force, or its text unverified); it may then
+    /// have no versions at all.
+    public let unassessed: UnassessedLaw?
     /// Oldest first.
     public let versions: [RuleVersion]
     /// The file it was read from, relative to the rules folder.
     public let file: String
 
-    public init(code: String, name: String, law: String, covers: [String], requiredSectors: Set<Sector>?, authorities: [String: String], reviewed: CivilDate, sources: [RuleSource], disputes: [RuleDispute], notes: String?, awaiting: AwaitedDuty? = nil, versions: [RuleVersion], file: String) {
+    public init(code: String, name: String, law: String, covers: [String], requiredSectors: Set<Sector>?, authorities: [String: String], reviewed: CivilDate, sources: [RuleSource], disputes: [RuleDispute], notes: String?, unassessed: UnassessedLaw? = nil, versions: [RuleVersion], file: String) {
         self.code = code
         self.name = name
         self.law = law
@@ -384,7 +394,7 @@ public final class Rule: Sendable {
         self.sources = sources
         self.disputes = disputes
         self.notes = notes
-        self.awaiting = awaiting
+        self.unassessed = unassessed
         self.versions = versions
         self.file = file
     }

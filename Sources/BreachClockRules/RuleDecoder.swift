@@ -72,18 +72,21 @@ public struct RuleDecoder {
             }
         }
         let notes = map.optional("notes").flatMap { S.text($0, "notes", issues) }
-        var awaiting: AwaitedDuty? = nil
-        if let node = map.optional("awaiting"), var reader = MappingReader(node, path: "awaiting", issues: issues) {
-            let about = reader.required("about").flatMap { S.text($0, "awaiting.about", issues) }
-            let cite = reader.required("cite").flatMap { S.text($0, "awaiting.cite", issues) }
-            let ids = reader.required("sources").flatMap { sourceList($0, "awaiting.sources", sourceIDs) }
+        var unassessed: UnassessedLaw? = nil
+        for reason in [UnassessedLaw.Reason.awaiting, .unverified] {
+            guard let node = map.optional(reason.rawValue), var reader = MappingReader(node, path: reason.rawValue, issues: issues) else { continue }
+            let key = reason.rawValue
+            let about = reader.required("about").flatMap { S.text($0, "\(key).about", issues) }
+            let cite = reader.required("cite").flatMap { S.text($0, "\(key).cite", issues) }
+            let ids = reader.required("sources").flatMap { sourceList($0, "\(key).sources", sourceIDs) }
             reader.finish()
-            if let about, let cite, let ids { awaiting = AwaitedDuty(about: about, provenance: Provenance(cite: cite, sources: ids)) }
+            if unassessed != nil { issues.report(node, key, "a rule is either `awaiting` or `unverified`, not both") }
+            if let about, let cite, let ids { unassessed = UnassessedLaw(reason: reason, about: about, provenance: Provenance(cite: cite, sources: ids)) }
         }
         var versions: [RuleVersion] = []
         if let node = map.required("versions"), let items = S.list(node, "versions", issues) {
-            if items.isEmpty && awaiting == nil {
-                issues.report(node, "versions", "a rule needs at least one version, or `awaiting` for a law not yet in force")
+            if items.isEmpty && unassessed == nil {
+                issues.report(node, "versions", "a rule needs at least one version, or `awaiting` (a law not yet in force) or `unverified` (a law not yet encoded)")
             }
             // Each version is in force from its effective date until the next one's.
             let starts = items.map { RuleDecoder.child($0, "effective").flatMap(RuleDecoder.plainText).flatMap(CivilDate.init(iso:)) }
@@ -116,7 +119,7 @@ public struct RuleDecoder {
         return Rule(
             code: code, name: name, law: law, covers: covers ?? [code], requiredSectors: requiredSectors,
             authorities: authorities, reviewed: reviewed, sources: sources, disputes: disputes, notes: notes,
-            awaiting: awaiting, versions: versions, file: file)
+            unassessed: unassessed, versions: versions, file: file)
     }
 
     func decodeSources(_ node: DocumentNode) -> [RuleSource]? {

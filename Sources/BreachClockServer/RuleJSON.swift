@@ -31,8 +31,8 @@ enum RuleJSON {
             ("reviewed", .string(rule.reviewed.description)), ("asOf", .string(date.description)),
             ("versions", .array(rule.versions.map { .object([("effective", .string($0.effective.description)), ("change", .string($0.change))]) })),
         ]
-        if let awaiting = rule.awaiting {
-            members.append(("awaiting", .object([("about", .string(awaiting.about))] + provenance(awaiting.provenance, rule))))
+        if let law = rule.unassessed {
+            members.append(("unassessed", .object([("reason", .string(law.reason.rawValue)), ("about", .string(law.about))] + provenance(law.provenance, rule))))
         }
         if let version = rule.version(on: date) {
             members.append(("inForce", .object([

@@ -173,10 +173,18 @@ import Testing
         #expect(!assessment.warnings.contains { $0.hasPrefix("entity.size") }, "the regime reads size")
     }
 
-    /// A law whose duties wait on an implementing rule (CIRCIA): a warning that names it, no deadline,
-    /// and its sector no longer reported as unread. Without `awaiting`, an empty `versions` is an error.
-    @Test(arguments: [(true, nil), (false, "a rule needs at least one version, or `awaiting`")])
-    func awaitedDuty(awaiting: Bool, problem: String?) throws {
+    /// A law named only in a warning: one whose duties wait on an implementing rule (CIRCIA), or one in
+    /// force whose text could not be verified. No deadline, and its sector is no longer reported as unread.
+    /// Without either key an empty `versions` is an error, and a rule cannot carry both.
+    @Test(arguments: [
+        ("awaiting", "US-TEST-AWAITED: Awaited Act § 9 sets no duty in force on 2026-03-02: the agency's final rule is not in force (§ 9(b)); no deadline is computed"),
+        ("unverified", "US-TEST-AWAITED: Awaited Act § 9 may apply but is not encoded, because its text has not been verified: the agency's final rule is not in force (§ 9(b)); no deadline is computed - check it by hand"),
+        ("", "a rule needs at least one version, or `awaiting`"),
+        ("both", "a rule is either `awaiting` or `unverified`, not both"),
+    ])
+    func unassessedLaw(key: String, expected: String) throws {
+        let block = "{ about: the agency's final rule is not in force, cite: § 9(b), sources: [s] }"
+        let keys = key == "both" ? "awaiting: \(block)\nunverified: \(block)" : key.isEmpty ? "" : "\(key): \(block)"
         let text = """
             code: US-TEST-AWAITED
             name: Awaited
@@ -186,15 +194,15 @@ import Testing
             reviewed: 2026-12-01
             sources:
               - { id: s, url: https://example.org/awaited, retrieved: 2026-12-01, says: The act. }
-            \(awaiting ? "awaiting: { about: the agency's final rule is not in force, cite: § 9(b), sources: [s] }" : "")
+            \(keys)
             versions: []
             """
         let root = try DocumentParser.parse(text, file: "US-federal/US-TEST-AWAITED.yaml", limits: .rules)
         let issues = IssueCollector()
         let rule = RuleDecoder(file: "US-federal/US-TEST-AWAITED.yaml", issues: issues).decodeRule(root)
-        if let problem {
+        guard key == "awaiting" || key == "unverified" else {
             #expect(rule == nil)
-            #expect(issues.issues.contains { $0.description.contains(problem) }, "\(issues.issues)")
+            #expect(issues.issues.contains { $0.description.contains(expected) }, "\(issues.issues)")
             return
         }
         let real = try RealRules.rulebook()
@@ -206,7 +214,7 @@ import Testing
             affected: { US-CA: 10 }
             """, file: "t.yaml", decoder: calculator.factsDecoder))
         #expect(!assessment.obligations.contains { $0.jurisdiction == "US-TEST-AWAITED" })
-        #expect(assessment.warnings.contains("US-TEST-AWAITED: Awaited Act § 9 sets no duty in force on 2026-03-02: the agency's final rule is not in force (§ 9(b)); no deadline is computed"), "\(assessment.warnings)")
+        #expect(assessment.warnings.contains(expected), "\(assessment.warnings)")
         #expect(!assessment.warnings.contains { $0.hasPrefix("entity.sectors: `critical-infrastructure`") })
     }
 
