@@ -8,7 +8,7 @@ extension DeadlineRule {
         case .open: return "no fixed limit"
         case .fixed(let period, let from, _, let sooner):
             let base = "\(period) from \(from.rawValue)"
-            return sooner.map { "\(base), or \($0.period) after \($0.obligation) if sooner" } ?? base
+            return sooner.map { "\(base), or \($0.period) after \($0.obligation ?? $0.from?.rawValue ?? "") if sooner" } ?? base
         case .after(let period, let id, _):
             return period.amount == 0 ? "no later than \(id)" : "\(period) after \(id)"
         case .before(let id, _): return "before \(id)"
@@ -37,6 +37,9 @@ enum CoverageTable {
         /// For a sector regime: the sectors it binds, and every obligation with its clock.
         var sectors: [String]? = nil
         var duties: String = ""
+        var region: Region = .unitedStates
+        /// Outside the United States: the authorities and where to file with them.
+        var authorities: String = ""
     }
 
     /// A law the calculator only warns about, in a few words.
@@ -49,38 +52,55 @@ enum CoverageTable {
 
     static func rows(rulebook: Rulebook, on date: CivilDate) -> [Row] {
         rulebook.rules.sorted { $0.code < $1.code }.map { rule in
-            guard let version = rule.version(on: date) ?? rule.versions.first else {
-                if let sectors = rule.requiredSectors {
-                    return Row(code: rule.code, name: rule.name, individuals: "", regulators: "", agencies: "", reviewed: "\(rule.reviewed)",
-                        sectors: sectors.map(\.rawValue).sorted(), duties: rule.unassessed.map(CoverageTable.unassessed) ?? "none in force")
+            var row = row(rule, on: date)
+            row.region = rule.region
+            if rule.region != .unitedStates, let version = rule.version(on: date) ?? rule.versions.first {
+                let named = version.obligations.filter { $0.recipient.kind == .regulator }.map { o in
+                    o.recipient.contact.map { "\(o.recipient.name) (\($0))" } ?? o.recipient.name
                 }
-                return Row(code: rule.code, name: rule.name, individuals: "—", regulators: "—", agencies: "—", reviewed: "\(rule.reviewed)")
+                var unique: [String] = []
+                for name in named where !unique.contains(name) { unique.append(name) }
+                row.authorities = unique.isEmpty ? "—" : unique.joined(separator: "; ")
+            } else if rule.region != .unitedStates {
+                row.authorities = "—"
             }
-            if let sectors = rule.requiredSectors {
-                let duties = version.obligations.map { o in
-                    let threshold = o.threshold.map { " \($0.short)" } ?? ""
-                    let who = o.forSectors.isEmpty ? "" : " [\(o.forSectors.map(\.rawValue).sorted().joined(separator: ", "))]"
-                    return "\(o.id)\(who) → \(o.recipient.name)\(threshold): \(o.deadline.rule.summary)"
-                }
-                return Row(code: rule.code, name: rule.name, individuals: "", regulators: "", agencies: "", reviewed: "\(rule.reviewed)",
-                    sectors: sectors.map(\.rawValue).sorted(), duties: duties.joined(separator: "; "))
-            }
-            let owners = version.obligations.filter { $0.roles.contains(.owner) && $0.condition == .breach && $0.forSectors.isEmpty }
-            let individuals = owners.filter { $0.recipient.kind == .individuals }.map { $0.deadline.rule.summary }
-            let regulators = owners.filter { $0.recipient.kind == .regulator || $0.recipient.kind == .lawEnforcement }.map { o in
-                let threshold = o.threshold.map { " \($0.short)" } ?? ""
-                return "\(o.recipient.name)\(threshold): \(o.deadline.rule.summary)"
-            }
-            let agencies = owners.filter { $0.recipient.kind == .consumerReportingAgencies }.map { o in
-                (o.threshold?.short ?? "any") + ": " + o.deadline.rule.summary
-            }
-            return Row(
-                code: rule.code, name: rule.name,
-                individuals: individuals.isEmpty ? "—" : individuals.joined(separator: "; "),
-                regulators: regulators.isEmpty ? "—" : regulators.joined(separator: "; "),
-                agencies: agencies.isEmpty ? "—" : agencies.joined(separator: "; "),
-                reviewed: "\(rule.reviewed)")
+            return row
         }
+    }
+
+    static func row(_ rule: Rule, on date: CivilDate) -> Row {
+        guard let version = rule.version(on: date) ?? rule.versions.first else {
+            if let sectors = rule.requiredSectors {
+                return Row(code: rule.code, name: rule.name, individuals: "", regulators: "", agencies: "", reviewed: "\(rule.reviewed)",
+                    sectors: sectors.map(\.rawValue).sorted(), duties: rule.unassessed.map(CoverageTable.unassessed) ?? "none in force")
+            }
+            return Row(code: rule.code, name: rule.name, individuals: "—", regulators: rule.unassessed.map(CoverageTable.unassessed) ?? "—",
+                agencies: "—", reviewed: "\(rule.reviewed)")
+        }
+        if let sectors = rule.requiredSectors {
+            let duties = version.obligations.map { o in
+                let threshold = o.threshold.map { " \($0.short)" } ?? ""
+                let who = o.forSectors.isEmpty ? "" : " [\(o.forSectors.map(\.rawValue).sorted().joined(separator: ", "))]"
+                return "\(o.id)\(who) → \(o.recipient.name)\(threshold): \(o.deadline.rule.summary)"
+            }
+            return Row(code: rule.code, name: rule.name, individuals: "", regulators: "", agencies: "", reviewed: "\(rule.reviewed)",
+                sectors: sectors.map(\.rawValue).sorted(), duties: duties.joined(separator: "; "))
+        }
+        let owners = version.obligations.filter { $0.roles.contains(.owner) && $0.condition == .breach && $0.forSectors.isEmpty }
+        let individuals = owners.filter { $0.recipient.kind == .individuals }.map { $0.deadline.rule.summary }
+        let regulators = owners.filter { $0.recipient.kind == .regulator || $0.recipient.kind == .lawEnforcement }.map { o in
+            let threshold = o.threshold.map { " \($0.short)" } ?? ""
+            return "\(o.recipient.name)\(threshold): \(o.deadline.rule.summary)"
+        }
+        let agencies = owners.filter { $0.recipient.kind == .consumerReportingAgencies }.map { o in
+            (o.threshold?.short ?? "any") + ": " + o.deadline.rule.summary
+        }
+        return Row(
+            code: rule.code, name: rule.name,
+            individuals: individuals.isEmpty ? "—" : individuals.joined(separator: "; "),
+            regulators: regulators.isEmpty ? "—" : regulators.joined(separator: "; "),
+            agencies: agencies.isEmpty ? "—" : agencies.joined(separator: "; "),
+            reviewed: "\(rule.reviewed)")
     }
 
     static func markdown(_ rows: [Row], asOf: CivilDate, asOfGiven: Bool) -> String {
@@ -90,18 +110,31 @@ enum CoverageTable {
         func line(_ cells: [String]) -> String {
             "| " + cells.map { $0.replacingOccurrences(of: "|", with: "\\|") }.joined(separator: " | ") + " |\n"
         }
-        let places = rows.filter { $0.sectors == nil }
+        let places = rows.filter { $0.sectors == nil && $0.region == .unitedStates }
+        let world = rows.filter { $0.sectors == nil && $0.region != .unitedStates }
         let regimes = rows.filter { $0.sectors != nil }
         out += "## Places\n\n"
         out += "| Code | Jurisdiction | Individuals | Regulators (threshold: deadline) | Consumer reporting agencies | Reviewed |\n"
         out += "| --- | --- | --- | --- | --- | --- |\n"
         for row in places { out += line([row.code, row.name, row.individuals, row.regulators, row.agencies, row.reviewed]) }
+        if !world.isEmpty {
+            out += "\n## World\n\n"
+            out += "Countries' general laws and other regimes outside the United States, by region. The authority column says where to file.\n"
+            for region in Region.allCases where region != .unitedStates {
+                let inRegion = world.filter { $0.region == region }
+                if inRegion.isEmpty { continue }
+                out += "\n### \(region.title)\n\n"
+                out += "| Code | Law | Authority (where to file) | Individuals | Authority (threshold: deadline) | Reviewed |\n"
+                out += "| --- | --- | --- | --- | --- | --- |\n"
+                for row in inRegion { out += line([row.code, row.name, row.authorities, row.individuals, row.regulators, row.reviewed]) }
+            }
+        }
         out += "\n## Sector regimes\n\n"
         out += "Federal and sector regimes bind an entity because of what it is (`entity.sectors`); a duty marked [sector] binds only that sector.\n\n"
         out += "| Code | Regime | Sectors | Duties (threshold: deadline) | Reviewed |\n"
         out += "| --- | --- | --- | --- | --- |\n"
         for row in regimes { out += line([row.code, row.name, row.sectors?.joined(separator: ", ") ?? "", row.duties, row.reviewed]) }
-        out += "\n\(places.count) places and \(regimes.count) sector regimes, \(rows.count) rules.\n"
+        out += "\n\(places.count) US places, \(world.count) laws elsewhere and \(regimes.count) sector regimes, \(rows.count) rules.\n"
         return out
     }
 
@@ -191,5 +224,18 @@ enum RuleDescription {
             out += "  [\(s.id)] \(s.url) (retrieved \(s.retrieved)\(s.published.map { ", published \($0)" } ?? ""))\n      \(s.says)\n"
         }
         return out
+    }
+}
+
+extension Region {
+    /// The heading for a region's table.
+    var title: String {
+        switch self {
+        case .unitedStates: "United States"
+        case .europe: "Europe"
+        case .americas: "Americas"
+        case .asiaPacific: "Asia-Pacific"
+        case .middleEastAfrica: "Middle East and Africa"
+        }
     }
 }

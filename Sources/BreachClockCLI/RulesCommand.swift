@@ -58,10 +58,13 @@ struct ListRules: OutputCommand {
     @Option(help: "table or markdown.")
     var format: ListFormat = .table
 
+    @Option(help: ArgumentHelp("Only rules of this region: united-states, europe, americas, asia-pacific, middle-east-africa.", valueName: "region"))
+    var region: Region?
+
     func run(output: some OutputSink) throws {
         let rulebook = try rulesOptions.loadRulebook()
         let date = try parseDay(asOf, option: "--as-of")
-        let rows = CoverageTable.rows(rulebook: rulebook, on: date)
+        let rows = CoverageTable.rows(rulebook: rulebook, on: date).filter { region == nil || $0.region == region }
         switch format {
         case .markdown: output.write(CoverageTable.markdown(rows, asOf: date, asOfGiven: asOf != nil))
         case .table: output.write(CoverageTable.plain(rows))
@@ -131,3 +134,5 @@ struct StaleRules: OutputCommand {
         }
     }
 }
+
+extension Region: ExpressibleByArgument {}

@@ -129,6 +129,7 @@ public struct Calculator: Sendable {
                 reads.clockStarts.formUnion(version.reads.clockStarts)
                 reads.establishments = reads.establishments || version.reads.establishments
                 reads.size = reads.size || version.reads.size
+                reads.cause = reads.cause || version.reads.cause
             }
         }
         let scope = "no rule that applies to this incident's places on \(date) reads it"
@@ -140,7 +141,7 @@ public struct Calculator: Sendable {
         }
         if !facts.establishments.isEmpty && !reads.establishments { warnings.append("entity.establishments: \(scope); it changes nothing here") }
         if facts.size != .larger && !reads.size { warnings.append("entity.size: \(scope); it changes nothing here") }
-        if facts.cause != .unknown { warnings.append("events.cause: \(scope); it changes nothing here") }
+        if facts.cause != .unknown && !reads.cause { warnings.append("events.cause: \(scope); it changes nothing here") }
         if facts.mainEstablishment != nil && !authorities { warnings.append("entity.mainEstablishment: \(scope); it changes nothing here") }
     }
 
@@ -293,7 +294,7 @@ struct RuleAssessor {
                 }
                 if let threshold = obligation.threshold {
                     let count = thresholdCount(threshold)
-                    if !threshold.isSurelyMet(by: count) && !(threshold.waivedIfEstablished && establishedHere != nil) {
+                    if !threshold.isSurelyMet(by: count) && waiverReason(threshold) == nil {
                         result.warnings.append("\(obligation.qualifiedID): the affected count \(count) straddles the threshold (\(threshold.comparison.phrase(threshold.value))); the obligation is listed until the count is known")
                     }
                 }
@@ -324,6 +325,8 @@ struct RuleAssessor {
         if !obligation.forSize.isEmpty && !obligation.forSize.contains(facts.size) { return false }
         if !obligation.forSectors.isEmpty && obligation.forSectors.isDisjoint(with: facts.sectors) { return false }
         if !obligation.notForSectors.isDisjoint(with: facts.sectors) { return false }
+        if !obligation.forCauses.isEmpty && !obligation.forCauses.contains(facts.cause) { return false }
+        if obligation.notForCauses.contains(facts.cause) { return false }
         return true
     }
 
@@ -367,6 +370,19 @@ struct RuleAssessor {
     }
 
     /// The first of the entity's establishments that this rule covers, if any.
+    /// Why the facts make `threshold` not apply (`waivedIf`), or nil when they do not.
+    func waiverReason(_ threshold: Threshold) -> Reason? {
+        let waiver = threshold.waiver
+        if waiver.isEmpty { return nil }
+        if waiver.established, let place = establishedHere { return .establishedIn(place) }
+        if let risk = waiver.risk, facts.riskOfHarm.effective >= risk { return .thresholdWaivedByRisk(facts.riskOfHarm, minimum: risk, cite: threshold.provenance.cite) }
+        if !waiver.elements.isEmpty, case let exposed = facts.elements.filter(waiver.elements.contains), !exposed.isEmpty {
+            return .thresholdWaivedByElements(exposed, cite: threshold.provenance.cite)
+        }
+        if waiver.causes.contains(facts.cause) { return .thresholdWaivedByCause(facts.cause, cite: threshold.provenance.cite) }
+        return nil
+    }
+
     var establishedHere: String? {
         facts.establishments.isEmpty ? nil : facts.establishments.first { rule.covers.contains($0) }
     }
@@ -455,8 +471,8 @@ struct RuleAssessor {
             }
             reasons.append(.riskAtLeast(facts.riskOfHarm.effective, minimum: minimum))
         }
-        if let threshold = obligation.threshold, threshold.waivedIfEstablished, let place = establishedHere {
-            reasons.append(.establishedIn(place))
+        if let threshold = obligation.threshold, let waived = waiverReason(threshold) {
+            reasons.append(waived)
         } else if let threshold = obligation.threshold {
             let count = thresholdCount(threshold)
             if !threshold.mayBeMet(by: count) {

@@ -49,6 +49,13 @@ extension RuleAssessor {
 
         case .fixed(let period, let from, let standard, let sooner):
             guard var start = facts.instant(of: from) else {
+                // The main clock has not started, but an outer limit from an event that has happened
+                // binds already (DORA: 24 hours from awareness, whenever the classification comes).
+                if let sooner, let event = sooner.from, let outerStart = facts.instant(of: event) {
+                    reasons.append(.outerLimit(sooner.period, from: event, waitingFor: ClockStart.factName(from)))
+                    return fixed(due(after: outerStart, sooner.period), clockStart: event.rawValue, period: sooner.period.description,
+                        standard: standard, citation: cite)
+                }
                 return Deadline(kind: .pending, clockStart: from.rawValue, period: period.description, standard: standard,
                     waitingFor: ClockStart.factName(from), citation: cite)
             }
@@ -62,9 +69,15 @@ extension RuleAssessor {
                 dueAt = until
                 reasons.append(.lawEnforcementDelay(until: ZonedTime.rfc3339(until, in: facts.timeZone), effect: .extend, cite: rule.provenance.cite))
             }
-            if let sooner {
-                let other = "\(rule.code)/\(sooner.obligation)"
-                if let notice = noticeFor(sooner.obligation, evaluated) {
+            if let sooner, let event = sooner.from {
+                if let outerStart = facts.instant(of: event), case let outerDue = due(after: outerStart, sooner.period), outerDue < dueAt {
+                    reasons.append(.outerLimit(sooner.period, from: event, waitingFor: nil))
+                    return fixed(outerDue, clockStart: event.rawValue, period: sooner.period.description, standard: standard, citation: cite)
+                }
+                reasons.append(.orIfSoonerEvent(sooner.period, from: event))
+            } else if let sooner, let obligation = sooner.obligation {
+                let other = "\(rule.code)/\(obligation)"
+                if let notice = noticeFor(obligation, evaluated) {
                     let soonerDue = due(after: notice.sentAt, sooner.period)
                     if soonerDue < dueAt {
                         dueAt = soonerDue

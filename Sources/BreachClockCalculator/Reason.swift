@@ -16,8 +16,18 @@ public enum Reason: Sendable {
     case lawEnforcementDelay(until: String, effect: LawEnforcementDelayRule.Effect, cite: String)
     case dueSooner(after: String, givenOn: CivilDate)
     case orIfSooner(Period, after: String)
+    /// "And no later than `period` after `from`", not the earlier limit here.
+    case orIfSoonerEvent(Period, from: ClockStart)
+    /// The outer limit decides: it comes first, or the main clock's event (`waitingFor`) is not in the facts.
+    case outerLimit(Period, from: ClockStart, waitingFor: String?)
     /// The entity is established in the rule's place: a threshold `waivedIfEstablished` does not apply.
     case establishedIn(String)
+    /// The risk of harm makes a count threshold not apply (`waivedIf.risk`).
+    case thresholdWaivedByRisk(RiskOfHarm, minimum: RiskOfHarm, cite: String)
+    /// These exposed elements make a count threshold not apply (`waivedIf.elements`).
+    case thresholdWaivedByElements([DataElement], cite: String)
+    /// The breach's cause makes a count threshold not apply (`waivedIf.causes`).
+    case thresholdWaivedByCause(BreachCause, cite: String)
 
     // Why an obligation does not arise.
     case noResidents(of: String)
@@ -112,6 +122,22 @@ public enum Reason: Sendable {
             out.write(period.description)
             out.write(" after notice to ")
             out.write(other)
+        case .orIfSoonerEvent(let period, let event):
+            out.write("and no later than ")
+            out.write(period.description)
+            out.write(" after ")
+            out.write(event.rawValue)
+        case .outerLimit(let period, let event, let waiting):
+            if let waiting {
+                out.write("the main clock waits for ")
+                out.write(waiting)
+                out.write(", but the outer limit binds already: ")
+            } else {
+                out.write("the outer limit comes first: ")
+            }
+            out.write(period.description)
+            out.write(" after ")
+            out.write(event.rawValue)
         case .noResidents(let name):
             out.write("no affected residents of ")
             out.write(name)
@@ -173,6 +199,22 @@ public enum Reason: Sendable {
             out.write("the entity is established in ")
             out.write(place)
             out.write(" (entity.establishments): notice is due whatever the count")
+        case .thresholdWaivedByRisk(let risk, let minimum, let cite):
+            out.write("the risk of harm is ")
+            out.write(risk.rawValue)
+            out.write(", at least ")
+            out.write(minimum.rawValue)
+            out.write(": notice is due whatever the count")
+            cited(cite)
+        case .thresholdWaivedByElements(let elements, let cite):
+            joined(elements.map(\.rawValue), ", ")
+            out.write(elements.count == 1 ? " was exposed" : " were exposed")
+            out.write(": notice is due whatever the count")
+            cited(cite)
+        case .thresholdWaivedByCause(let cause, let cite):
+            out.write(cause == .unknown ? "the cause is unknown and is read as the one the law names" : "the cause is \(cause.rawValue)")
+            out.write(": notice is due whatever the count")
+            cited(cite)
         case .referencedNoticeNotRequired(let other, let before):
             out.write(before ? "it must precede the notice to " : "it runs from the notice to ")
             out.write(other)

@@ -111,8 +111,8 @@ public struct RulesLoader: Sendable {
                 let stem = RulesLoader.stem(file.relative)
                 if stem != rule.code {
                     collector.report(file.root, "code", "rule `\(rule.code)` must be in a file named \(rule.code).yaml")
-                } else if PlaceCodes.isKnown(stem) && rule.covers != [stem] {
-                    collector.report(file.root, "covers", "a rule named by a place code covers only that place; a regime over several places needs a code of its own")
+                } else if PlaceCodes.isKnown(stem) && (!rule.covers.contains(stem) || !rule.covers.allSatisfy { PlaceCodes.isWithin($0, country: stem) }) {
+                    collector.report(file.root, "covers", "a rule named by a place code covers that place and its own subdivisions only; a regime over several places needs a code of its own")
                 } else {
                     rules.append(rule)
                 }
@@ -168,7 +168,8 @@ public struct RulesLoader: Sendable {
     static func isNeeded(_ relative: String, places: Set<String>) -> Bool {
         if relative.hasPrefix("calendars/") { return true }
         let stem = stem(relative)
-        return !PlaceCodes.isKnown(stem) || places.contains(stem)
+        // A country's law also covers its subdivisions (PIPEDA: residents counted as CA-QC).
+        return !PlaceCodes.isKnown(stem) || places.contains(stem) || places.contains { PlaceCodes.isWithin($0, country: stem) }
     }
 
     /// Finds the rules folder: `explicit`, then `$BREACHCLOCK_RULES`, then `./Jurisdictions`, then a

@@ -30,8 +30,19 @@ public enum PlaceCodes {
         "US-UM", "US-UT", "US-VA", "US-VI", "US-VT", "US-WA", "US-WI", "US-WV", "US-WY",
     ]
 
+    /// ISO 3166-2:CA codes (10 provinces, 3 territories): Quebec's Law 25 reports `CA-QC`.
+    public static let canadaSubdivisions: Set<String> = [
+        "CA-AB", "CA-BC", "CA-MB", "CA-NB", "CA-NL", "CA-NS", "CA-NT", "CA-NU", "CA-ON", "CA-PE", "CA-QC", "CA-SK", "CA-YT",
+    ]
+
     /// Whether `code` is a place code the contract accepts.
     public static func isKnown(_ code: String) -> Bool {
-        countries.contains(code) || unitedStatesSubdivisions.contains(code)
+        countries.contains(code) || unitedStatesSubdivisions.contains(code) || canadaSubdivisions.contains(code)
+    }
+
+    /// Whether `code` is `country` or one of its subdivisions (`CA-QC` in `CA`).
+    public static func isWithin(_ code: String, country: String) -> Bool {
+        code == country || (code.hasPrefix(country) && code.utf8.count == country.utf8.count + 3
+            && code.utf8[code.utf8.index(code.utf8.startIndex, offsetBy: country.utf8.count)] == UInt8(ascii: "-"))
     }
 }

@@ -52,6 +52,29 @@ public struct Recipient: Sendable, Hashable {
 }
 
 /// A count threshold with its exact comparison.
+/// Facts that make a count threshold not apply, any one of them enough: Singapore notifies the PDPC
+/// at 500 affected or on likely significant harm; Korea the PIPC at 1,000, or for sensitive data or a
+/// hacking incident at any count; an insurer always notifies its domiciliary commissioner.
+public struct ThresholdWaiver: Sendable, Hashable {
+    /// The entity is established in one of the rule's places.
+    public var established: Bool = false
+    /// The facts' risk of harm is at least this.
+    public var risk: RiskOfHarm? = nil
+    /// Any of these elements was exposed.
+    public var elements: Set<DataElement> = []
+    /// The breach had one of these causes (`unknown` only where listed).
+    public var causes: Set<BreachCause> = []
+
+    public init(established: Bool = false, risk: RiskOfHarm? = nil, elements: Set<DataElement> = [], causes: Set<BreachCause> = []) {
+        self.established = established
+        self.risk = risk
+        self.elements = elements
+        self.causes = causes
+    }
+
+    public var isEmpty: Bool { !established && risk == nil && elements.isEmpty && causes.isEmpty }
+}
+
 public struct Threshold: Sendable, Hashable {
     public enum Comparison: String, Sendable, Hashable {
         case moreThan = ">"
@@ -88,10 +111,13 @@ public struct Threshold: Sendable, Hashable {
     public var comparison: Comparison
     public var value: Int
     public var counts: Counted
+    /// When the threshold does not apply (`waivedIf`; `waivedIfEstablished: true` is its short form).
+    public var waiver: ThresholdWaiver = ThresholdWaiver()
+    public var provenance: Provenance
+
     /// The threshold does not apply when the entity is established in one of the rule's places
     /// (`entity.establishments`): insurance laws' domiciliary state is notified whatever the count.
-    public var waivedIfEstablished: Bool = false
-    public var provenance: Provenance
+    public var waivedIfEstablished: Bool { waiver.established }
 
     /// Whether `count` meets the threshold.
     public func isMet(by count: Int) -> Bool {
@@ -127,16 +153,25 @@ public enum DeadlineRule: Sendable, Hashable {
     public var references: [String] {
         switch self {
         case .open: return []
-        case .fixed(_, _, _, let bound): return bound.map { [$0.obligation] } ?? []
+        case .fixed(_, _, _, let bound): return bound?.obligation.map { [$0] } ?? []
         case .after(_, let id, _), .before(let id, _): return [id]
         }
     }
 }
 
-/// "Or, if sooner, `period` after the notice of `obligation`."
+/// "Or, if sooner, `period` after the notice of `obligation`" (Vermont's AG notice), or "and no later
+/// than `period` after the event `from`" (DORA: 4 hours from classification, 24 hours from awareness
+/// at the latest). Exactly one of `obligation` and `from` is set.
 public struct RelativeBound: Sendable, Hashable {
     public var period: Period
-    public var obligation: String
+    public var obligation: String?
+    public var from: ClockStart?
+
+    public init(period: Period, obligation: String? = nil, from: ClockStart? = nil) {
+        self.period = period
+        self.obligation = obligation
+        self.from = from
+    }
 }
 
 /// A deadline with its provenance.
@@ -181,6 +216,10 @@ public final class ObligationRule: Sendable {
     public let forSize: Set<EntitySize>
     /// Binds only entities established in one of the rule's places (a law for domestic insurers).
     public let onlyIfEstablished: Bool
+    /// The breach causes it binds for (`events.cause`); empty: every cause.
+    public let forCauses: Set<BreachCause>
+    /// The breach causes it does not bind for (Japan's 30-day report is for other than wrongful leaks).
+    public let notForCauses: Set<BreachCause>
     public let threshold: Threshold?
     public let deadline: DeadlineSpec
     public let provenance: Provenance
@@ -188,7 +227,9 @@ public final class ObligationRule: Sendable {
 
     public init(id: String, qualifiedID: String, sourceURLs: [String], relativeTo: String?, relativeClockStart: String?,
         relativePhrase: String?, recipient: Recipient, roles: Set<EntityRole>, condition: ObligationCondition, minimumRisk: RiskOfHarm?, forSectors: Set<Sector>, notForSectors: Set<Sector>, threshold: Threshold?, deadline: DeadlineSpec, provenance: Provenance, notes: String?,
-        forSize: Set<EntitySize> = [], onlyIfEstablished: Bool = false) {
+        forSize: Set<EntitySize> = [], onlyIfEstablished: Bool = false, forCauses: Set<BreachCause> = [], notForCauses: Set<BreachCause> = []) {
+        self.forCauses = forCauses
+        self.notForCauses = notForCauses
         self.forSize = forSize
         self.onlyIfEstablished = onlyIfEstablished
         self.id = id
@@ -318,7 +359,13 @@ public final class RuleVersion: Sendable {
             reads.sectors.formUnion(obligation.notForSectors)
             if !obligation.forSize.isEmpty { reads.size = true }
             if obligation.threshold?.waivedIfEstablished == true || obligation.onlyIfEstablished { reads.establishments = true }
-            if case .fixed(_, let from, _, _) = obligation.deadline.rule { reads.clockStarts.insert(from) }
+            if case .fixed(_, let from, _, let bound) = obligation.deadline.rule {
+                reads.clockStarts.insert(from)
+                if let outer = bound?.from { reads.clockStarts.insert(outer) }
+            }
+            if !obligation.forCauses.isEmpty || !obligation.notForCauses.isEmpty || obligation.threshold?.waiver.causes.isEmpty == false {
+                reads.cause = true
+            }
         }
         self.reads = reads
         self.effective = effective
@@ -354,6 +401,7 @@ public struct FactReads: Sendable, Hashable {
     public var clockStarts: Set<ClockStart> = []
     public var establishments = false
     public var size = false
+    public var cause = false
 
     public init() {}
 }
@@ -375,6 +423,7 @@ public final class Rule: Sendable {
     public let sources: [RuleSource]
     public let disputes: [RuleDispute]
     public let notes: String?
+    public let region: Region
     /// Set for a law not assessed (its duties not yet in force, or its text unverified); it may then
     /// have no versions at all.
     public let unassessed: UnassessedLaw?
@@ -383,7 +432,7 @@ public final class Rule: Sendable {
     /// The file it was read from, relative to the rules folder.
     public let file: String
 
-    public init(code: String, name: String, law: String, covers: [String], requiredSectors: Set<Sector>?, authorities: [String: String], reviewed: CivilDate, sources: [RuleSource], disputes: [RuleDispute], notes: String?, unassessed: UnassessedLaw? = nil, versions: [RuleVersion], file: String) {
+    public init(code: String, name: String, law: String, covers: [String], requiredSectors: Set<Sector>?, authorities: [String: String], reviewed: CivilDate, sources: [RuleSource], disputes: [RuleDispute], notes: String?, region: Region = .unitedStates, unassessed: UnassessedLaw? = nil, versions: [RuleVersion], file: String) {
         self.code = code
         self.name = name
         self.law = law
@@ -394,6 +443,7 @@ public final class Rule: Sendable {
         self.sources = sources
         self.disputes = disputes
         self.notes = notes
+        self.region = region
         self.unassessed = unassessed
         self.versions = versions
         self.file = file

@@ -72,6 +72,12 @@ public struct RuleDecoder {
             }
         }
         let notes = map.optional("notes").flatMap { S.text($0, "notes", issues) }
+        let regionNode = map.optional("region")
+        var region: Region? = regionNode.flatMap { S.choice($0, "region", issues, "region") }
+        if regionNode == nil, let code {
+            region = Region.implied(by: code)
+            if region == nil { issues.report(root, "region", "rule \(code) needs a `region` (one of: \(Region.allCases.map(\.rawValue).joined(separator: ", ")))") }
+        }
         var unassessed: UnassessedLaw? = nil
         for reason in [UnassessedLaw.Reason.awaiting, .unverified] {
             guard let node = map.optional(reason.rawValue), var reader = MappingReader(node, path: reason.rawValue, issues: issues) else { continue }
@@ -119,7 +125,7 @@ public struct RuleDecoder {
         return Rule(
             code: code, name: name, law: law, covers: covers ?? [code], requiredSectors: requiredSectors,
             authorities: authorities, reviewed: reviewed, sources: sources, disputes: disputes, notes: notes,
-            unassessed: unassessed, versions: versions, file: file)
+            region: region ?? .unitedStates, unassessed: unassessed, versions: versions, file: file)
     }
 
     func decodeSources(_ node: DocumentNode) -> [RuleSource]? {
@@ -371,6 +377,8 @@ public struct RuleDecoder {
         let forSectors: [Sector] = map.optional("forSectors").flatMap { S.choices($0, map.path("forSectors"), issues, "sector") } ?? []
         let notForSectors: [Sector] = map.optional("notForSectors").flatMap { S.choices($0, map.path("notForSectors"), issues, "sector") } ?? []
         let forSize: [EntitySize] = map.optional("forSize").flatMap { S.choices($0, map.path("forSize"), issues, "entity size") } ?? []
+        let forCauses: [BreachCause] = map.optional("forCauses").flatMap { S.choices($0, map.path("forCauses"), issues, "cause") } ?? []
+        let notForCauses: [BreachCause] = map.optional("notForCauses").flatMap { S.choices($0, map.path("notForCauses"), issues, "cause") } ?? []
         let onlyIfEstablished = map.optional("onlyIfEstablished").flatMap { S.bool($0, map.path("onlyIfEstablished"), issues) } ?? false
         let threshold = map.optional("threshold").flatMap { decodeThreshold($0, map.path("threshold"), known) }
         let deadline = map.required("deadline").flatMap { decodeDeadline($0, map.path("deadline"), known) }
@@ -396,7 +404,8 @@ public struct RuleDecoder {
             id: id, qualifiedID: "\(context.code)/\(id)", sourceURLs: sourceIDs.compactMap { context.urls[$0] },
             relativeTo: relativeTo, relativeClockStart: relativeTo.map { "notice:\($0)" }, relativePhrase: phrase, recipient: recipient, roles: roles, condition: condition, minimumRisk: minimumRisk,
             forSectors: Set(forSectors), notForSectors: Set(notForSectors), threshold: threshold, deadline: deadline,
-            provenance: provenance, notes: notes, forSize: Set(forSize), onlyIfEstablished: onlyIfEstablished)
+            provenance: provenance, notes: notes, forSize: Set(forSize), onlyIfEstablished: onlyIfEstablished,
+            forCauses: Set(forCauses), notForCauses: Set(notForCauses))
     }
 
     func decodeThreshold(_ node: DocumentNode, _ path: String, _ known: Set<String>) -> Threshold? {
@@ -409,11 +418,23 @@ public struct RuleDecoder {
         let value = map.required("value").flatMap { S.integer($0, map.path("value"), issues) }
         if let value, value < 0, let node = map.optional("value") { issues.report(node, map.path("value"), "a threshold cannot be negative") }
         let counts: Threshold.Counted? = map.required("counts").flatMap { S.choice($0, map.path("counts"), issues, "count") }
-        let waived = map.optional("waivedIfEstablished").flatMap { S.bool($0, map.path("waivedIfEstablished"), issues) } ?? false
+        var waiver = ThresholdWaiver()
+        waiver.established = map.optional("waivedIfEstablished").flatMap { S.bool($0, map.path("waivedIfEstablished"), issues) } ?? false
+        if let node = map.optional("waivedIf"), var reader = MappingReader(node, path: map.path("waivedIf"), issues: issues) {
+            if let flag = reader.optional("established").flatMap({ S.bool($0, reader.path("established"), issues) }) {
+                waiver.established = waiver.established || flag
+            }
+            waiver.risk = reader.optional("risk").flatMap { S.choice($0, reader.path("risk"), issues, "risk of harm") }
+            waiver.elements = Set(reader.optional("elements").flatMap { S.choices($0, reader.path("elements"), issues, "data element") } ?? [DataElement]())
+            waiver.causes = Set(reader.optional("causes").flatMap { S.choices($0, reader.path("causes"), issues, "cause") } ?? [BreachCause]())
+            reader.finish()
+            if waiver.risk == .unknown { issues.report(node, map.path("waivedIf.risk"), "`unknown` is read as `likely`; write `likely`") }
+            if waiver.isEmpty { issues.report(node, map.path("waivedIf"), "`waivedIf` needs at least one of established, risk, elements, causes") }
+        }
         let provenance = provenance(&map, known)
         map.finish()
         guard let comparison, let value, let counts, let provenance else { return nil }
-        return Threshold(comparison: comparison, value: value, counts: counts, waivedIfEstablished: waived, provenance: provenance)
+        return Threshold(comparison: comparison, value: value, counts: counts, waiver: waiver, provenance: provenance)
     }
 
     func decodePeriod(_ map: inout MappingReader, required: Bool) -> Period? {
@@ -444,10 +465,15 @@ public struct RuleDecoder {
         let beforeID = map.optional("before").flatMap { S.text($0, map.path("before"), issues) }
         var sooner: RelativeBound? = nil
         if let soonerNode = map.optional("orIfSooner"), var reader = MappingReader(soonerNode, path: map.path("orIfSooner"), issues: issues) {
-            let id = reader.required("after").flatMap { S.text($0, reader.path("after"), issues) }
+            let id = reader.optional("after").flatMap { S.text($0, reader.path("after"), issues) }
+            let event: ClockStart? = reader.optional("from").flatMap { S.choice($0, reader.path("from"), issues, "clock start") }
             let soonerPeriod = decodePeriod(&reader, required: true)
             reader.finish()
-            if let id, let soonerPeriod { sooner = RelativeBound(period: soonerPeriod, obligation: id) }
+            if (id == nil) == (event == nil) {
+                issues.report(soonerNode, map.path("orIfSooner"), "`orIfSooner` needs `after` (another notice) or `from` (an event), not both")
+            } else if let soonerPeriod {
+                sooner = RelativeBound(period: soonerPeriod, obligation: id, from: event)
+            }
         }
         let provenance = provenance(&map, known)
         map.finish()
@@ -507,6 +533,18 @@ public struct RuleDecoder {
         let sources = map.required("sources").flatMap(decodeSources) ?? []
         let notes = map.optional("notes").flatMap { S.text($0, "notes", issues) }
         _ = notes
+        let weekdayNames = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+        var weekend: Set<Int> = [6, 7]
+        if let node = map.optional("weekend"), let items = S.list(node, "weekend", issues) {
+            weekend = []
+            for (index, item) in items.enumerated() {
+                guard let text = S.text(item, "weekend[\(index)]", issues) else { continue }
+                if let day = weekdayNames.firstIndex(of: text.lowercased()) { weekend.insert(day + 1) } else {
+                    issues.report(item, "weekend[\(index)]", "unknown weekday `\(text)`")
+                }
+            }
+            if weekend.count > 3 { issues.report(node, "weekend", "a week needs at least four business days") }
+        }
         var holidays: [HolidayCalendar.Holiday] = []
         if let node = map.required("holidays"), let items = S.list(node, "holidays", issues) {
             for (index, item) in items.enumerated() {
@@ -514,20 +552,25 @@ public struct RuleDecoder {
                 guard var reader = MappingReader(item, path: path, issues: issues) else { continue }
                 let holidayName = reader.required("name").flatMap { S.text($0, reader.path("name"), issues) }
                 let since = reader.optional("since").flatMap { S.integer($0, reader.path("since"), issues) }
+                let until = reader.optional("until").flatMap { S.integer($0, reader.path("until"), issues) }
+                let observed: HolidayCalendar.Holiday.Observance? = reader.optional("observed").flatMap {
+                    S.choice($0, reader.path("observed"), issues, "observance")
+                }
+                var when: HolidayCalendar.Holiday.When? = nil
                 if let dateNode = reader.optional("date") {
-                    let observed = reader.optional("observed").flatMap { S.text($0, reader.path("observed"), issues) }
-                    if let observed, observed != "nearest-weekday", let node = reader.optional("observed") {
-                        issues.report(node, reader.path("observed"), "unknown observance `\(observed)` (expected nearest-weekday)")
-                    }
                     if let text = S.text(dateNode, reader.path("date"), issues) {
-                        let parts = text.split(separator: "-").compactMap { Int($0) }
-                        if parts.count == 2, let month = parts.first, let day = parts.last,
-                            CivilDate(year: 2000, month: month, day: day) != nil, let holidayName
-                        {
-                            holidays.append(.fixed(name: holidayName, month: month, day: day, observedNearestWeekday: observed != nil, since: since))
+                        let parts = text.split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+                        if parts.count == 2, let month = parts[0], let day = parts[1], CivilDate(year: 2000, month: month, day: day) != nil {
+                            when = .fixed(month: month, day: day)
+                        } else if let once = CivilDate(iso: text) {
+                            when = .once(once)
                         } else {
-                            issues.report(dateNode, reader.path("date"), "expected MM-DD, found `\(text)`")
+                            issues.report(dateNode, reader.path("date"), "expected MM-DD (every year) or YYYY-MM-DD (one day), found `\(text)`")
                         }
+                    }
+                } else if let offsetNode = reader.optional("easter") {
+                    if let offset = S.integer(offsetNode, reader.path("easter"), issues) {
+                        if abs(offset) > 100 { issues.report(offsetNode, reader.path("easter"), "an Easter offset is at most 100 days either way") } else { when = .easter(offset: offset) }
                     }
                 } else {
                     let weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -538,15 +581,17 @@ public struct RuleDecoder {
                     if weekdayText != nil && weekday == nil { issues.report(item, reader.path("weekday"), "unknown weekday") }
                     if let month, !(1...12).contains(month) { issues.report(item, reader.path("month"), "month must be 1 to 12") }
                     if let nth, !(1...5).contains(nth) && nth != -1 { issues.report(item, reader.path("nth"), "nth must be 1 to 5, or -1 for the last") }
-                    if let holidayName, let weekday, let month, let nth {
-                        holidays.append(.nthWeekday(name: holidayName, month: month, weekday: weekday, nth: nth, since: since))
-                    }
+                    if let weekday, let month, let nth, (1...12).contains(month) { when = .nthWeekday(month: month, weekday: weekday, nth: nth) }
+                }
+                if let since, let until, until < since { issues.report(item, reader.path("until"), "`until` \(until) is before `since` \(since)") }
+                if let holidayName, let when {
+                    holidays.append(HolidayCalendar.Holiday(name: holidayName, when: when, observed: observed ?? .onTheDay, since: since, until: until))
                 }
                 reader.finish()
             }
         }
         map.finish()
         guard issues.count == before, let code, let name else { return nil }
-        return HolidayCalendar(code: code, name: name, sources: sources, holidays: holidays, file: file)
+        return HolidayCalendar(code: code, name: name, sources: sources, holidays: holidays, weekend: weekend, file: file)
     }
 }

@@ -41,6 +41,9 @@ public enum RecipientKind: String, CaseIterable, Sendable, Hashable {
     case media, controller
     case dataOwner = "data-owner"
     case lawEnforcement = "law-enforcement"
+    /// The entity's own breach record (GDPR Art. 33(5), PIPEDA's record of every breach): an
+    /// extension of the contract's list, for duties to document rather than to tell someone.
+    case register
 }
 
 /// Sector codes of the assessment contract.
@@ -126,4 +129,20 @@ public enum ClockStart: String, CaseIterable, Sendable, Hashable {
     case extortionPayment = "extortion-payment"
     /// `events.classifiedAt`: the incident classified as major or significant (DORA, NIS2).
     case classification
+}
+
+/// The part of the world a rule belongs to, for `rules list --region` and the coverage tables.
+public enum Region: String, CaseIterable, Sendable, Hashable {
+    case unitedStates = "united-states"
+    case europe
+    case americas
+    case asiaPacific = "asia-pacific"
+    case middleEastAfrica = "middle-east-africa"
+
+    /// The region of a code that does not state one: US rules and EU regimes.
+    public static func implied(by code: String) -> Region? {
+        if code == "US" || code.hasPrefix("US-") { return .unitedStates }
+        if code.hasPrefix("EU-") { return .europe }
+        return nil
+    }
 }

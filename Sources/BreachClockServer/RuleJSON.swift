@@ -14,7 +14,7 @@ enum RuleJSON {
         case .fixed(let period, let from, let standard, let sooner):
             members = [("kind", .string("fixed")), ("period", .string(period.description)), ("from", .string(from.rawValue))]
             if let standard { members.append(("standard", .string(standard))) }
-            if let sooner { members.append(("orIfSooner", .string("\(sooner.period) after \(rule.code)/\(sooner.obligation)"))) }
+            if let sooner { members.append(("orIfSooner", .string("\(sooner.period) after " + (sooner.obligation.map { "\(rule.code)/\($0)" } ?? sooner.from?.rawValue ?? "")))) }
         case .after(let period, let id, let standard):
             members = [("kind", .string("relative")), ("relativeTo", .string("\(rule.code)/\(id)")), ("offset", .string(period.isoDuration))]
             if let standard { members.append(("standard", .string(standard))) }
