@@ -361,15 +361,25 @@ struct RuleAssessor {
         return version
     }
 
+    /// The authority to notify, for a rule that names authorities by place (the GDPR): the lead
+    /// authority of the main establishment (Art. 56); for an entity established only outside the
+    /// rule's places, the authority of each place where affected people live, since there is no lead
+    /// authority then (EDPB Guidelines 9/2022).
     func recipientFor(_ obligation: ObligationRule) -> Recipient {
         var recipient = obligation.recipient
-        if recipient.kind == .regulator, let home = facts.mainEstablishment, let authority = rule.authorities[home] {
+        guard recipient.kind == .regulator, !rule.authorities.isEmpty else { return recipient }
+        let main = facts.mainEstablishment ?? facts.establishments.first { rule.covers.contains($0) }
+        if let home = main, let authority = rule.authorities[home] {
             recipient.name = "\(authority) (lead supervisory authority, main establishment \(home))"
+        } else if main != nil || !facts.establishments.isEmpty {
+            let places = facts.affected.filter { rule.covers.contains($0.code) && $0.count.max > 0 }.map(\.code)
+            let named = places.map { code in rule.authorities[code].map { "\($0) (\(code))" } ?? code }
+            recipient.name = "No establishment in the rule's places, so no lead authority: the supervisory authority of each place where affected people live - "
+                + named.joined(separator: "; ")
         }
         return recipient
     }
 
-    /// The first of the entity's establishments that this rule covers, if any.
     /// Why the facts make `threshold` not apply (`waivedIf`), or nil when they do not.
     func waiverReason(_ threshold: Threshold) -> Reason? {
         let waiver = threshold.waiver
@@ -383,6 +393,7 @@ struct RuleAssessor {
         return nil
     }
 
+    /// The first of the entity's establishments that this rule covers, if any.
     var establishedHere: String? {
         facts.establishments.isEmpty ? nil : facts.establishments.first { rule.covers.contains($0) }
     }

@@ -177,6 +177,26 @@ import Testing
         }
     }
 
+    /// GDPR Art. 56 and EDPB Guidelines 9/2022: the lead authority of the main establishment; with no
+    /// establishment in the EEA, the authority of each member state where affected people live.
+    @Test(arguments: [
+        ("mainEstablishment: IE", ["Data Protection Commission", "lead supervisory authority, main establishment IE"], ["no lead authority"]),
+        ("establishments: [US]", ["no lead authority", "(FR)", "(DE)"], ["main establishment"]),
+        ("mainEstablishment: US", ["no lead authority", "(FR)", "(DE)"], ["main establishment"]),
+    ])
+    func gdprAuthority(entity: String, present: [String], absent: [String]) throws {
+        let calculator = try RealRules.calculator()
+        let assessment = calculator.assess(try FactsLoader.load(text: """
+            events: { discoveredAt: 2026-03-02T10:00:00Z }
+            entity: { \(entity) }
+            data: { elements: [name] }
+            affected: { FR: 10, DE: 5 }
+            """, file: "t.yaml", decoder: calculator.factsDecoder))
+        let name = try #require(assessment.obligations.first { $0.id == "EU-GDPR/regulator" }).recipient.name
+        for text in present { #expect(name.contains(text), "\(name)") }
+        for text in absent { #expect(!name.contains(text), "\(name)") }
+    }
+
     /// Canadian provinces are place codes, and a country's law may cover its own subdivisions only.
     @Test func provincesAndCountryCoverage() throws {
         #expect(PlaceCodes.isKnown("CA-QC"))
