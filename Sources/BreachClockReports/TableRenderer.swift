@@ -87,6 +87,7 @@ public struct TableRenderer {
                 if d.kind == .fixed && d.clockStart?.hasPrefix("notice:") == true { detail = d.period ?? "" }
                 out += String(repeating: " ", count: 12) + fit(detail, width - 12) + "\n"
                 out += String(repeating: " ", count: 12) + fit(o.citation, width - 12) + "\n"
+                if let contact = o.recipient.contact { out += String(repeating: " ", count: 12) + fit("file at \(contact)", width - 12) + "\n" }
             }
         }
         if !assessment.notTriggered.isEmpty {
