@@ -252,7 +252,7 @@ struct RuleAssessor {
         func boundElsewhereBySize(_ o: ObligationRule) -> Bool { !o.forSize.isEmpty && !o.forSize.contains(facts.size) && o.binds(facts.role) }
         if base.reads.size, case let sizeBound = base.obligations.filter(boundElsewhereBySize), !sizeBound.isEmpty {
             let sizes = Set(sizeBound.flatMap(\.forSize)).map(\.rawValue).sorted().joined(separator: ", ")
-            result.warnings.append("\(rule.code): \(sizeBound.map(\.qualifiedID).joined(separator: ", ")) bind only \(sizes) entities on \(shared.discoveryDate); entity.size is \(facts.size.rawValue), so they are not assessed - check the regime's compliance dates")
+            result.warnings.append("\(rule.code): \(sizeBound.map(\.qualifiedID).joined(separator: ", ")) bind only \(sizes) entities on \(shared.discoveryDate); entity.size is \(facts.size.rawValue), so they are not assessed")
         }
         for obligation in base.obligations where applies(obligation) && (!onlyLaterClocks || startsOnOrAfter(base.effective, obligation)) {
             let version = versionFor(obligation, base: base)
@@ -475,6 +475,13 @@ struct RuleAssessor {
         for exemption in version.exemptions where !exemption.sectors.isDisjoint(with: facts.sectors) && exempts(exemption.exempts, obligation) {
             return .notTriggered(.deemedCompliant(sectors: Array(exemption.sectors.intersection(facts.sectors)), condition: exemption.condition),
                 citation: exemption.provenance.cite, noticeGivenElsewhere: true)
+        }
+        if !obligation.forElements.isEmpty {
+            let exposed = facts.elements.filter(obligation.forElements.contains)
+            guard !exposed.isEmpty else {
+                return .notTriggered(.elementsNotExposed(obligation.forElements.map(\.rawValue).sorted()), citation: obligation.provenance.cite)
+            }
+            reasons.append(.elementsExposed(exposed))
         }
         if let minimum = obligation.minimumRisk {
             guard facts.riskOfHarm.effective >= minimum else {

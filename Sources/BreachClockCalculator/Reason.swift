@@ -41,6 +41,10 @@ public enum Reason: Sendable {
     case riskBelow(RiskOfHarm, minimum: RiskOfHarm)
     case thresholdNotMet(AffectedCount, Threshold, recipient: String)
     case referencedNoticeNotRequired(String, before: Bool)
+    /// Owed only when one of these elements is exposed, and none is.
+    case elementsNotExposed([String])
+    /// The exposed elements that make an element-bound obligation owed.
+    case elementsExposed([DataElement])
     /// The event the obligation runs from may never happen and is not in the facts (an extortion payment).
     case eventNotInFacts(String)
     /// The obligation binds only entities established in the rule's places, and this one is not.
@@ -192,6 +196,12 @@ public enum Reason: Sendable {
             out.write("binds only entities established in ")
             out.write(places)
             out.write(" (entity.establishments)")
+        case .elementsNotExposed(let elements):
+            out.write("only when one of these is exposed: ")
+            joined(elements, ", ")
+        case .elementsExposed(let elements):
+            joined(elements.map(\.rawValue), ", ")
+            out.write(elements.count == 1 ? " was exposed, which this notice is for" : " were exposed, which this notice is for")
         case .eventNotInFacts(let field):
             out.write("only when it happens; the facts have no ")
             out.write(field)

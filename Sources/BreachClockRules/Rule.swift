@@ -220,6 +220,9 @@ public final class ObligationRule: Sendable {
     public let forCauses: Set<BreachCause>
     /// The breach causes it does not bind for (Japan's 30-day report is for other than wrongful leaks).
     public let notForCauses: Set<BreachCause>
+    /// Owed only when one of these elements was exposed (Chile tells data subjects of sensitive or
+    /// financial data); empty: whatever personal information was exposed.
+    public let forElements: Set<DataElement>
     public let threshold: Threshold?
     public let deadline: DeadlineSpec
     public let provenance: Provenance
@@ -227,7 +230,8 @@ public final class ObligationRule: Sendable {
 
     public init(id: String, qualifiedID: String, sourceURLs: [String], relativeTo: String?, relativeClockStart: String?,
         relativePhrase: String?, recipient: Recipient, roles: Set<EntityRole>, condition: ObligationCondition, minimumRisk: RiskOfHarm?, forSectors: Set<Sector>, notForSectors: Set<Sector>, threshold: Threshold?, deadline: DeadlineSpec, provenance: Provenance, notes: String?,
-        forSize: Set<EntitySize> = [], onlyIfEstablished: Bool = false, forCauses: Set<BreachCause> = [], notForCauses: Set<BreachCause> = []) {
+        forSize: Set<EntitySize> = [], onlyIfEstablished: Bool = false, forCauses: Set<BreachCause> = [], notForCauses: Set<BreachCause> = [], forElements: Set<DataElement> = []) {
+        self.forElements = forElements
         self.forCauses = forCauses
         self.notForCauses = notForCauses
         self.forSize = forSize

@@ -379,6 +379,7 @@ public struct RuleDecoder {
         let forSize: [EntitySize] = map.optional("forSize").flatMap { S.choices($0, map.path("forSize"), issues, "entity size") } ?? []
         let forCauses: [BreachCause] = map.optional("forCauses").flatMap { S.choices($0, map.path("forCauses"), issues, "cause") } ?? []
         let notForCauses: [BreachCause] = map.optional("notForCauses").flatMap { S.choices($0, map.path("notForCauses"), issues, "cause") } ?? []
+        let forElements: [DataElement] = map.optional("forElements").flatMap { S.choices($0, map.path("forElements"), issues, "data element") } ?? []
         let onlyIfEstablished = map.optional("onlyIfEstablished").flatMap { S.bool($0, map.path("onlyIfEstablished"), issues) } ?? false
         let threshold = map.optional("threshold").flatMap { decodeThreshold($0, map.path("threshold"), known) }
         let deadline = map.required("deadline").flatMap { decodeDeadline($0, map.path("deadline"), known) }
@@ -405,7 +406,7 @@ public struct RuleDecoder {
             relativeTo: relativeTo, relativeClockStart: relativeTo.map { "notice:\($0)" }, relativePhrase: phrase, recipient: recipient, roles: roles, condition: condition, minimumRisk: minimumRisk,
             forSectors: Set(forSectors), notForSectors: Set(notForSectors), threshold: threshold, deadline: deadline,
             provenance: provenance, notes: notes, forSize: Set(forSize), onlyIfEstablished: onlyIfEstablished,
-            forCauses: Set(forCauses), notForCauses: Set(notForCauses))
+            forCauses: Set(forCauses), notForCauses: Set(notForCauses), forElements: Set(forElements))
     }
 
     func decodeThreshold(_ node: DocumentNode, _ path: String, _ known: Set<String>) -> Threshold? {

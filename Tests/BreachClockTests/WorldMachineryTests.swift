@@ -197,6 +197,25 @@ import Testing
         for text in absent { #expect(!name.contains(text), "\(name)") }
     }
 
+    /// Chile's Law 21.719 (art. 14 sexies): data subjects are told only of sensitive or financial data;
+    /// otherwise the notice is reported as not triggered, naming the elements it needs.
+    @Test(arguments: [("[name, contact-details]", false), ("[name, payment-card]", true), ("[medical]", true)])
+    func dutyBoundToElements(elements: String, owed: Bool) throws {
+        let calculator = try RealRules.calculator()
+        let assessment = calculator.assess(try FactsLoader.load(text: """
+            timezone: America/Santiago
+            events: { discoveredAt: 2026-12-02T10:00:00-03:00 }
+            data: { elements: \(elements) }
+            riskOfHarm: likely
+            affected: { CL: 10 }
+            """, file: "t.yaml", decoder: calculator.factsDecoder))
+        #expect(assessment.obligations.contains { $0.id == "CL/individuals" } == owed)
+        if !owed {
+            let reason = assessment.notTriggered.first { $0.id == "CL/individuals" }?.reason ?? ""
+            #expect(reason.hasPrefix("only when one of these is exposed: "), "\(reason)")
+        }
+    }
+
     /// Canadian provinces are place codes, and a country's law may cover its own subdivisions only.
     @Test func provincesAndCountryCoverage() throws {
         #expect(PlaceCodes.isKnown("CA-QC"))
