@@ -13,7 +13,7 @@ import Testing
     }
 
     func copyRules(to folder: URL) throws {
-        for sub in ["US", "EU", "US-federal", "US-INS", "calendars"] {
+        for sub in try FileManager.default.contentsOfDirectory(atPath: Paths.jurisdictions.path) where !sub.contains(".") && sub != "schema" {
             try FileManager.default.copyItem(at: Paths.jurisdictions.appendingPathComponent(sub), to: folder.appendingPathComponent(sub))
         }
     }
@@ -38,6 +38,11 @@ import Testing
         let hospital = try RulesLoader(directory: rules).load(places: places, sectors: ["hipaa-covered-entity"], cache: cache)
         #expect(hospital.rule(code: "US-HIPAA") != nil && hospital.rule(code: "US-SEC-8K") == nil)
         #expect(partial.digest == full.digest)
+        // Only the calendars the loaded rules name are decoded on the warm path.
+        #expect(full.calendars.count >= 5)
+        let named = Set(partial.rules.flatMap { $0.versions.flatMap { $0.obligations.compactMap { o -> String? in
+            if case .fixed(let period, _, _, _) = o.deadline.rule { return period.calendar } else { return nil } } } })
+        #expect(Set(bySector.calendars.keys).isSubset(of: named) && bySector.calendars["BR-national"] == nil)
         let facts = IncidentFacts(
             discoveredAt: Date(timeIntervalSince1970: 1_772_478_000), elements: [.name, .ssn],
             affected: places.map { ($0, AffectedCount(exactly: 600)) })
@@ -52,6 +57,17 @@ import Testing
         #expect(california.versions.filter(\.isComplete).map(\.effective.description) == ["2026-01-01"])
         #expect(california.versions.count == (try #require(full.rule(code: "US-CA"))).versions.count)
         #expect(Calculator(rulebook: windowed).assess(facts).jsonText(pretty: true) == a)
+    }
+
+    /// A calendar is named by its code, as a rule is, so the warm path can find it by name.
+    @Test func aCalendarMustBeNamedByItsCode() throws {
+        let rules = try tempFolder()
+        defer { try? FileManager.default.removeItem(at: rules) }
+        try copyRules(to: rules)
+        try FileManager.default.moveItem(at: rules.appendingPathComponent("calendars/BR-national.yaml"), to: rules.appendingPathComponent("calendars/brazil.yaml"))
+        #expect { try RulesLoader(directory: rules).load() } throws: { error in
+            "\(error)".contains("calendar `BR-national` must be in a file named BR-national.yaml")
+        }
     }
 
     /// A broken file the incident does not need still stops the run: the digest changed, so everything is re-validated.
