@@ -122,7 +122,11 @@ public struct Calculator: Sendable {
         let days = Set([date] + given.compactMap { $0.1 }.map { ZonedTime.civilDate(of: $0, in: offsets) })
         for rule in touched {
             if let sectors = rule.requiredSectors { reads.sectors.formUnion(sectors) }
-            if !rule.authorities.isEmpty { authorities = true }
+            if !rule.authorities.isEmpty {
+                // The GDPR's authority depends on where the entity is established (Art. 56).
+                authorities = true
+                reads.establishments = true
+            }
             for day in days {
                 guard let version = rule.version(on: day), version.isComplete else { continue }
                 reads.sectors.formUnion(version.reads.sectors)

@@ -30,6 +30,16 @@ import Testing
         try expectGolden(stable(run.out).replacingOccurrences(of: facts, with: "<facts>"), "what-if-\(name).txt")
     }
 
+    /// Issue 11's multinational incident (`Examples/multinational.yaml`): the memo counsel reads, with
+    /// each authority and where to file, and the table, as golden files.
+    @Test(arguments: ["markdown", "table"])
+    func multinationalIncident(format: String) async throws {
+        let facts = Paths.jurisdictions.deletingLastPathComponent().appendingPathComponent("Examples/multinational.yaml").path
+        let run = await runCLI(["what-if", "--facts", facts, "--format", format, "--now", "2026-03-02T20:00:00Z"] + rules)
+        #expect(run.code == 0, "\(run.err)")
+        try expectGolden(stable(run.out).replacingOccurrences(of: facts, with: "<facts>"), "what-if-multinational.\(format == "table" ? "txt" : "md")")
+    }
+
     /// The executor `serve` asks for, read before the command line is parsed: flag, then variable, then nio.
     @Test func serveExecutorChoice() {
         #expect(ServeExecutor.requested(arguments: ["serve"], environment: [:]) == .nio)
