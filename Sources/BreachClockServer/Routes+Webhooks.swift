@@ -21,6 +21,9 @@ extension Routes {
             else {
                 throw Problem.invalid("url", "expected an http or https URL with a host name or IP address, an optional port 1-65535, and no user, password or fragment")
             }
+            if let refusal = addressPolicy.refusal(forHost: host) {
+                throw Problem.invalid("url", "\(refusal); webhooks are not sent there unless the address is allowlisted (serve --webhook-allow)")
+            }
             let formatName = try IncidentService.text(fields["format"], "format", required: false) ?? "json"
             guard WebhookFormat(rawValue: formatName) != nil else { throw Problem.invalid("format", "expected json, slack or teams") }
             let incident = try IncidentService.text(fields["incident"], "incident", required: false)

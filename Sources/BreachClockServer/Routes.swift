@@ -2,6 +2,7 @@ import BreachClockCalculator
 import BreachClockReports
 import BreachClockRules
 import BreachClockStore
+import BreachClockWebhooks
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -15,6 +16,8 @@ struct Routes {
     let keys: KeyCache
     let clock: @Sendable () -> Date
     let openAPI: String
+    /// Where webhooks may be sent: literal addresses in a subscription's URL are checked when it is made.
+    var addressPolicy = AddressPolicy()
 
     var store: IncidentStore { service.store }
     var rulebook: Rulebook { service.calculator.rulebook }

@@ -96,7 +96,8 @@ public enum ServerApplication {
         router.add(middleware: RequestMiddleware(metrics: metrics, routes: table))
         let keys = KeyCache(lifetime: configuration.keyCacheLifetime)
         router.add(middleware: AuthenticationMiddleware(store: store, cache: keys))
-        let routes = Routes(service: service, metrics: metrics, keys: keys, clock: clock, openAPI: OpenAPIDocument.text).register(on: router)
+        let routes = Routes(service: service, metrics: metrics, keys: keys, clock: clock, openAPI: OpenAPIDocument.text,
+            addressPolicy: AddressPolicy(allowlist: configuration.webhookAllowlist)).register(on: router)
         table.routes = routes
         return (router, routes, rulebook)
     }

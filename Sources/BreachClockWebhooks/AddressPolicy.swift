@@ -42,7 +42,8 @@ public struct AddressPolicy: Sendable {
         ("127.0.0.0/8", "loopback"), ("169.254.0.0/16", "link-local or cloud metadata"), ("172.16.0.0/12", "private"),
         ("192.0.0.0/24", "IETF reserved"), ("192.168.0.0/16", "private"), ("198.18.0.0/15", "benchmarking"),
         ("224.0.0.0/4", "multicast"), ("240.0.0.0/4", "reserved"),
-        ("::/128", "unspecified"), ("::1/128", "loopback"), ("::ffff:0:0/96", "IPv4-mapped"), ("64:ff9b::/96", "NAT64"),
+        ("::/128", "unspecified"), ("::1/128", "loopback"), ("::/96", "IPv4-compatible"), ("::ffff:0:0/96", "IPv4-mapped"),
+        ("64:ff9b::/96", "NAT64"), ("64:ff9b:1::/48", "local-use NAT64"),
         ("2001::/32", "Teredo"), ("2002::/16", "6to4"), ("fc00::/7", "unique local"), ("fe80::/10", "link-local"),
         ("ff00::/8", "multicast"),
     ].map { (Network($0.0)!, $0.1) }
@@ -55,6 +56,27 @@ public struct AddressPolicy: Sendable {
     public func refusal(for address: [UInt8]) -> String? {
         if allowlist.contains(where: { $0.contains(address) }) { return nil }
         return Self.refused.first { $0.0.contains(address) }.map { "\(Self.format(address)) is \($0.1)" }
+    }
+
+    /// For a URL host that is itself an address: why it is refused, or nil when it may be used or is a
+    /// name (names are checked when connecting, against the address they resolve to). Catches the
+    /// spellings a resolver accepts - a trailing dot (`127.0.0.1.`), brackets (`[::1]`), and IPv4's
+    /// short and numeric forms (`127.1`, `2130706433`, `0x7f000001`) - so a subscription to the
+    /// metadata service is refused when it is made, not after its first delivery.
+    public func refusal(forHost host: String) -> String? {
+        var text = host
+        if text.hasPrefix("[") && text.hasSuffix("]") { text = String(text.dropFirst().dropLast()) }
+        if text.hasSuffix(".") { text = String(text.dropLast()) }
+        if let bytes = Self.parse(text) ?? Self.parseLooseIPv4(text) { return refusal(for: bytes) }
+        return nil
+    }
+
+    /// IPv4 as `inet_aton` reads it (what resolvers accept beyond dotted quads), or nil for a name.
+    static func parseLooseIPv4(_ text: String) -> [UInt8]? {
+        guard let first = text.unicodeScalars.first, CharacterSet.decimalDigits.contains(first) else { return nil }
+        var address = in_addr()
+        guard inet_aton(text, &address) != 0 else { return nil }
+        return withUnsafeBytes(of: &address) { Array($0) }
     }
 
     /// `1.2.3.4` or an IPv6 address, as bytes.

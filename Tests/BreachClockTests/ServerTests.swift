@@ -1,5 +1,6 @@
 import BreachClockServer
 import BreachClockStore
+import BreachClockWebhooks
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -27,11 +28,14 @@ struct TestServer {
         return TestServer(folder: folder, database: database, editorKey: editor.key, viewerKey: viewer.key, adminKey: admin.key)
     }
 
-    func app(clock: @escaping @Sendable () -> Date = { Date(timeIntervalSince1970: 1_772_600_000) }) throws -> some ApplicationProtocol {
+    /// The tests' receivers listen on 127.0.0.1, so it is allowlisted unless a test says otherwise.
+    func app(clock: @escaping @Sendable () -> Date = { Date(timeIntervalSince1970: 1_772_600_000) },
+        webhookAllow: [AddressPolicy.Network] = [AddressPolicy.Network("127.0.0.1/32")!]) throws -> some ApplicationProtocol {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         return try ServerApplication.build(
-            configuration: ServerConfiguration(port: 0, databasePath: database, rulesDirectory: Paths.jurisdictions, sendsWebhooks: false),
+            configuration: ServerConfiguration(port: 0, databasePath: database, rulesDirectory: Paths.jurisdictions, webhookAllowlist: webhookAllow,
+                sendsWebhooks: false),
             clock: clock, logger: logger)
     }
 

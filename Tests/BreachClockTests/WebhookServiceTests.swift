@@ -37,6 +37,28 @@ final class TestClock: @unchecked Sendable {
             clock: clock.function, random: { 0.5 }, logger: logger)
     }
 
+    /// Issue 12: a literal private or metadata address is refused when the subscription is made, with a
+    /// 422 naming `url`, unless allowlisted; before, the first attempt found it and disabled the hook.
+    /// A trailing-dot address and an IPv4-mapped spelling are not accepted URL hosts at all.
+    @Test(arguments: [("http://169.254.169.254/latest/meta-data", true), ("http://[::1]:8080/x", true), ("http://0.0.0.0/x", true),
+        ("http://127.0.0.1./x", false), ("http://[::ffff:10.0.0.1]/x", false)])
+    func literalPrivateAddressesAreRefusedAtSubscription(url: String, allowable: Bool) async throws {
+        let server = try await TestServer.make()
+        defer { server.remove() }
+        let admin = try await adminKey(server)
+        try await server.app(webhookAllow: []).test(.router) { client in
+            let response = try await client.execute(uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
+                body: ByteBuffer(string: #"{"url": "\#(url)"}"#))
+            #expect(response.status == .unprocessableContent)
+            #expect(response.text.contains("url") && (response.text.contains("allowlisted") || !allowable), "\(response.text)")
+        }
+        try await server.app(webhookAllow: [AddressPolicy.Network("0.0.0.0/0")!, AddressPolicy.Network("::/0")!]).test(.router) { client in
+            let response = try await client.execute(uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
+                body: ByteBuffer(string: #"{"url": "\#(url)"}"#))
+            #expect(response.status == (allowable ? .created : .unprocessableContent), "allowlisted: \(response.text)")
+        }
+    }
+
     @Test func subscriptionsAreForAdminsAndShowTheSecretOnce() async throws {
         let server = try await TestServer.make()
         defer { server.remove() }

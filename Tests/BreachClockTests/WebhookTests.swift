@@ -95,7 +95,9 @@ import Testing
 
 @Suite struct AddressPolicyTests {
     @Test(arguments: ["127.0.0.1", "10.1.2.3", "172.20.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1",
-        "fd00::1", "fe80::1", "::ffff:127.0.0.1", "64:ff9b::a00:1", "2002:a00:1::1", "224.0.0.1"])
+        "fd00::1", "fe80::1", "::ffff:127.0.0.1", "64:ff9b::a00:1", "2002:a00:1::1", "224.0.0.1",
+        // IPv4-compatible (::/96) and local-use NAT64 (64:ff9b:1::/48), refused since issue 12.
+        "::127.0.0.1", "::a9fe:a9fe", "64:ff9b:1::a9fe:a9fe"])
     func refusedByDefault(address: String) throws {
         let bytes = try #require(AddressPolicy.parse(address))
         #expect(AddressPolicy().refusal(for: bytes) != nil, "\(address)")
@@ -104,6 +106,15 @@ import Testing
     @Test(arguments: ["93.184.216.34", "1.1.1.1", "2606:4700:4700::1111"])
     func publicAddressesPass(address: String) throws {
         #expect(AddressPolicy().refusal(for: try #require(AddressPolicy.parse(address))) == nil)
+    }
+
+    /// A URL host that is a literal address is judged when the subscription is made, in the spellings
+    /// resolvers accept; names are left to the connection-time check.
+    @Test(arguments: [("169.254.169.254", true), ("127.0.0.1.", true), ("[::1]", true), ("0.0.0.0", true), ("127.1", true),
+        ("2130706433", true), ("0x7f000001", true), ("[::ffff:169.254.169.254]", true), ("hooks.example", false),
+        ("93.184.216.34", false), ("93.184.216.34.", false), ("1password.example", false)])
+    func literalHostsAreJudgedAtOnce(host: String, refused: Bool) {
+        #expect((AddressPolicy().refusal(forHost: host) != nil) == refused, "\(host)")
     }
 
     @Test func allowlistOpensChosenNetworks() throws {
