@@ -52,19 +52,28 @@ public struct WebhookEvent: Sendable {
         self.link = link
     }
 
-    /// "2 days 4 hours left", "overdue by 3 hours", "no fixed deadline".
+    /// "2 days 4 hours left", "26 hours 10 minutes left", "overdue by 3 hours", "due now", "no fixed
+    /// deadline". Rounded as a person expects: in hours and minutes to the nearest minute under two days
+    /// (the 24-hour reminder, sent a few seconds late, still says "24 hours left"), in days and hours to
+    /// the nearest hour beyond; an overdue notice never says "left".
     public var timeLeft: String {
         guard let due else { return "no fixed deadline" }
-        let seconds = Int(due.timeIntervalSince(at))
+        let seconds = due.timeIntervalSince(at)
         let magnitude = abs(seconds)
-        let days = magnitude / 86_400
-        let hours = magnitude % 86_400 / 3_600
-        let minutes = magnitude % 3_600 / 60
         var parts: [String] = []
-        if days > 0 { parts.append("\(days) \(days == 1 ? "day" : "days")") }
-        if hours > 0 { parts.append("\(hours) \(hours == 1 ? "hour" : "hours")") }
-        if days == 0 && minutes > 0 { parts.append("\(minutes) \(minutes == 1 ? "minute" : "minutes")") }
-        let amount = parts.isEmpty ? "less than a minute" : parts.joined(separator: " ")
+        func add(_ value: Int, _ unit: String) { if value > 0 { parts.append("\(value) \(unit)\(value == 1 ? "" : "s")") } }
+        let minutes = Int((magnitude / 60).rounded())
+        if minutes >= 2 * 24 * 60 {
+            let hours = Int((magnitude / 3600).rounded())
+            add(hours / 24, "day")
+            add(hours % 24, "hour")
+        } else {
+            // Under two days, hours and minutes: "24 hours left" reads better than "1 day" at 2 a.m.
+            add(minutes / 60, "hour")
+            add(minutes % 60, "minute")
+        }
+        if parts.isEmpty || (type == .overdue && seconds >= 0) { return "due now" }
+        let amount = parts.joined(separator: " ")
         return seconds < 0 ? "overdue by \(amount)" : "\(amount) left"
     }
 
@@ -148,10 +157,29 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
         return lines
     }
 
+    /// Slack Block Kit's documented limits: a header's text 150 characters, a section's text 3,000.
+    static let slackHeaderLimit = 150
+    static let slackSectionLimit = 3_000
+    /// Teams refuses a message over 28 KB; no one text of ours may take more than a fraction of it.
+    static let teamsTextLimit = 2_000
+
+    /// The Slack header leads with the incident's title, then the state of the deadline, which is
+    /// kept whole while the title gives way.
+    static func slackHeader(_ event: WebhookEvent) -> String {
+        let state: String
+        switch event.type {
+        case .reminder: state = "notify \(event.jurisdiction ?? "") - \(event.timeLeft)"
+        case .overdue: state = "OVERDUE notice to \(event.jurisdiction ?? "") - \(event.timeLeft)"
+        default: return truncated(event.headline, to: slackHeaderLimit)
+        }
+        let room = slackHeaderLimit - state.count - 2
+        return room < 10 ? truncated(state, to: slackHeaderLimit) : truncated(event.incidentTitle, to: room) + ": " + state
+    }
+
     static func slack(_ event: WebhookEvent) -> OrderedJSON {
-        let details = lines(event).map { "• " + escapeSlack($0) }.joined(separator: "\n")
+        let details = truncated(lines(event).map { "• " + escapeSlack($0) }.joined(separator: "\n"), to: slackSectionLimit)
         var blocks: [OrderedJSON] = [
-            .object([("type", .string("header")), ("text", .object([("type", .string("plain_text")), ("text", .string(String(event.headline.prefix(150))))]))]),
+            .object([("type", .string("header")), ("text", .object([("type", .string("plain_text")), ("text", .string(slackHeader(event)))]))]),
             .object([("type", .string("section")), ("text", .object([("type", .string("mrkdwn")), ("text", .string(details))]))]),
         ]
         if let link = event.link {
@@ -160,24 +188,38 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
                 ("url", .string(link)),
             ])]))]))
         }
-        return .object([("text", .string(event.headline)), ("blocks", .array(blocks))])
+        return .object([("text", .string(truncated(escapeSlack(event.headline), to: slackSectionLimit))), ("blocks", .array(blocks))])
     }
 
-    /// Slack mrkdwn control characters.
+    /// Slack mrkdwn control characters (so a title's `<!channel>` stays text).
     static func escapeSlack(_ text: String) -> String {
         text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+    }
+
+    /// `text` cut to at most `limit` characters with an ellipsis, at the last space when one is near the
+    /// end (not mid-word), and never inside an `&…;` escape.
+    static func truncated(_ text: String, to limit: Int) -> String {
+        guard text.count > limit, limit > 1 else { return text }
+        var cut = String(text.prefix(limit - 1))
+        if let space = cut.lastIndex(where: { $0 == " " || $0 == "\n" }), cut.distance(from: cut.startIndex, to: space) >= (limit - 1) * 2 / 3 {
+            cut = String(cut[..<space])
+        } else if let amp = cut.lastIndex(of: "&"), !cut[amp...].contains(";") {
+            cut = String(cut[..<amp])
+        }
+        while let last = cut.last, last == " " || last == "\n" || last == "," { cut.removeLast() }
+        return cut + "…"
     }
 
     static func teams(_ event: WebhookEvent) -> OrderedJSON {
         var body: [OrderedJSON] = [
             .object([("type", .string("TextBlock")), ("size", .string("Medium")), ("weight", .string("Bolder")),
-                ("text", .string(event.headline)), ("wrap", .bool(true)),
+                ("text", .string(truncated(event.headline, to: teamsTextLimit))), ("wrap", .bool(true)),
                 ("color", .string(event.type == .overdue ? "Attention" : "Default"))]),
         ]
         let facts: [OrderedJSON] = lines(event).compactMap { line in
             let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2 else { return nil }
-            return .object([("title", .string(parts[0])), ("value", .string(parts[1]))])
+            return .object([("title", .string(parts[0])), ("value", .string(truncated(parts[1], to: teamsTextLimit)))])
         }
         body.append(.object([("type", .string("FactSet")), ("facts", .array(facts))]))
         var card: [(String, OrderedJSON)] = [

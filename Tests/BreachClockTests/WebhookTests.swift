@@ -145,6 +145,48 @@ import Testing
         #expect(WebhookFormat.teams.body(for: Self.event).count < WebhookFormat.teamsLimit)
     }
 
+    /// Issue 12: time left as a person reads it - rounded, not floored, and never "left" of an overdue deadline.
+    static let timeLeftCases: [(WebhookEventType, Double, String)] = [
+        (.reminder, 120, "2 minutes left"), (.reminder, 119, "2 minutes left"), (.reminder, 86_395, "24 hours left"),
+        (.reminder, 88_200, "24 hours 30 minutes left"), (.reminder, 87_000, "24 hours 10 minutes left"),
+        (.reminder, 178_199, "2 days 1 hour left"), (.reminder, 20, "due now"),
+        (.overdue, 10, "due now"), (.overdue, -10, "due now"), (.overdue, -10_840, "overdue by 3 hours 1 minute"),
+        (.overdue, -432_000, "overdue by 5 days"),
+    ]
+
+    @Test(arguments: timeLeftCases)
+    func timeLeftRoundsAsAPersonExpects(type: WebhookEventType, secondsToDue: Double, expected: String) {
+        var event = Self.event
+        event.type = type
+        event.due = event.at.addingTimeInterval(secondsToDue)
+        #expect(event.timeLeft == expected)
+    }
+
+    /// Issue 12: Slack's documented limits (header 150 characters, section 3,000) and Teams' 28 KB, met
+    /// with an ellipsis at a word boundary; the top-level text is escaped as the section is.
+    @Test(arguments: [("short", 20), ("long title", 5_000), ("long recipient", 4_000), ("both", 9_000)])
+    func chatLimits(name: String, size: Int) throws {
+        var event = Self.event
+        let words = String(repeating: "confidential payroll <!channel> export ", count: size / 38 + 1)
+        if name.contains("title") || name == "both" || name == "short" { event.incidentTitle = String(words.prefix(size)) }
+        if name.contains("recipient") || name == "both" { event.recipient = String(words.prefix(size)) }
+        let slack = try #require(try JSONSerialization.jsonObject(with: Data(WebhookFormat.slack.body(for: event))) as? [String: Any])
+        let blocks = try #require(slack["blocks"] as? [[String: Any]])
+        let header = try #require((blocks[0]["text"] as? [String: Any])?["text"] as? String)
+        let section = try #require((blocks[1]["text"] as? [String: Any])?["text"] as? String)
+        let text = try #require(slack["text"] as? String)
+        #expect(header.count <= 150 && section.count <= 3_000 && text.count <= 3_000)
+        #expect(header.hasSuffix("2 days 11 hours left"), "the deadline's state survives: \(header)")
+        #expect(header.hasPrefix(String(event.incidentTitle.prefix(10))), "the header leads with the title")
+        #expect(!text.contains("<!channel>") && !section.contains("<!channel>"))
+        for cut in [header, section, text] where cut.hasSuffix("…") {
+            let before = cut.dropLast().split(separator: " ").last.map(String.init) ?? ""
+            #expect(["confidential", "payroll", "export", "&lt;!channel&gt;"].contains(before) || before.hasSuffix("&lt;!channel&gt;"),
+                "cut at a word boundary: …\(before)")
+        }
+        #expect(WebhookFormat.teams.body(for: event).count < WebhookFormat.teamsLimit)
+    }
+
     @Test func timeLeftInWords() {
         var event = Self.event
         #expect(event.timeLeft == "2 days 11 hours left")
