@@ -75,6 +75,8 @@ public protocol OutputSink: Sendable {
     func error(_ text: String)
     /// Whether standard output is a terminal (for the default format and colour).
     var isTerminal: Bool { get }
+    /// Whether the user asked for no colour through the environment (`NO_COLOR`, no-color.org).
+    var noColorRequested: Bool { get }
 }
 
 /// Standard output and standard error.
@@ -90,6 +92,9 @@ public struct StandardOutput: OutputSink {
     }
 
     public var isTerminal: Bool { isatty(1) == 1 }
+
+    /// `NO_COLOR` set to anything but the empty string.
+    public var noColorRequested: Bool { !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty }
 }
 
 /// A command that writes through an `OutputSink`.

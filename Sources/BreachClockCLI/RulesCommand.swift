@@ -90,7 +90,8 @@ struct ShowRule: OutputCommand {
 
     func run(output: some OutputSink) throws {
         let rulebook = try rulesOptions.loadRulebook()
-        guard let rule = rulebook.rule(code: code) else {
+        // Codes are matched regardless of case (`us-ca`, `eu-gdpr`).
+        guard let rule = rulebook.rule(code: code) ?? rulebook.rules.first(where: { $0.code.uppercased() == code.uppercased() }) else {
             throw CommandFailure.badInput("unknown rule code `\(code)` (see `breachclock rules list`)")
         }
         let date = try parseDay(asOf, option: "--as-of")
@@ -102,7 +103,7 @@ struct ShowRule: OutputCommand {
 struct StaleRules: OutputCommand {
     static let configuration = CommandConfiguration(
         commandName: "stale",
-        abstract: "List rules whose last review is older than a given age.",
+        abstract: "List rules whose last review is older than a given age; exits 1 when there are any.",
         discussion: "Example: breachclock rules stale --older-than 180d"
     )
 
@@ -123,15 +124,18 @@ struct StaleRules: OutputCommand {
         let now = try parseDay(today, option: "--today")
         let cutoff = now.adding(days: -days)
         let stale = rulebook.rules.filter { $0.reviewed < cutoff }.sorted { ($0.reviewed, $0.code) < ($1.reviewed, $1.code) }
+        func daysText(_ n: Int) -> String { n == 1 ? "1 day" : "\(n) days" }
         if stale.isEmpty {
-            output.write("No rule was last reviewed before \(cutoff) (\(days) days before \(now)).\n")
+            output.write("No rule was last reviewed before \(cutoff) (\(daysText(days)) before \(now)).\n")
             return
         }
-        output.write("Rules last reviewed before \(cutoff) (\(days) days before \(now)):\n")
+        output.write("Rules last reviewed before \(cutoff) (\(daysText(days)) before \(now)):\n")
         for rule in stale {
             let age = now.dayNumber - rule.reviewed.dayNumber
-            output.write("  \(rule.code.padding(toLength: 10, withPad: " ", startingAt: 0)) reviewed \(rule.reviewed) (\(age) days ago)  \(rule.file)\n")
+            output.write("  \(rule.code.padding(toLength: 10, withPad: " ", startingAt: 0)) reviewed \(rule.reviewed) (\(daysText(age)) ago)  \(rule.file)\n")
         }
+        // A check that can gate a CI job or a cron: stale rules make the exit status 1.
+        throw CommandFailure(code: 1, message: "\(stale.count) rule\(stale.count == 1 ? " is" : "s are") stale")
     }
 }
 

@@ -125,7 +125,7 @@ struct WhatIfCommand: OutputCommand {
         case .json:
             output.write(assessment.jsonText(pretty: true) + "\n")
         case .table:
-            output.write(TableRenderer(assessment: assessment, facts: facts, now: clock, color: output.isTerminal && !noColor).render())
+            output.write(TableRenderer(assessment: assessment, facts: facts, now: clock, color: output.isTerminal && !noColor && !output.noColorRequested).render())
         case .markdown:
             output.write(MarkdownRenderer(assessment: assessment, facts: facts, rulebook: rulebook).render())
         case .ics:

@@ -32,18 +32,29 @@ public struct TableRenderer {
         text.count >= length ? text + " " : text + String(repeating: " ", count: length - text.count)
     }
 
-    /// `in 30 days`, `in 5 hours`, `OVERDUE 2 days`.
+    /// `in 30 days`, `OVERDUE 208d`; under 48 hours either side, hours and minutes (`in 26h 10m`, `OVERDUE 3h 5m`),
+    /// never "in 0 hours". Always shorter than the LEFT column, so it cannot run into the next one.
     func timeLeft(_ due: Date) -> String {
         let seconds = due.timeIntervalSince(now)
         let magnitude = abs(seconds)
         let amount: String
-        if magnitude >= 2 * 86_400 {
-            amount = "\(Int(magnitude / 86_400)) days"
+        if magnitude >= 48 * 3600 {
+            let days = Int(magnitude / 86_400)
+            amount = seconds < 0 ? "\(days)d" : "\(days) days"
         } else {
-            let hours = Int(magnitude / 3600)
-            amount = hours == 1 ? "1 hour" : "\(hours) hours"
+            let minutes = Int((magnitude / 60).rounded())
+            amount = minutes >= 60 ? "\(minutes / 60)h \(minutes % 60)m" : "\(minutes)m"
         }
         return seconds < 0 ? "OVERDUE \(amount)" : "in \(amount)"
+    }
+
+    /// The due cell: the date, with the local time when it is within 48 hours.
+    func dueCell(_ deadline: Deadline) -> String {
+        guard let due = deadline.due, let date = deadline.dueDate else { return "" }
+        guard abs(due.timeIntervalSince(now)) < 48 * 3600 else { return date.description }
+        let stamp = ZonedTime.rfc3339(due, in: facts.timeZone)
+        let time = stamp.dropFirst(11).prefix(5)
+        return "\(String(date.description.dropFirst(5))) \(time)"
     }
 
     public func render() -> String {
@@ -62,7 +73,7 @@ public struct TableRenderer {
                 var left: String
                 switch d.kind {
                 case .fixed:
-                    due = d.dueDate.map(\.description) ?? ""
+                    due = dueCell(d)
                     left = d.due.map(timeLeft) ?? ""
                 case .relative:
                     due = "relative"
@@ -75,7 +86,7 @@ public struct TableRenderer {
                     left = "clock not started"
                 }
                 if o.notice != nil { left = "notice given" }
-                let leftCell = left.hasPrefix("OVERDUE") ? paint(pad(left, 16), "31;1") : pad(left, 16)
+                let leftCell = left.hasPrefix("OVERDUE") ? paint(pad(fit(left, 15), 16), "31;1") : pad(fit(left, 15), 16)
                 out += pad(due, 12) + leftCell + fit("\(o.jurisdiction)  \(o.recipient.name)", width - 28) + "\n"
                 var detail: String
                 switch d.kind {

@@ -40,6 +40,18 @@ import Testing
         try expectGolden(stable(run.out).replacingOccurrences(of: facts, with: "<facts>"), "what-if-multinational.\(format == "table" ? "txt" : "md")")
     }
 
+    /// Issue 12: within 48 hours the table gives the due time and hours and minutes left, never
+    /// "in 0 hours", and LEFT never runs into the recipient column.
+    @Test(arguments: [("2026-03-04T17:50:00Z", "in 25h 10m"), ("2026-03-05T18:40:00Z", "in 20m"), ("2026-03-05T22:05:00Z", "OVERDUE 3h 5m")])
+    func tableNearTheDeadline(now: String, left: String) async throws {
+        let facts = Paths.jurisdictions.deletingLastPathComponent().appendingPathComponent("Examples/multinational.yaml").path
+        let run = await runCLI(["what-if", "--facts", facts, "--format", "table", "--now", now] + rules)
+        let line = try #require(run.out.split(separator: "\n").first { $0.contains("KR  Personal Information Protection") })
+        #expect(line.hasPrefix("03-05 14:00 "), "\(line)")
+        #expect(line.contains(left), "\(line)")
+        #expect(!run.out.contains("in 0 hours"))
+    }
+
     /// The executor `serve` asks for, read before the command line is parsed: flag, then variable, then nio.
     @Test func serveExecutorChoice() {
         #expect(ServeExecutor.requested(arguments: ["serve"], environment: [:]) == .nio)
@@ -61,9 +73,11 @@ import Testing
         let plain = await runCLI(args, terminal: false)
         let terminal = await runCLI(args, terminal: true)
         let noColor = await runCLI(args + ["--no-color"], terminal: true)
+        let noColorEnvironment = await runCLI(args, terminal: true, noColorEnvironment: true)
         #expect(!plain.out.contains("\u{1B}["))
         #expect(terminal.out.contains("\u{1B}["))
         #expect(!noColor.out.contains("\u{1B}["))
+        #expect(!noColorEnvironment.out.contains("\u{1B}["), "NO_COLOR is honoured (issue 12)")
     }
 
     @Test func flagsGiveTheSameAssessmentAsAFile() async throws {
@@ -127,8 +141,12 @@ import Testing
 
     @Test func staleListsOldReviews() async {
         let run = await runCLI(["rules", "stale", "--older-than", "180d", "--today", "2027-12-01"] + rules)
-        #expect(run.code == 0)
+        #expect(run.code == 1, "stale rules fail the check, so it can gate CI (issue 12)")
         #expect(run.out.contains("US-CA"))
+        let oneDay = await runCLI(["rules", "stale", "--older-than", "1d", "--today", "2026-12-04"] + rules)
+        #expect(oneDay.out.contains("(1 day before 2026-12-04)"), "\(oneDay.out)")
+        let show = await runCLI(["rules", "show", "us-ca"] + rules)
+        #expect(show.code == 0 && show.out.hasPrefix("US-CA: "), "rules show is case-insensitive")
         let fresh = await runCLI(["rules", "stale", "--older-than", "180d", "--today", "2026-11-28"] + rules)
         #expect(fresh.out.contains("No rule was last reviewed before"))
         let bad = await runCLI(["rules", "stale", "--older-than", "soon"] + rules)

@@ -37,8 +37,12 @@ final class CapturedOutput: OutputSink, @unchecked Sendable {
     private var out = ""
     private var err = ""
     let isTerminal: Bool
+    let noColorRequested: Bool
 
-    init(terminal: Bool = false) { isTerminal = terminal }
+    init(terminal: Bool = false, noColor: Bool = false) {
+        isTerminal = terminal
+        noColorRequested = noColor
+    }
 
     func write(_ text: String) { lock.withLock { out += text } }
     func error(_ text: String) { lock.withLock { err += text + (text.hasSuffix("\n") ? "" : "\n") } }
@@ -47,8 +51,8 @@ final class CapturedOutput: OutputSink, @unchecked Sendable {
 }
 
 /// Runs the CLI in process.
-func runCLI(_ arguments: [String], terminal: Bool = false) async -> (code: Int32, out: String, err: String) {
-    let output = CapturedOutput(terminal: terminal)
+func runCLI(_ arguments: [String], terminal: Bool = false, noColorEnvironment: Bool = false) async -> (code: Int32, out: String, err: String) {
+    let output = CapturedOutput(terminal: terminal, noColor: noColorEnvironment)
     let code = await BreachClockCommand.run(arguments: arguments, output: output)
     return (code, output.standardOutput, output.standardError)
 }
