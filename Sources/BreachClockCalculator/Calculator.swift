@@ -305,6 +305,9 @@ struct RuleAssessor {
                 let notice = facts.notices.isEmpty ? nil : facts.notices.first {
                     $0.satisfies(obligationID: obligation.qualifiedID, jurisdiction: rule.code, kind: obligation.recipient.kind)
                 }
+                if obligation.recipient.kind == .regulator, !rule.authorities.isEmpty, facts.mainEstablishment == nil, facts.establishments.isEmpty {
+                    result.warnings.append("\(obligation.qualifiedID): entity.mainEstablishment is not given, so the lead supervisory authority cannot be named; give the main establishment (or entity.establishments) to see which authority to notify")
+                }
                 result.obligations.append(Obligation(
                     rule: rule, version: item.version, source: obligation, recipient: recipientFor(obligation),
                     deadline: deadline, reasonDetails: reasons, notice: notice))

@@ -197,6 +197,20 @@ import Testing
         for text in absent { #expect(!name.contains(text), "\(name)") }
     }
 
+    /// Issue 12: with neither a main establishment nor establishments, the authority cannot be named,
+    /// and the assessment says so instead of pointing at "see authorities".
+    @Test func gdprWarnsWithoutEstablishment() throws {
+        let calculator = try RealRules.calculator()
+        let assessment = calculator.assess(try FactsLoader.load(text: """
+            events: { discoveredAt: 2026-03-02T10:00:00Z }
+            data: { elements: [name] }
+            affected: { FR: 10 }
+            """, file: "t.yaml", decoder: calculator.factsDecoder))
+        #expect(assessment.warnings.contains { $0.hasPrefix("EU-GDPR/regulator: entity.mainEstablishment is not given") }, "\(assessment.warnings)")
+        let name = try #require(assessment.obligations.first { $0.id == "EU-GDPR/regulator" }).recipient.name
+        #expect(!name.contains("see authorities"))
+    }
+
     /// Chile's Law 21.719 (art. 14 sexies): data subjects are told only of sensitive or financial data;
     /// otherwise the notice is reported as not triggered, naming the elements it needs.
     @Test(arguments: [("[name, contact-details]", false), ("[name, payment-card]", true), ("[medical]", true)])
