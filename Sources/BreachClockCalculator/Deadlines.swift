@@ -80,8 +80,11 @@ extension RuleAssessor {
                 if let notice = noticeFor(obligation, evaluated) {
                     let soonerDue = due(after: notice.sentAt, sooner.period)
                     if soonerDue < dueAt {
-                        dueAt = soonerDue
                         reasons.append(.dueSooner(after: other, givenOn: ZonedTime.civilDate(of: notice.sentAt, in: offsets)))
+                        // The other branch decides now: say so in the deadline's own words, not the
+                        // main period's ("14 business days from discovery" no longer applies).
+                        let phrase = sooner.period.amount == 0 ? "no later than the notice to \(other)" : "\(sooner.period) after the notice to \(other)"
+                        return fixed(soonerDue, clockStart: "notice:\(other)", period: phrase, standard: standard, citation: cite)
                     }
                 } else {
                     reasons.append(.orIfSooner(sooner.period, after: other))

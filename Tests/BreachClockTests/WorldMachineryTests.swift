@@ -211,6 +211,28 @@ import Testing
         #expect(!name.contains("see authorities"))
     }
 
+    /// Issue 12, "whichever is sooner": once Vermont's consumer notice is recorded, the AG deadline is
+    /// that day, and the deadline says so instead of "14 business days from discovery"
+    /// (9 V.S.A. § 2435(b)(3)(B)(i)).
+    @Test func soonerBranchIsNamed() throws {
+        let calculator = try RealRules.calculator()
+        let facts = """
+            timezone: America/New_York
+            events: { discoveredAt: 2026-03-02T10:00:00-05:00 }
+            data: { elements: [name, ssn] }
+            affected: { US-VT: 20 }
+            """
+        let before = calculator.assess(try FactsLoader.load(text: facts, file: "t.yaml", decoder: calculator.factsDecoder))
+        let open = try #require(before.obligations.first { $0.id == "US-VT/regulator" }).deadline
+        #expect(open.clockStart == "discovery" && open.period?.contains("business days") == true)
+        let after = calculator.assess(try FactsLoader.load(text: facts + "\nnotices:\n  - { jurisdiction: US-VT, recipient: individuals, sentAt: 2026-03-10T12:00:00-04:00 }",
+            file: "t.yaml", decoder: calculator.factsDecoder))
+        let decided = try #require(after.obligations.first { $0.id == "US-VT/regulator" }).deadline
+        #expect(decided.dueDate?.description == "2026-03-10")
+        #expect(decided.clockStart == "notice:US-VT/individuals")
+        #expect(decided.period == "no later than the notice to US-VT/individuals", "\(decided.period ?? "")")
+    }
+
     /// Chile's Law 21.719 (art. 14 sexies): data subjects are told only of sensitive or financial data;
     /// otherwise the notice is reported as not triggered, naming the elements it needs.
     @Test(arguments: [("[name, contact-details]", false), ("[name, payment-card]", true), ("[medical]", true)])
