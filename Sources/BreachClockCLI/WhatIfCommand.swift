@@ -129,7 +129,9 @@ struct WhatIfCommand: OutputCommand {
         case .markdown:
             output.write(MarkdownRenderer(assessment: assessment, facts: facts, rulebook: rulebook).render())
         case .ics:
-            output.write(CalendarRenderer(assessment: assessment, generatedAt: clock).render())
+            // No incident id here: the discovery instant names the what-if, stable across runs.
+            let id = "what-if-" + ZonedTime.rfc3339(facts.discoveredAt, in: TimeZone(identifier: "UTC")!).filter { $0.isNumber }
+            output.write(CalendarRenderer(assessment: assessment, generatedAt: clock, calendarID: id).render())
         }
     }
 

@@ -6,13 +6,17 @@ import Foundation
 public struct CalendarRenderer {
     let assessment: Assessment
     let generatedAt: Date
+    let calendarID: String
 
     /// - Parameters:
     ///   - assessment: what to put in the calendar (its fixed deadlines).
     ///   - generatedAt: the calendar's timestamp (`DTSTAMP`), from the caller's clock.
-    public init(assessment: Assessment, generatedAt: Date) {
+    ///   - calendarID: the incident's id (or, for a what-if, something as stable): with the obligation's
+    ///     id it makes each event's UID, so re-importing updates an event and two incidents never merge.
+    public init(assessment: Assessment, generatedAt: Date, calendarID: String) {
         self.assessment = assessment
         self.generatedAt = generatedAt
+        self.calendarID = calendarID
     }
 
     func utc(_ date: Date) -> String {
@@ -46,17 +50,17 @@ public struct CalendarRenderer {
 
     public func render() -> String {
         var lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//breachclock//what-if//EN", "CALSCALE:GREGORIAN", "METHOD:PUBLISH"]
-        let digest = assessment.rulesDigest.replacingOccurrences(of: "sha256:", with: "").prefix(12)
-        for o in assessment.obligations where o.deadline.kind == .fixed {
+        // A notice already sent is not a pending deadline, so it is not exported.
+        for o in assessment.obligations where o.deadline.kind == .fixed && o.notice == nil {
             guard let due = o.deadline.due else { continue }
             lines += [
                 "BEGIN:VEVENT",
-                "UID:\(o.id)-\(utc(due))-\(digest)@breachclock",
+                "UID:\(calendarID)-\(o.id.replacingOccurrences(of: "/", with: "-"))@breachclock",
                 "DTSTAMP:\(utc(generatedAt))",
                 "DTSTART:\(utc(due))",
                 "DURATION:PT0S",
                 "SUMMARY:" + escape("Notify \(o.recipient.name) (\(o.jurisdiction)) — deadline"),
-                "DESCRIPTION:" + escape("\(o.citation). \(o.deadline.period ?? "")\(o.deadline.clockStart.map { $0.hasPrefix("notice:") ? "" : " from \($0)" } ?? ""). " + o.reasons.joined(separator: "; ")),
+                "DESCRIPTION:" + escape("Due \(o.deadline.period ?? "")\(o.deadline.clockStart.map { $0.hasPrefix("notice:") ? "" : " from \($0)" } ?? ""), under \(o.citation). Why: " + o.reasons.joined(separator: "; ") + "."),
                 "CATEGORIES:breach-notification",
                 "BEGIN:VALARM", "ACTION:DISPLAY", "TRIGGER:-P1D", "DESCRIPTION:" + escape("1 day left: \(o.id)"), "END:VALARM",
                 "END:VEVENT",

@@ -144,7 +144,7 @@ struct Routes {
         router.get("/v1/incidents/:id/calendar.ics") { _, context in
             guard let incident = try await store.incident(id: try context.parameters.require("id")) else { throw Problem.notFound }
             let facts = try service.storedFacts(incident).facts
-            let text = CalendarRenderer(assessment: service.calculator.assess(facts), generatedAt: clock()).render()
+            let text = CalendarRenderer(assessment: service.calculator.assess(facts), generatedAt: clock(), calendarID: incident.id).render()
             return Response(status: .ok, headers: [.contentType: "text/calendar; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("/v1/incidents/:id/audit") { _, context in

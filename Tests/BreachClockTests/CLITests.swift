@@ -52,6 +52,21 @@ import Testing
         #expect(!run.out.contains("in 0 hours"))
     }
 
+    /// Issue 12: calendar UIDs are stable per incident and obligation (not per due date or rules
+    /// digest), and a notice already sent is not exported as a pending deadline.
+    @Test func calendarEventsAreStableAndSkipSentNotices() async throws {
+        let example = Paths.jurisdictions.deletingLastPathComponent().appendingPathComponent("Examples/multinational.yaml")
+        let facts = FileManager.default.temporaryDirectory.appendingPathComponent("bc-ics-\(UUID()).yaml")
+        defer { try? FileManager.default.removeItem(at: facts) }
+        try (try String(contentsOf: example, encoding: .utf8)
+            + "notices:\n  - { jurisdiction: KR, recipient: individuals, sentAt: 2026-03-03T10:00:00-05:00 }\n").write(to: facts, atomically: true, encoding: .utf8)
+        let run = await runCLI(["what-if", "--facts", facts.path, "--format", "ics", "--now", "2026-03-03T12:00:00Z"] + rules)
+        #expect(run.code == 0, "\(run.err)")
+        #expect(run.out.contains("UID:what-if-20260302190000-KR-regulator@breachclock"))
+        #expect(!run.out.contains("KR-individuals@"), "the sent notice is not a pending deadline")
+        #expect(!run.out.contains("sha256") && !run.out.contains("UID:what-if-20260302190000-KR-regulator-2026"))
+    }
+
     /// The executor `serve` asks for, read before the command line is parsed: flag, then variable, then nio.
     @Test func serveExecutorChoice() {
         #expect(ServeExecutor.requested(arguments: ["serve"], environment: [:]) == .nio)
