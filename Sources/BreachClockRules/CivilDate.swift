@@ -70,8 +70,6 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         return (n < 0 ? n + 7 : n) + 1
     }
 
-    public var isWeekend: Bool { isoWeekday >= 6 }
-
     public func adding(days: Int) -> CivilDate { CivilDate(dayNumber: dayNumber + days) }
 
     /// The same day of the month `months` later, or the last day of a shorter month.
