@@ -77,6 +77,12 @@ public protocol OutputSink: Sendable {
     var isTerminal: Bool { get }
     /// Whether the user asked for no colour through the environment (`NO_COLOR`, no-color.org).
     var noColorRequested: Bool { get }
+    /// The terminal's width in columns: `COLUMNS`, else the tty's, else 80.
+    var columns: Int { get }
+}
+
+extension OutputSink {
+    public var columns: Int { 80 }
 }
 
 /// Standard output and standard error.
@@ -95,6 +101,15 @@ public struct StandardOutput: OutputSink {
 
     /// `NO_COLOR` set to anything but the empty string.
     public var noColorRequested: Bool { !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty }
+
+    /// `COLUMNS` when it is a positive number (the shell's, or the user's override), else the
+    /// terminal's own width, else 80 (a pipe or a file).
+    public var columns: Int {
+        if let text = ProcessInfo.processInfo.environment["COLUMNS"], let value = Int(text), value > 0 { return value }
+        var size = winsize()
+        if isatty(1) == 1, ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return 80
+    }
 }
 
 /// A command that writes through an `OutputSink`.

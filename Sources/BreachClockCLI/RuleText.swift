@@ -159,6 +159,7 @@ enum CoverageTable {
 enum RuleDescription {
     static func render(_ rule: Rule, on date: CivilDate) -> String {
         var out = "\(rule.code): \(rule.name) — \(rule.law)\n"
+        if let official = rule.official { out += "Official text: \(official)\n" }
         out += "Reviewed \(rule.reviewed). File: Jurisdictions/\(rule.file)\n"
         out += "Versions: " + (rule.versions.isEmpty ? "none" : rule.versions.map { "\($0.effective)" }.joined(separator: ", ")) + "\n"
         if let law = rule.unassessed, rule.version(on: date) == nil {

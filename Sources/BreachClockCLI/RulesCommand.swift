@@ -18,16 +18,26 @@ struct ValidateRules: OutputCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
         abstract: "Check every rule file; print each problem as file:line:column: message.",
-        discussion: "Exits 0 when the database is sound, 1 when any file has a problem."
+        discussion: """
+            Exits 0 when the database is sound, 1 when any file has a problem. Warnings (a rule with no \
+            `official:` link, a source with no `kind`, a value resting only on secondary sources) are \
+            printed as file: warning: message and do not fail the run unless --strict is given.
+            """
     )
 
     @OptionGroup var rulesOptions: RulesOptions
 
+    @Flag(help: "Exit 1 when there are warnings too.")
+    var strict = false
+
     func run(output: some OutputSink) throws {
         let rulebook = try rulesOptions.loadRulebook()
+        let warnings = SourceReview.findings(for: rulebook)
+        for warning in warnings { output.write("\(warning)\n") }
         let versions = rulebook.rules.reduce(0) { $0 + $1.versions.count }
         let obligations = rulebook.rules.reduce(0) { $0 + $1.versions.reduce(0) { $0 + $1.obligations.count } }
-        output.write("ok: \(rulebook.rules.count) rules, \(versions) versions, \(obligations) obligations, \(rulebook.calendars.count) calendars (\(rulebook.digest))\n")
+        output.write("ok: \(rulebook.rules.count) rules, \(versions) versions, \(obligations) obligations, \(rulebook.calendars.count) calendars (\(rulebook.digest))\(warnings.isEmpty ? "" : ", \(warnings.count) warnings")\n")
+        if strict && !warnings.isEmpty { throw CommandFailure(code: 1, message: "\(warnings.count) warning\(warnings.count == 1 ? "" : "s") (--strict)") }
     }
 }
 

@@ -125,9 +125,9 @@ struct WhatIfCommand: OutputCommand {
         case .json:
             output.write(assessment.jsonText(pretty: true) + "\n")
         case .table:
-            output.write(TableRenderer(assessment: assessment, facts: facts, now: clock, color: output.isTerminal && !noColor && !output.noColorRequested).render())
+            output.write(TableRenderer(assessment: assessment, facts: facts, now: clock, color: output.isTerminal && !noColor && !output.noColorRequested, width: output.columns).render())
         case .markdown:
-            output.write(MarkdownRenderer(assessment: assessment, facts: facts, rulebook: rulebook).render())
+            output.write(MarkdownRenderer(assessment: assessment, facts: facts, rulebook: rulebook, asOf: clock).render())
         case .ics:
             // No incident id here: the discovery instant names the what-if, stable across runs.
             let id = "what-if-" + ZonedTime.rfc3339(facts.discoveredAt, in: TimeZone(identifier: "UTC")!).filter { $0.isNumber }

@@ -462,7 +462,10 @@ struct RuleAssessor {
         if let match = version.personalInformation.firstMatch(mask: shared.elementMask) {
             reasons.append(.personalInformation(match, cite: version.personalInformation.provenance.cite))
         }
-        if let encryption = version.encryption, encryption.safeHarbor, facts.encrypted, exempts(encryption.exempts, obligation) {
+        // Encrypted data under a safe harbor is not the law's personal information, so by default
+        // nothing arises from it: neither notices nor a harm finding to file (Fla. Stat. § 501.171(1)(g)2.).
+        let safeHarborCovers = version.encryption.map { $0.exempts?.contains(obligation.id) ?? true } ?? false
+        if let encryption = version.encryption, encryption.safeHarbor, facts.encrypted, safeHarborCovers {
             if facts.keyCompromised && encryption.lostIfKeyCompromised {
                 reasons.append(.keyCompromised(cite: encryption.provenance.cite))
             } else {
@@ -470,13 +473,16 @@ struct RuleAssessor {
             }
         }
         if let harm = version.riskOfHarm {
-            let used = facts.riskOfHarm == harm.exemptWhen
+            let used = harm.isUsed(risk: facts.riskOfHarm, cause: facts.cause)
             if obligation.condition == .harmExempt {
                 guard used else { return .notTriggered(.onlyWhenHarmExempt(harm.exemptWhen), citation: obligation.provenance.cite) }
                 reasons.append(.harmFindingMustBeReported(harm.exemptWhen, cite: harm.provenance.cite))
             } else if used, exempts(harm.exempts, obligation) {
                 return .notTriggered(.harmExempt(documentationRequired: harm.documentationRequired, retainYears: harm.retainYears),
                     citation: harm.provenance.cite)
+            } else if facts.riskOfHarm == harm.exemptWhen, exempts(harm.exempts, obligation) {
+                // The finding was made, but the law's exemption does not reach this cause.
+                reasons.append(.harmExemptionNotForCause(facts.cause, allowed: harm.causes, cite: harm.provenance.cite))
             }
         }
         for exemption in version.exemptions where !exemption.sectors.isDisjoint(with: facts.sectors) && exempts(exemption.exempts, obligation) {

@@ -10,6 +10,8 @@ public enum Reason: Sendable {
     case personalInformation([DataElement], cite: String)
     case keyCompromised(cite: String)
     case harmFindingMustBeReported(RiskOfHarm, cite: String)
+    /// A harm finding was recorded, but the exemption covers only other causes (New York).
+    case harmExemptionNotForCause(BreachCause, allowed: Set<BreachCause>, cite: String)
     case riskAtLeast(RiskOfHarm, minimum: RiskOfHarm)
     case thresholdMet(AffectedCount, Threshold)
     case thresholdMaybeMet(AffectedCount, Threshold)
@@ -91,6 +93,11 @@ public enum Reason: Sendable {
             out.write("the documented finding that harm is ")
             out.write(level.rawValue)
             out.write(" must itself be reported")
+            cited(cite)
+        case .harmExemptionNotForCause(let cause, let allowed, let cite):
+            out.write("the finding that harm is unlikely does not exempt: the exemption covers only ")
+            joined(allowed.map(\.rawValue).sorted(), " or ")
+            out.write(cause == .unknown ? ", and the cause is unknown (events.cause)" : ", and the cause is \(cause.rawValue)")
             cited(cite)
         case .riskAtLeast(let risk, let minimum):
             out.write("the risk of harm is ")

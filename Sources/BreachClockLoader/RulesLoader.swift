@@ -117,7 +117,12 @@ public struct RulesLoader: Sendable {
                 problems.append(error)
             }
         }
-        if !problems.isEmpty { throw RulebookError(issues: problems) }
+        if !problems.isEmpty {
+            // Report every file's problems in one run: the files that did parse are still decoded,
+            // though cross-file checks wait until every file parses.
+            let decoded = decodeFiles(parsed, window: nil)
+            throw RulebookError(issues: (problems + decoded.problems).sorted { ($0.location.file, $0.location.line) < ($1.location.file, $1.location.line) })
+        }
         let rulebook = try decode(parsed, digest: digest)
         if let fingerprint { cache?.store(NodeArchive.encode(parsed, digest: digest), for: fingerprint) }
         return rulebook
@@ -126,6 +131,15 @@ public struct RulesLoader: Sendable {
     /// Decodes parsed files into a rulebook, checking each rule sits in the file named by its code.
     func decode(_ parsed: [(relative: String, root: DocumentNode)], digest: String, window: ClosedRange<CivilDate>? = nil,
         partial: Bool = false) throws(RulebookError) -> Rulebook
+    {
+        let decoded = decodeFiles(parsed, window: window)
+        if !decoded.problems.isEmpty { throw RulebookError(issues: decoded.problems) }
+        return try Rulebook(rules: decoded.rules, calendars: decoded.calendars, digest: digest, partial: partial)
+    }
+
+    /// Decodes each file on its own, collecting every file's problems.
+    func decodeFiles(_ parsed: [(relative: String, root: DocumentNode)], window: ClosedRange<CivilDate>?)
+        -> (rules: [Rule], calendars: [HolidayCalendar], problems: [DocumentIssue])
     {
         var problems: [DocumentIssue] = []
         var rules: [Rule] = []
@@ -153,8 +167,7 @@ public struct RulesLoader: Sendable {
             }
             problems.append(contentsOf: collector.reported)
         }
-        if !problems.isEmpty { throw RulebookError(issues: problems) }
-        return try Rulebook(rules: rules, calendars: calendars, digest: digest, partial: partial)
+        return (rules, calendars, problems)
     }
 
     /// Reads a validated archive, decoding only what `places` need (everything when nil).

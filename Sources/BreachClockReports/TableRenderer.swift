@@ -3,28 +3,53 @@ import BreachClockRules
 import Foundation
 
 /// The terminal view of an assessment: obligations by due date with time left, then what is not
-/// triggered and warnings, shortened to fit 80 columns. Colour only when asked (on a terminal).
+/// triggered and warnings, wrapped (never cut) to the terminal's width. Colour only when asked.
 public struct TableRenderer {
     let assessment: Assessment
     let facts: IncidentFacts
     let now: Date
     let color: Bool
+    let width: Int
+
+    /// The narrowest and widest tables: below 60 columns the legal text would wrap every few words.
+    public static let widths = 60...200
 
     /// - Parameters:
     ///   - now: the clock for "time left" (the system clock, or a simulated one for exercises).
     ///   - color: ANSI colour, for a terminal only.
-    public init(assessment: Assessment, facts: IncidentFacts, now: Date, color: Bool) {
+    ///   - width: the terminal's columns (`COLUMNS` or the tty's), clamped to `widths`.
+    public init(assessment: Assessment, facts: IncidentFacts, now: Date, color: Bool, width: Int = 80) {
         self.assessment = assessment
         self.facts = facts
         self.now = now
         self.color = color
+        self.width = min(max(width, Self.widths.lowerBound), Self.widths.upperBound)
     }
-    let width = 80
 
     func paint(_ text: String, _ code: String) -> String { color ? "\u{1B}[\(code)m\(text)\u{1B}[0m" : text }
 
     func fit(_ text: String, _ limit: Int) -> String {
         text.count <= limit ? text : String(text.prefix(max(0, limit - 1))) + "…"
+    }
+
+    /// `text` wrapped at word boundaries to the table width: the first line starts at `column` (its
+    /// indentation already written), the others are indented to it. A word longer than a line (a URL)
+    /// gets a line of its own, whole, so that it can still be copied.
+    func wrapped(_ text: String, column: Int) -> String {
+        let room = width - column
+        var lines: [String] = []
+        var line = ""
+        // Empty words keep runs of spaces ("US-IA  Iowa …").
+        for word in text.split(separator: " ", omittingEmptySubsequences: false) {
+            if !line.isEmpty && !word.isEmpty && line.count + 1 + word.count > room {
+                lines.append(line)
+                line = String(word)
+            } else {
+                line += (line.isEmpty ? "" : " ") + word
+            }
+        }
+        if !line.isEmpty || lines.isEmpty { lines.append(line) }
+        return lines.joined(separator: "\n" + String(repeating: " ", count: column)) + "\n"
     }
 
     /// `text` padded to `length`; a text that fills the column still gets one space after it.
@@ -61,7 +86,7 @@ public struct TableRenderer {
         var out = ""
         let zone = facts.timeZone
         let discovered = ZonedTime.rfc3339(facts.discoveredAt, in: zone)
-        out += paint("breachclock", "1") + " — discovered \(discovered) (\(zone.contractName))\n"
+        out += paint("breachclock", "1") + String(wrapped("breachclock — discovered \(discovered) (\(zone.contractName))", column: 0).dropFirst("breachclock".count))
         out += "as of \(ZonedTime.rfc3339(now, in: zone))\n\n"
         if assessment.obligations.isEmpty {
             out += "No notification obligation is triggered.\n"
@@ -87,7 +112,7 @@ public struct TableRenderer {
                 }
                 if o.notice != nil { left = "notice given" }
                 let leftCell = left.hasPrefix("OVERDUE") ? paint(pad(fit(left, 15), 16), "31;1") : pad(fit(left, 15), 16)
-                out += pad(due, 12) + leftCell + fit("\(o.jurisdiction)  \(o.recipient.name)", width - 28) + "\n"
+                out += pad(due, 12) + leftCell + wrapped("\(o.jurisdiction)  \(o.recipient.name)", column: 28)
                 var detail: String
                 switch d.kind {
                 case .fixed: detail = "\(d.period ?? "") from \(d.clockStart ?? "")"
@@ -96,22 +121,26 @@ public struct TableRenderer {
                 case .pending: detail = "waiting for \(d.waitingFor ?? "an event")"
                 }
                 if d.kind == .fixed && d.clockStart?.hasPrefix("notice:") == true { detail = d.period ?? "" }
-                out += String(repeating: " ", count: 12) + fit(detail, width - 12) + "\n"
-                out += String(repeating: " ", count: 12) + fit(o.citation, width - 12) + "\n"
-                if let contact = o.recipient.contact { out += String(repeating: " ", count: 12) + fit("file at \(contact)", width - 12) + "\n" }
+                // A fixed limit keeps the statute's own standard beside it ("without unreasonable delay"):
+                // the day count is the outer limit, not permission to wait for it.
+                if d.kind != .none, let standard = d.standard { detail += "; \"\(standard)\"" }
+                let indent = String(repeating: " ", count: 12)
+                out += indent + wrapped(detail, column: 12)
+                out += indent + wrapped(o.citation, column: 12)
+                if let contact = o.recipient.contact { out += indent + wrapped("file at \(contact)", column: 12) }
             }
         }
         if !assessment.notTriggered.isEmpty {
             out += "\n" + paint("Not triggered", "1") + "\n"
             for n in assessment.notTriggered {
-                out += fit("  \(n.id): \(n.reason)", width) + "\n"
+                out += "  " + wrapped("\(n.id): \(n.reason)", column: 4)
             }
         }
         if !assessment.warnings.isEmpty {
             out += "\n" + paint("Warnings", "33;1") + "\n"
             for w in assessment.warnings { out += wrap("  ! " + w, indent: "    ") }
         }
-        out += "\nrules \(assessment.rulesDigest.prefix(19))…  --format json|markdown|ics for more\n"
+        out += "\n" + wrapped("rules \(assessment.rulesDigest.prefix(19))  --format json|markdown|ics for more", column: 0)
         return out
     }
 

@@ -2,11 +2,37 @@ import Foundation
 
 /// A public source a rule relies on.
 public struct RuleSource: Sendable, Hashable {
+    /// What kind of publisher a source is, which decides whether a value may rest on it alone.
+    public enum Kind: String, Sendable, Hashable, CaseIterable {
+        /// The law's text on a legislature's, official gazette's or official code publisher's site.
+        case official
+        /// A regulator's, attorney general's, CSIRT's or ministry's own page or guidance.
+        case regulator
+        /// A recognised law firm's chart, guide or alert.
+        case lawFirm = "law-firm"
+        /// Anything else: statute mirrors, news, aggregators, blogs.
+        case secondary
+
+        /// Whether a value may rest on this source without another beside it.
+        public var hasStanding: Bool { self != .secondary }
+    }
+
     public var id: String
     public var url: String
     public var retrieved: CivilDate
     public var published: CivilDate?
+    /// Nil while a source has not been classified (`rules validate` warns).
+    public var kind: Kind?
     public var says: String
+
+    public init(id: String, url: String, retrieved: CivilDate, published: CivilDate?, kind: Kind? = nil, says: String) {
+        self.id = id
+        self.url = url
+        self.retrieved = retrieved
+        self.published = published
+        self.kind = kind
+        self.says = says
+    }
 }
 
 /// Where a value comes from: a pinpoint citation and the ids of the sources that support it.
@@ -308,7 +334,15 @@ public struct RiskOfHarmRule: Sendable, Hashable {
     public var documentationRequired: Bool
     public var retainYears: Int?
     public var exempts: [String]?
+    /// The breach causes for which the finding exempts (`causes`; New York: inadvertent disclosure by
+    /// authorised persons only). Empty: any cause. An unknown cause never qualifies.
+    public var causes: Set<BreachCause> = []
     public var provenance: Provenance
+
+    /// Whether a finding of `risk` for a breach with `cause` uses the exemption.
+    public func isUsed(risk: RiskOfHarm, cause: BreachCause) -> Bool {
+        risk == exemptWhen && (causes.isEmpty || causes.contains(cause))
+    }
 }
 
 /// Entities deemed compliant because another regime governs them (HIPAA, GLBA…).
@@ -371,6 +405,7 @@ public final class RuleVersion: Sendable {
                 reads.cause = true
             }
         }
+        if riskOfHarm?.causes.isEmpty == false { reads.cause = true }
         self.reads = reads
         self.effective = effective
         self.label = label
@@ -415,6 +450,8 @@ public final class Rule: Sendable {
     public let code: String
     public let name: String
     public let law: String
+    /// The URL of the law's official text, which counsel can open and cite (`official:`).
+    public let official: String?
     /// The `affected` codes whose counts are this rule's residents.
     public let covers: [String]
     /// Whether the rule covers just its own place (a state), not a list (a regime).
@@ -436,10 +473,11 @@ public final class Rule: Sendable {
     /// The file it was read from, relative to the rules folder.
     public let file: String
 
-    public init(code: String, name: String, law: String, covers: [String], requiredSectors: Set<Sector>?, authorities: [String: String], reviewed: CivilDate, sources: [RuleSource], disputes: [RuleDispute], notes: String?, region: Region = .unitedStates, unassessed: UnassessedLaw? = nil, versions: [RuleVersion], file: String) {
+    public init(code: String, name: String, law: String, official: String? = nil, covers: [String], requiredSectors: Set<Sector>?, authorities: [String: String], reviewed: CivilDate, sources: [RuleSource], disputes: [RuleDispute], notes: String?, region: Region = .unitedStates, unassessed: UnassessedLaw? = nil, versions: [RuleVersion], file: String) {
         self.code = code
         self.name = name
         self.law = law
+        self.official = official
         self.covers = covers
         self.requiredSectors = requiredSectors
         self.authorities = authorities

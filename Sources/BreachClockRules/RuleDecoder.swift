@@ -25,6 +25,11 @@ public struct RuleDecoder {
         let code = map.required("code").flatMap { S.text($0, "code", issues) }
         let name = map.required("name").flatMap { S.text($0, "name", issues) }
         let law = map.required("law").flatMap { S.text($0, "law", issues) }
+        let officialNode = map.optional("official")
+        let official = officialNode.flatMap { S.text($0, "official", issues) }
+        if let official, let officialNode, !official.hasPrefix("https://"), !official.hasPrefix("http://") {
+            issues.report(officialNode, "official", "`official` is the URL of the law's official text and must start with https:// or http://")
+        }
         var covers: [String]? = nil
         if let node = map.optional("covers"), let items = S.list(node, "covers", issues) {
             covers = []
@@ -123,7 +128,7 @@ public struct RuleDecoder {
         }
         guard issues.count == before, let code, let name, let law, let reviewed else { return nil }
         return Rule(
-            code: code, name: name, law: law, covers: covers ?? [code], requiredSectors: requiredSectors,
+            code: code, name: name, law: law, official: official, covers: covers ?? [code], requiredSectors: requiredSectors,
             authorities: authorities, reviewed: reviewed, sources: sources, disputes: disputes, notes: notes,
             region: region ?? .unitedStates, unassessed: unassessed, versions: versions, file: file)
     }
@@ -139,6 +144,7 @@ public struct RuleDecoder {
             let url = reader.required("url").flatMap { S.text($0, "\(path).url", issues) }
             let retrieved = reader.required("retrieved").flatMap { S.civilDate($0, "\(path).retrieved", issues) }
             let published = reader.optional("published").flatMap { S.civilDate($0, "\(path).published", issues) }
+            let kind: RuleSource.Kind? = reader.optional("kind").flatMap { S.choice($0, "\(path).kind", issues, "source kind") }
             let says = reader.required("says").flatMap { S.text($0, "\(path).says", issues) }
             reader.finish()
             if let url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
@@ -148,7 +154,7 @@ public struct RuleDecoder {
                 issues.report(item, "\(path).id", "duplicate source id `\(id)`")
             }
             if let id, let url, let retrieved, let says {
-                result.append(RuleSource(id: id, url: url, retrieved: retrieved, published: published, says: says))
+                result.append(RuleSource(id: id, url: url, retrieved: retrieved, published: published, kind: kind, says: says))
             }
         }
         return result
@@ -322,11 +328,19 @@ public struct RuleDecoder {
             retain = reader.optional("retainYears").flatMap { S.integer($0, reader.path("retainYears"), issues) }
             reader.finish()
         }
+        var causes: [BreachCause] = []
+        if let node = map.optional("causes") {
+            causes = S.choices(node, map.path("causes"), issues, "breach cause") ?? []
+            if causes.contains(.unknown) {
+                issues.report(node, map.path("causes"), "`unknown` cannot qualify for a risk-of-harm exemption: an unknown cause is read as not qualifying")
+            }
+        }
         let exempts = obligationIDs(&map)
         let provenance = provenance(&map, known)
         map.finish()
         guard let exemptWhen, let provenance else { return nil }
-        return RiskOfHarmRule(exemptWhen: exemptWhen, documentationRequired: required, retainYears: retain, exempts: exempts, provenance: provenance)
+        return RiskOfHarmRule(exemptWhen: exemptWhen, documentationRequired: required, retainYears: retain, exempts: exempts,
+            causes: Set(causes), provenance: provenance)
     }
 
     func decodeExemption(_ node: DocumentNode, _ path: String, _ known: Set<String>) -> SectorExemption? {

@@ -31,6 +31,7 @@ enum RuleJSON {
             ("reviewed", .string(rule.reviewed.description)), ("asOf", .string(date.description)),
             ("versions", .array(rule.versions.map { .object([("effective", .string($0.effective.description)), ("change", .string($0.change))]) })),
         ]
+        if let official = rule.official { members.insert(("official", .string(official)), at: 3) }
         if let law = rule.unassessed {
             members.append(("unassessed", .object([("reason", .string(law.reason.rawValue)), ("about", .string(law.about))] + provenance(law.provenance, rule))))
         }
@@ -63,7 +64,10 @@ enum RuleJSON {
             members.append(("inForce", .null))
         }
         members.append(("sources", .array(rule.sources.map { s in
-            .object([("id", .string(s.id)), ("url", .string(s.url)), ("retrieved", .string(s.retrieved.description)), ("says", .string(s.says))])
+            var fields: [(String, OrderedJSON)] = [("id", .string(s.id)), ("url", .string(s.url)), ("retrieved", .string(s.retrieved.description))]
+            if let kind = s.kind { fields.append(("kind", .string(kind.rawValue))) }
+            fields.append(("says", .string(s.says)))
+            return .object(fields)
         })))
         return .object(members)
     }

@@ -77,10 +77,20 @@ import Testing
         #expect(ServeExecutor.requested(arguments: ["what-if", "--executor", "nio"], environment: [:]) == nil)
     }
 
-    @Test func tableFitsEightyColumns() async {
-        let run = await runCLI(["what-if", "--facts", multiState, "--format", "table", "--now", "2026-05-20T09:00:00-05:00"] + rules)
-        let wide = run.out.split(separator: "\n").filter { $0.count > 80 }
+    /// Issue 12: the table takes the terminal's width and wraps legal text instead of cutting it;
+    /// only a single word longer than a line (a URL) may overflow, whole, so it can be copied.
+    @Test(arguments: [60, 80, 132])
+    func tableWrapsToTheTerminal(columns: Int) async {
+        let run = await runCLI(["what-if", "--facts", multiState, "--format", "table", "--now", "2026-05-20T09:00:00-05:00"] + rules,
+            columns: columns)
+        let wide = run.out.split(separator: "\n").filter { $0.count > columns && $0.trimmingCharacters(in: .whitespaces).contains(" ") }
         #expect(wide.isEmpty, "\(wide)")
+        #expect(!run.out.contains("…"), "nothing is cut")
+        let flat = run.out.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+        // Wisconsin's fixed limit keeps the statute's standard beside it (Wis. Stat. § 134.98(3)(a)).
+        #expect(flat.contains("45 calendar days from discovery; \"within a reasonable time, not to exceed 45 days after the entity learns of the acquisition\""))
+        #expect(flat.contains("file at https://www.iowaattorneygeneral.gov/for-consumers/security-breach-notifications"))
+        #expect(flat.contains("US-IA Iowa Attorney General — Director of the Consumer Protection Division"))
     }
 
     @Test func colourOnlyOnATerminal() async {

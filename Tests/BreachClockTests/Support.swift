@@ -38,10 +38,12 @@ final class CapturedOutput: OutputSink, @unchecked Sendable {
     private var err = ""
     let isTerminal: Bool
     let noColorRequested: Bool
+    let columns: Int
 
-    init(terminal: Bool = false, noColor: Bool = false) {
+    init(terminal: Bool = false, noColor: Bool = false, columns: Int = 80) {
         isTerminal = terminal
         noColorRequested = noColor
+        self.columns = columns
     }
 
     func write(_ text: String) { lock.withLock { out += text } }
@@ -51,8 +53,8 @@ final class CapturedOutput: OutputSink, @unchecked Sendable {
 }
 
 /// Runs the CLI in process.
-func runCLI(_ arguments: [String], terminal: Bool = false, noColorEnvironment: Bool = false) async -> (code: Int32, out: String, err: String) {
-    let output = CapturedOutput(terminal: terminal, noColor: noColorEnvironment)
+func runCLI(_ arguments: [String], terminal: Bool = false, noColorEnvironment: Bool = false, columns: Int = 80) async -> (code: Int32, out: String, err: String) {
+    let output = CapturedOutput(terminal: terminal, noColor: noColorEnvironment, columns: columns)
     let code = await BreachClockCommand.run(arguments: arguments, output: output)
     return (code, output.standardOutput, output.standardError)
 }

@@ -152,4 +152,54 @@ import Testing
         #expect(rulebook.rules.count >= 55)
         #expect(rulebook.digest.hasPrefix("sha256:"))
     }
+
+    func review(_ text: String) throws -> [String] {
+        let root = try DocumentParser.parse(text, file: "US/US-CA.yaml")
+        let rule = try #require(RuleDecoder(file: "US/US-CA.yaml", issues: IssueCollector()).decodeRule(root))
+        return SourceReview.findings(for: rule).map(\.message)
+    }
+
+    /// Issue 12: each rule links its official text, each source says what kind it is, and each value
+    /// rests on at least one source of standing (mirrors may stand beside one, never alone).
+    @Test func sourcesOfStanding() throws {
+        let unclassified = try review(Self.good)
+        #expect(unclassified == ["US-CA has no `official:` link to the law's official text",
+            "source `s` has no `kind` (one of: official, regulator, law-firm, secondary)"])
+        let mirrorOnly = Self.good
+            .replacingOccurrences(of: "reviewed:", with: "official: https://leginfo.legislature.ca.gov/x\nreviewed:")
+            .replacingOccurrences(of: "retrieved: 2026-11-27, says", with: "retrieved: 2026-11-27, kind: secondary, says")
+        let weak = try review(mirrorOnly)
+        #expect(weak.count == 4, "one finding per distinct citation: \(weak)")
+        #expect(weak.contains("US-CA@2026-01-01 individuals (§ 3) rests only on secondary sources (s): add the official text, a regulator's page or a law firm's chart"))
+        let official = mirrorOnly.replacingOccurrences(of: "kind: secondary", with: "kind: official")
+        #expect(try review(official).isEmpty)
+        #expect(problems(mirrorOnly.replacingOccurrences(of: "kind: secondary", with: "kind: blog")).contains { $0.contains("unknown source kind `blog`") })
+        #expect(problems(mirrorOnly.replacingOccurrences(of: "official: https://", with: "official: ftp://")).contains { $0.contains("`official` is the URL") })
+    }
+
+    /// Every rule file in the database links its official text and rests each value on a source of
+    /// standing: `rules validate --strict` passes.
+    @Test func realDatabaseHasSourcesOfStanding() async throws {
+        let run = await runCLI(["rules", "validate", "--strict", "--rules", Paths.jurisdictions.path])
+        #expect(run.code == 0, "\(run.out.split(separator: "\n").prefix(20).joined(separator: "\n"))")
+    }
+
+    /// Issue 12: a YAML syntax error in one file no longer hides the problems of the others, and a
+    /// duplicate key is reported at its own line.
+    @Test func validateReportsEveryFile() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bc-rules-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("US"), withIntermediateDirectories: true)
+        try Self.good.replacingOccurrences(of: "media: [electronic]", with: "media: [electronic")
+            .write(to: folder.appendingPathComponent("US/US-CA.yaml"), atomically: true, encoding: .utf8)
+        try Self.good.replacingOccurrences(of: "US-CA", with: "US-OR").replacingOccurrences(of: "name: California", with: "name: Oregon\ncolour: red")
+            .write(to: folder.appendingPathComponent("US/US-OR.yaml"), atomically: true, encoding: .utf8)
+        try Self.good.replacingOccurrences(of: "US-CA", with: "US-WA").replacingOccurrences(of: "reviewed: 2026-11-27", with: "reviewed: 2026-11-27\nname: Again")
+            .write(to: folder.appendingPathComponent("US/US-WA.yaml"), atomically: true, encoding: .utf8)
+        let run = await runCLI(["rules", "validate", "--rules", folder.path])
+        #expect(run.code != 0)
+        #expect(run.err.contains("US/US-CA.yaml:12:"), "\(run.err)")
+        #expect(run.err.contains("US/US-OR.yaml:3:1: unknown key `colour`"), "\(run.err)")
+        #expect(run.err.contains("US/US-WA.yaml:5:1: duplicate key `name`"), "\(run.err)")
+    }
 }
