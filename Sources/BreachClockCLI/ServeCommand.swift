@@ -1,4 +1,5 @@
 import ArgumentParser
+import BreachClockCalculator
 import BreachClockLoader
 import BreachClockRules
 import BreachClockServer
@@ -246,27 +247,38 @@ struct WebhooksCommand: ParsableCommand {
         func run(output: some OutputSink) async throws {
             let store = try databaseOptions.open()
             guard let hook = try await store.webhook(id: id) else { throw CommandFailure.badInput("no webhook with id \(id)") }
-            guard let format = WebhookFormat(rawValue: hook.format) else { throw CommandFailure.internalError("unknown format \(hook.format)") }
+            if let disabled = hook.disabledAt {
+                throw CommandFailure.badInput("webhook \(id) is disabled since \(ZonedTime.rfc3339(disabled, in: TimeZone(identifier: "UTC")!))"
+                    + " (\(hook.disabledReason ?? "no reason recorded")); nothing was sent")
+            }
             var options = CurlTransport.Options()
             options.policy = AddressPolicy(allowlist: try WebhookOptions.networks(webhookAllow ?? ProcessInfo.processInfo.environment["BREACHCLOCK_WEBHOOK_ALLOW"]))
+            var quiet = Logger(label: "webhooks-test")
+            quiet.logLevel = .critical
+            // The same path as the server's reminders: the message goes into the outbox, is claimed,
+            // sent, and its attempt is recorded in the deliveries log.
             let transport = CurlTransport(options: options)
             defer { transport.shutdown() }
+            let dispatcher = WebhookDispatcher(store: store, transport: transport, logger: quiet)
             let now = Date()
             let event = WebhookEvent(type: .test, incidentID: "none", incidentTitle: "breachclock test message",
                 timeZone: TimeZone(identifier: "UTC")!, at: now)
-            let messageID = IncidentStore.newID("msg")
-            let outcome = await transport.send(format.request(url: hook.url, event: event, messageID: messageID, secret: hook.secret))
-            let host = URLComponents(string: hook.url)?.host ?? "?"
-            let milliseconds = outcome.duration.components.seconds * 1000 + outcome.duration.components.attoseconds / 1_000_000_000_000_000
-            switch outcome.result {
-            case .response(let status, _) where (200..<300).contains(status):
-                output.write("delivered to \(host): HTTP \(status) in \(milliseconds) ms (\(messageID))\n")
-            case .response(let status, _):
-                throw CommandFailure.internalError("\(host) answered HTTP \(status) in \(milliseconds) ms")
-            case .transportError(_, let message):
-                throw CommandFailure.internalError("could not deliver to \(host): \(message)")
-            case .blockedByPolicy(let why):
-                throw CommandFailure.internalError("blocked by policy: \(why); allow it with --webhook-allow")
+            let messageID = try await store.enqueue(PlannedDelivery(webhookID: hook.id, incidentID: "none", obligationID: nil,
+                event: WebhookEventType.test.rawValue, dueAt: now, payload: event.payloadJSON()))
+            guard let claimed = try await store.claim(id: messageID, now: now, worker: "cli") else {
+                throw CommandFailure.internalError("the test message \(messageID) was taken by another sender")
+            }
+            let record = await dispatcher.deliverAndRecord(claimed, retries: false)
+            let host = hook.host
+            let milliseconds = record.duration.components.seconds * 1000 + record.duration.components.attoseconds / 1_000_000_000_000_000
+            switch record.update {
+            case .delivered:
+                output.write("delivered to \(host): HTTP \(record.status ?? 0) in \(milliseconds) ms (\(messageID), in the deliveries log)\n")
+            case .retry, .failed, .disableWebhook:
+                var message = "could not deliver to \(host): \(record.error ?? "failed") (\(messageID), in the deliveries log)"
+                if record.error?.hasPrefix("blocked by policy") == true { message += "; allow it with --webhook-allow" }
+                if case .disableWebhook(let reason) = record.update { message += "; the subscription is now disabled: \(reason)" }
+                throw CommandFailure.internalError(message)
             }
         }
     }

@@ -10,14 +10,11 @@ import Foundation
 public final class IncidentService: Sendable {
     public let calculator: Calculator
     public let store: IncidentStore
-    /// The server's public address, for links in webhook messages (`https://breachclock.example`).
-    public let publicURL: String?
     let clock: @Sendable () -> Date
 
-    public init(calculator: Calculator, store: IncidentStore, publicURL: String? = nil, clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(calculator: Calculator, store: IncidentStore, clock: @escaping @Sendable () -> Date = Date.init) {
         self.calculator = calculator
         self.store = store
-        self.publicURL = publicURL
         self.clock = clock
     }
 
@@ -158,7 +155,7 @@ public final class IncidentService: Sendable {
             events += assessment.obligations.map { (.obligationAdded, $0) }
         }
         let context = ReminderPlanner.Context(incidentID: incidentID, title: newTitle ?? title, facts: facts, assessment: assessment,
-            now: clock(), link: publicURL.map { "\($0)/v1/incidents/\(incidentID)" }, events: events)
+            now: clock(), events: events)
         return IncidentChange(
             title: newTitle, status: status, factsJSON: facts.json().serialized(pretty: false),
             assessmentJSON: assessment.jsonText(), rulesDigest: assessment.rulesDigest, changes: changes,

@@ -20,7 +20,6 @@ enum ReminderPlanner {
         var facts: IncidentFacts
         var assessment: Assessment
         var now: Date
-        var link: String?
         /// One-off events to send now (created, closed, obligations added or changed).
         var events: [(type: WebhookEventType, obligation: Obligation?)]
     }
@@ -35,7 +34,7 @@ enum ReminderPlanner {
                     type: type, incidentID: context.incidentID, incidentTitle: context.title, obligationID: obligation?.id,
                     jurisdiction: obligation?.jurisdiction, recipient: obligation?.recipient.name, citation: obligation?.citation,
                     deadlineKind: obligation?.deadline.kind.rawValue, due: obligation?.deadline.due,
-                    deadlineText: obligation.map(describe), timeZone: context.facts.timeZone, at: at, link: context.link)
+                    deadlineText: obligation.map(describe), timeZone: context.facts.timeZone, at: at)
                 planned.append(PlannedDelivery(webhookID: hook.id, incidentID: context.incidentID, obligationID: obligation?.id,
                     event: type.rawValue, dueAt: at, payload: event.payloadJSON()))
             }

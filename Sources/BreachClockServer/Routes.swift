@@ -32,7 +32,7 @@ struct Routes {
             return Self.json(.object([("status", .string("ready")), ("rules", .string(rulebook.digest))]))
         }
         router.get("/metrics") { _, _ in
-            let text = try await metrics.exposition(store: store)
+            let text = try await metrics.exposition(store: store, now: clock())
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"], body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         router.get("/openapi.yaml") { _, _ in

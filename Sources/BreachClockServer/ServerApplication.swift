@@ -58,7 +58,8 @@ public enum ServerApplication {
     public static func build(configuration: ServerConfiguration, clock: @escaping @Sendable () -> Date = Date.init,
         logger: Logger) throws -> some ApplicationProtocol
     {
-        let (router, _, rulebook) = try makeRouter(configuration: configuration, clock: clock)
+        let metrics = ServerMetrics()
+        let (router, _, rulebook) = try makeRouter(configuration: configuration, clock: clock, metrics: metrics)
         logger.info("rules loaded", metadata: ["rules": .stringConvertible(rulebook.rules.count), "digest": .string(rulebook.digest)])
         var services: [any Service] = []
         // First in the list, so it stops last: its final checkpoint follows every other write.
@@ -73,7 +74,8 @@ public enum ServerApplication {
             options.policy = AddressPolicy(allowlist: configuration.webhookAllowlist)
             let store = try IncidentStore(path: configuration.databasePath, clock: clock)
             services.append(WebhookDispatcher(store: store, transport: CurlTransport(options: options), clock: clock, logger: logger,
-                rescueAfter: configuration.webhookRescueAfter))
+                intervals: .init(rescueAfter: configuration.webhookRescueAfter), links: WebhookLinks(publicURL: configuration.publicURL),
+                metrics: metrics))
         }
         return Application(
             router: router,
@@ -83,13 +85,12 @@ public enum ServerApplication {
     }
 
     /// The router with its middleware and routes, the route table, and the rules it serves.
-    static func makeRouter(configuration: ServerConfiguration, clock: @escaping @Sendable () -> Date) throws
+    static func makeRouter(configuration: ServerConfiguration, clock: @escaping @Sendable () -> Date, metrics: ServerMetrics = ServerMetrics()) throws
         -> (Router<ServerContext>, [String], Rulebook)
     {
         let rulebook = try RulesLoader(directory: configuration.rulesDirectory).load()
         let store = try IncidentStore(path: configuration.databasePath, clock: clock)
-        let service = IncidentService(calculator: Calculator(rulebook: rulebook), store: store, publicURL: configuration.publicURL, clock: clock)
-        let metrics = ServerMetrics()
+        let service = IncidentService(calculator: Calculator(rulebook: rulebook), store: store, clock: clock)
         // HEAD is answered wherever GET is (headers as for GET, no body).
         let router = Router(context: ServerContext.self, options: .autoGenerateHeadEndpoints)
         let table = RouteTable()

@@ -1,4 +1,5 @@
 import BreachClockStore
+import Foundation
 import Metrics
 import Prometheus
 
@@ -20,8 +21,30 @@ public final class ServerMetrics: Sendable {
             .recordNanoseconds(Int64(seconds * 1e9))
     }
 
+    /// One webhook attempt: its outcome, how long it took, and how late it ended after the message
+    /// fell due (the figure reminders are judged by).
+    func webhookAttempt(_ record: IncidentStore.AttemptRecord, dueAt: Date, endedAt: Date) {
+        let outcome = switch record.update {
+        case .delivered: "delivered"
+        case .retry: "retry"
+        case .failed: "failed"
+        case .disableWebhook: "disabled"
+        }
+        Counter(label: "breachclock_webhook_attempts_total", dimensions: [("outcome", outcome)], factory: factory).increment()
+        Metrics.Timer(label: "breachclock_webhook_attempt_duration_seconds", factory: factory)
+            .recordNanoseconds(Int64(record.duration.components.seconds) * 1_000_000_000 + Int64(record.duration.components.attoseconds / 1_000_000_000))
+        if case .delivered = record.update {
+            Metrics.Timer(label: "breachclock_webhook_delivery_lateness_seconds", factory: factory)
+                .recordNanoseconds(Int64(max(0, endedAt.timeIntervalSince(dueAt)) * 1e9))
+        }
+    }
+
     /// The exposition text, after refreshing the gauges from the store.
-    func exposition(store: IncidentStore) async throws -> String {
+    func exposition(store: IncidentStore, now: Date) async throws -> String {
+        let outbox = try await store.outboxStatistics(now: now)
+        for (state, count) in outbox {
+            Gauge(label: "breachclock_webhook_outbox", dimensions: [("state", state)], factory: factory).record(count)
+        }
         let statistics = try await store.statistics()
         Gauge(label: "breachclock_open_incidents", factory: factory).record(statistics.openIncidents)
         for kind in ["fixed", "relative", "none", "pending"] {

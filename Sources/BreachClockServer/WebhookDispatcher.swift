@@ -4,11 +4,46 @@ import Foundation
 import Logging
 import ServiceLifecycle
 
-/// Sends the outbox: claims due messages, renders and signs them, sends them through libcurl, records
-/// every attempt and what follows (delivered, retry at, failed, subscription disabled). At least once:
-/// a message claimed by a worker that died is returned to the queue after `rescueAfter`, and a
-/// redelivery keeps its `webhook-id`.
+/// Sends the outbox: claims due messages, renders and signs them, sends them through libcurl, and
+/// records each attempt as soon as it ends (delivered, retry at, failed, subscription disabled). At
+/// least once: a message claimed by a worker that died is returned to the queue after `rescueAfter`,
+/// and a redelivery keeps its `webhook-id`.
+///
+/// Deliveries run side by side: new messages are claimed whenever there is room, while others are in
+/// flight, up to `limits.inFlight` in all and `limits.perHost` per destination host, so that a slow
+/// receiver delays only its own messages.
 public final class WebhookDispatcher: Service, Sendable {
+    /// How much runs at once.
+    public struct Limits: Sendable {
+        /// Messages in flight at once, over all hosts.
+        public var inFlight: Int
+        /// Messages in flight at once to one host.
+        public var perHost: Int
+
+        /// `perHost` should match the transport's `maxConnectionsPerHost`, so that what the dispatcher
+        /// starts is sent at once rather than queued inside libcurl.
+        public init(inFlight: Int = 256, perHost: Int = 16) {
+            self.inFlight = inFlight
+            self.perHost = perHost
+        }
+    }
+
+    /// How often the loop looks for work and for dead workers' claims.
+    public struct Intervals: Sendable {
+        /// How often to look for newly due messages when nothing ends sooner.
+        public var poll: Duration
+        /// How often to look for claims left by a dead worker.
+        public var rescueEvery: TimeInterval
+        /// A claim older than this is taken to be a dead worker's (one attempt takes 15 s at most).
+        public var rescueAfter: TimeInterval
+
+        public init(poll: Duration = .milliseconds(100), rescueEvery: TimeInterval = 10, rescueAfter: TimeInterval = 60) {
+            self.poll = poll
+            self.rescueEvery = rescueEvery
+            self.rescueAfter = rescueAfter
+        }
+    }
+
     let store: IncidentStore
     let transport: CurlTransport
     let policy: RetryPolicy
@@ -16,14 +51,15 @@ public final class WebhookDispatcher: Service, Sendable {
     let random: @Sendable () -> Double
     let worker: String
     let logger: Logger
-    /// Messages claimed at once.
-    let batchSize: Int
-    /// A claim older than this is taken to be a dead worker's (one attempt takes 15 s at most).
-    let rescueAfter: TimeInterval
+    let limits: Limits
+    let intervals: Intervals
+    let links: WebhookLinks
+    let metrics: ServerMetrics?
 
     public init(store: IncidentStore, transport: CurlTransport, policy: RetryPolicy = RetryPolicy(),
         clock: @escaping @Sendable () -> Date = Date.init, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
-        logger: Logger, batchSize: Int = 500, rescueAfter: TimeInterval = 60)
+        logger: Logger, limits: Limits = Limits(), intervals: Intervals = Intervals(), links: WebhookLinks = WebhookLinks(),
+        metrics: ServerMetrics? = nil)
     {
         self.store = store
         self.transport = transport
@@ -32,51 +68,129 @@ public final class WebhookDispatcher: Service, Sendable {
         self.random = random
         self.worker = IncidentStore.newID("wrk")
         self.logger = logger
-        self.batchSize = batchSize
-        self.rescueAfter = rescueAfter
+        self.limits = limits
+        self.intervals = intervals
+        self.links = links
+        self.metrics = metrics
+    }
+
+    /// What a child task reports back to the loop.
+    enum Event: Sendable {
+        /// A delivery ended (its attempt is recorded); frees a slot for `host`.
+        case finished(host: String)
+        /// The poll interval passed.
+        case tick
     }
 
     public func run() async throws {
         defer { transport.shutdown() }
         try await cancelWhenGracefulShutdown { [self] in
-            var lastRescue = Date.distantPast
-            while !Task.isCancelled {
-                if clock().timeIntervalSince(lastRescue) > 10 {
-                    lastRescue = clock()
-                    let rescued = (try? await store.rescueStuck(claimedBefore: clock().addingTimeInterval(-rescueAfter))) ?? 0
-                    if rescued > 0 { logger.notice("returned stuck webhook messages to the queue", metadata: ["count": "\(rescued)"]) }
+            await withTaskGroup(of: Event.self) { group in
+                var busy: [String: Int] = [:]
+                var inFlight = 0
+                var lastRescue = Date.distantPast
+                var ticking = false
+                while !Task.isCancelled {
+                    if clock().timeIntervalSince(lastRescue) >= intervals.rescueEvery {
+                        lastRescue = clock()
+                        await rescue()
+                    }
+                    let room = limits.inFlight - inFlight
+                    if room > 0 {
+                        do {
+                            let claimed = try await store.claimDue(now: clock(), limit: room, worker: worker, perHost: limits.perHost, busy: busy)
+                            for delivery in claimed {
+                                let host = delivery.webhook.host
+                                busy[host, default: 0] += 1
+                                inFlight += 1
+                                group.addTask { await self.deliverAndRecord(delivery); return .finished(host: host) }
+                            }
+                        } catch {
+                            logger.error("could not claim webhook messages", metadata: ["error": "\(error)"])
+                        }
+                    }
+                    // Wait for a delivery to end or for the next poll, whichever comes first; the
+                    // loop goes on claiming while slow deliveries are still in flight.
+                    if !ticking {
+                        ticking = true
+                        let poll = intervals.poll
+                        group.addTask { try? await Task.sleep(for: poll); return .tick }
+                    }
+                    guard let event = await group.next() else { continue }
+                    switch event {
+                    case .finished(let host):
+                        inFlight -= 1
+                        busy[host, default: 1] -= 1
+                        if busy[host] == 0 { busy[host] = nil }
+                    case .tick:
+                        ticking = false
+                    }
                 }
-                let sent = (try? await runOnce()) ?? 0
-                if sent == 0 { try? await Task.sleep(for: .milliseconds(100)) }
+                group.cancelAll()
             }
         }
     }
 
-    /// Claims one batch of due messages and sends them all at once; returns how many.
+    /// Returns dead workers' claims to the queue, and says so.
+    func rescue() async {
+        do {
+            let rescued = try await store.rescueStuck(claimedBefore: clock().addingTimeInterval(-intervals.rescueAfter))
+            if rescued > 0 { logger.notice("returned stuck webhook messages to the queue", metadata: ["count": "\(rescued)"]) }
+        } catch {
+            logger.error("could not return stuck webhook messages to the queue", metadata: ["error": "\(error)"])
+        }
+    }
+
+    /// Claims the messages due now (up to `limits.inFlight`) and sends them side by side, recording
+    /// each attempt as it ends; returns how many were claimed. The run loop does the same without
+    /// waiting for a batch to end; tests step through time with this.
     @discardableResult
     public func runOnce() async throws -> Int {
-        let batch = try await store.claimDue(now: clock(), limit: batchSize, worker: worker)
-        let records = await withTaskGroup(of: IncidentStore.AttemptRecord.self) { group in
-            for delivery in batch { group.addTask { await self.deliver(delivery) } }
-            return await group.reduce(into: []) { $0.append($1) }
-        }
-        do {
-            try await store.recordAttempts(records)
-        } catch {
-            // The claims stay; the rescuer returns the messages to the queue and they are sent again (at least once).
-            logger.error("could not record webhook attempts", metadata: ["count": "\(records.count)"])
+        let batch = try await store.claimDue(now: clock(), limit: limits.inFlight, worker: worker, perHost: limits.perHost)
+        await withTaskGroup(of: Void.self) { group in
+            for delivery in batch { group.addTask { await self.deliverAndRecord(delivery) } }
         }
         return batch.count
     }
 
-    /// Sends one message and says what follows; the batch's results are recorded together.
+    /// Sends one claimed message and records the attempt at once, so that a crash afterwards never
+    /// sends it again. Returns the record. With `retries: false` (a test message sent on request) a
+    /// failed attempt is final instead of being retried later.
+    @discardableResult
+    public func deliverAndRecord(_ delivery: ClaimedDelivery, retries: Bool = true) async -> IncidentStore.AttemptRecord {
+        var record = await deliver(delivery)
+        if !retries {
+            switch record.update {
+            case .retry:
+                record.update = .failed(reason: record.error.map { "\($0) (a test message is not retried)" } ?? "failed")
+            case .disableWebhook where record.status == nil:
+                // Blocked by the sender's own address policy: a setting of the command that sent the
+                // test, not a verdict on the subscription, which the receiver gives (410).
+                record.update = .failed(reason: record.error ?? "blocked by policy")
+            default:
+                break
+            }
+        }
+        do {
+            try await store.recordAttempts([record])
+        } catch {
+            // The claim stays; the rescuer returns the message to the queue and it is sent again (at least once).
+            logger.error("could not record a webhook attempt", metadata: ["delivery": "\(delivery.id)", "error": "\(error)"])
+        }
+        metrics?.webhookAttempt(record, dueAt: delivery.dueAt, endedAt: clock())
+        return record
+    }
+
+    /// Sends one message and says what follows.
     func deliver(_ delivery: ClaimedDelivery) async -> IncidentStore.AttemptRecord {
         let attempt = delivery.attempts + 1
         let now = clock()
-        guard let format = WebhookFormat(rawValue: delivery.webhook.format), let event = WebhookEvent(payload: delivery.payload, at: now) else {
+        guard let format = WebhookFormat(rawValue: delivery.webhook.format), var event = WebhookEvent(payload: delivery.payload, at: now) else {
             return IncidentStore.AttemptRecord(deliveryID: delivery.id, webhookID: delivery.webhook.id, attempt: attempt, startedAt: now,
                 duration: .zero, status: nil, error: "unreadable message", update: .failed(reason: "unreadable message"))
         }
+        // The link is built now, from today's settings, not when the message was planned.
+        event.link = links.link(incidentID: delivery.incidentID, format: format)
         let request = format.request(url: delivery.webhook.url, event: event, messageID: delivery.id, secret: delivery.webhook.secret)
         let outcome = await transport.send(request)
         let decision = policy.decide(after: outcome.result, attempt: attempt, now: clock(), random: random())
@@ -101,5 +215,27 @@ public final class WebhookDispatcher: Service, Sendable {
             "attempt": "\(attempt)", "status": "\(status.map(String.init) ?? "-")"])
         return IncidentStore.AttemptRecord(deliveryID: delivery.id, webhookID: delivery.webhook.id, attempt: attempt, startedAt: now,
             duration: outcome.duration, status: status, error: error, update: update)
+    }
+}
+
+/// Links in webhook messages, built when a message is sent (so a changed public address applies to
+/// messages planned before the change).
+public struct WebhookLinks: Sendable {
+    /// The server's public address (`--public-url`), without a trailing slash.
+    public var publicURL: String?
+
+    public init(publicURL: String? = nil) {
+        self.publicURL = publicURL
+    }
+
+    /// JSON messages, read by programs that hold an API key, link to the incident's API resource.
+    /// Chat messages are read by people, who get a 401 from an API address, so they carry no link
+    /// until there is a page a person can open (the web console).
+    public func link(incidentID: String, format: WebhookFormat) -> String? {
+        guard let base = publicURL else { return nil }
+        switch format {
+        case .json: return "\(base)/v1/incidents/\(incidentID)"
+        case .slack, .teams: return nil
+        }
     }
 }

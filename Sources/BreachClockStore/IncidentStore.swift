@@ -57,7 +57,7 @@ public final class IncidentStore: Sendable {
                 sql: "INSERT INTO incident (id, title, status, facts, revision, created_at, updated_at) VALUES (?, ?, 'open', ?, 1, ?, ?)",
                 arguments: [id, title, change.factsJSON, Self.text(now), Self.text(now)])
             try Self.saveAssessment(db, id: id, revision: 1, at: now, change: change)
-            if let plan = change.plan { try Self.replan(db, incidentID: id, plan: plan) }
+            if let plan = change.plan { try Self.replan(db, incidentID: id, reason: "superseded at revision 1", now: now, plan: plan) }
             let after = Self.snapshot(title: title, status: .open, factsJSON: change.factsJSON)
             try AuditChain.append(db, at: now, actor: actor, action: "incident.create", incidentID: id, before: nil, after: after)
             return try Self.fetchIncident(db, id: id)!
@@ -86,7 +86,16 @@ public final class IncidentStore: Sendable {
                 sql: "UPDATE incident SET title = ?, status = ?, facts = ?, revision = ?, updated_at = ?, closed_at = ? WHERE id = ?",
                 arguments: [title, status.rawValue, update.factsJSON, revision, Self.text(now), closedAt.map(Self.text), id])
             try Self.saveAssessment(db, id: id, revision: revision, at: now, change: update)
-            if let plan = update.plan { try Self.replan(db, incidentID: id, plan: plan) }
+            if let plan = update.plan {
+                let reason = if let notice = update.notice {
+                    "notice to \(notice.obligationID) recorded at revision \(revision)"
+                } else if status == .closed {
+                    "incident closed at revision \(revision)"
+                } else {
+                    "the incident changed at revision \(revision)"
+                }
+                try Self.replan(db, incidentID: id, reason: reason, now: now, plan: plan)
+            }
             if let notice = update.notice {
                 try db.execute(
                     sql: """
@@ -231,6 +240,23 @@ public final class IncidentStore: Sendable {
                 kinds[row["kind"]] = row["n"]
             }
             return (open, kinds)
+        }
+    }
+
+    /// The outbox by state: `due` (planned and due now: waiting for a dispatcher), `scheduled`
+    /// (planned for later), `sending` (in flight), `delivered`, `failed` and `cancelled`. Every state
+    /// is listed, with 0 where there is none, so that a dashboard sees a series from the start.
+    public func outboxStatistics(now: Date) async throws -> [(state: String, count: Int)] {
+        try await pool.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: """
+                SELECT CASE WHEN state = 'planned' AND next_attempt_at <= ? THEN 'due'
+                            WHEN state = 'planned' THEN 'scheduled' ELSE state END AS bucket, count(*) AS n
+                FROM webhook_delivery GROUP BY bucket
+                """, arguments: [Self.text(now)]) {
+                counts[row["bucket"]] = row["n"]
+            }
+            return ["due", "scheduled", "sending", "delivered", "failed", "cancelled"].map { ($0, counts[$0] ?? 0) }
         }
     }
 

@@ -8,6 +8,7 @@ enum StoreMigrations {
         migrator.registerMigration("0002-webhooks") { db in try db.execute(sql: m0002Webhooks) }
         migrator.registerMigration("0003-audit-checkpoints") { db in try db.execute(sql: m0003AuditCheckpoints) }
         migrator.registerMigration("0004-webhook-deletion") { db in try db.execute(sql: m0004WebhookDeletion) }
+        migrator.registerMigration("0005-reminder-collapse") { db in try db.execute(sql: m0005ReminderCollapse) }
         return migrator
     }
 }

@@ -50,6 +50,10 @@ public struct StoredWebhook: Sendable {
     public func wants(_ event: String, incident: String) -> Bool {
         disabledAt == nil && (incidentID == nil || incidentID == incident) && events.contains(event)
     }
+
+    /// The destination host, lower-cased: the unit the dispatcher caps concurrency by (several
+    /// Slack subscriptions share hooks.slack.com).
+    public var host: String { URLComponents(string: url)?.host?.lowercased() ?? url }
 }
 
 /// A message to send at `dueAt`; `payload` is the event's data as JSON, rendered when sent.
@@ -178,13 +182,36 @@ extension IncidentStore {
 
     /// Replaces an incident's planned reminders inside the caller's transaction; `plan` sees the
     /// active subscriptions.
-    static func replan(_ db: Database, incidentID: String, plan: ([StoredWebhook]) -> [PlannedDelivery]) throws {
+    ///
+    /// Reminders are kept, not deleted: one planned again at the same time for the same deadline and
+    /// subscription keeps its row and id (its text is refreshed); one no longer planned (a notice was
+    /// recorded, the deadline moved) is marked cancelled with `reason`, so the deliveries log shows
+    /// what was planned and why it was not sent.
+    static func replan(_ db: Database, incidentID: String, reason: String, now: Date, plan: ([StoredWebhook]) -> [PlannedDelivery]) throws {
         let webhooks = try Row.fetchAll(db, sql: "SELECT * FROM webhook WHERE disabled_at IS NULL").map(webhook)
-        try db.execute(sql: """
-            DELETE FROM webhook_delivery WHERE incident_id = ? AND state = 'planned' AND attempts = 0
-            AND event IN ('obligation.reminder', 'obligation.overdue')
+        struct Key: Hashable { var webhook: String; var obligation: String?; var event: String; var due: String }
+        var existing: [Key: String] = [:]
+        for row in try Row.fetchAll(db, sql: """
+            SELECT id, webhook_id, obligation_id, event, due_at FROM webhook_delivery
+            WHERE incident_id = ? AND state = 'planned' AND attempts = 0 AND event IN ('obligation.reminder', 'obligation.overdue')
             """, arguments: [incidentID])
+        {
+            existing[Key(webhook: row["webhook_id"], obligation: row["obligation_id"], event: row["event"], due: row["due_at"])] = row["id"]
+        }
+        var fresh: [PlannedDelivery] = []
         for delivery in plan(webhooks) {
+            let key = Key(webhook: delivery.webhookID, obligation: delivery.obligationID, event: delivery.event, due: text(delivery.dueAt))
+            if let id = existing.removeValue(forKey: key) {
+                try db.execute(sql: "UPDATE webhook_delivery SET payload = ? WHERE id = ?", arguments: [delivery.payload, id])
+            } else {
+                fresh.append(delivery)
+            }
+        }
+        for id in existing.values {
+            try db.execute(sql: "UPDATE webhook_delivery SET state = 'cancelled', last_error = ? WHERE id = ?",
+                arguments: ["cancelled: \(reason)", id])
+        }
+        for delivery in fresh {
             try db.execute(
                 sql: """
                     INSERT INTO webhook_delivery (id, webhook_id, incident_id, obligation_id, event, due_at, payload, state, next_attempt_at)
@@ -195,25 +222,81 @@ extension IncidentStore {
         }
     }
 
-    /// Claims up to `limit` deliveries due by `now` (one atomic UPDATE … RETURNING) for `worker`.
-    public func claimDue(now: Date, limit: Int, worker: String) async throws -> [ClaimedDelivery] {
-        try await pool.write { db in
-            let rows = try Row.fetchAll(db, sql: """
-                UPDATE webhook_delivery SET state = 'sending', claimed_at = ?, claimed_by = ?
-                WHERE id IN (SELECT id FROM webhook_delivery WHERE state = 'planned' AND next_attempt_at <= ?
-                             ORDER BY next_attempt_at LIMIT ?)
-                RETURNING id, webhook_id, incident_id, obligation_id, event, due_at, payload, attempts
-                """, arguments: [Self.text(now), worker, Self.text(now), limit])
+    /// Claims up to `limit` deliveries due by `now` for `worker`, oldest due first, in one write
+    /// transaction. At most `perHost` messages per destination host are in flight at once: `busy`
+    /// counts the caller's messages already in flight by host, and a host at its cap is skipped, so
+    /// that a slow receiver holds back only its own messages.
+    public func claimDue(now: Date, limit: Int, worker: String, perHost: Int = .max, busy: [String: Int] = [:]) async throws -> [ClaimedDelivery] {
+        guard limit > 0 else { return [] }
+        return try await pool.write { db in
+            try Self.collapseReminders(db, now: now)
+            // Each subscription offers at most `perHost` of its oldest due messages, so that one
+            // subscription's backlog cannot fill the window the others are chosen from.
+            let offered = min(perHost, limit)
+            let candidates = try Row.fetchAll(db, sql: """
+                SELECT id, webhook_id FROM (
+                    SELECT id, webhook_id, next_attempt_at,
+                           row_number() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at, id) AS rank
+                    FROM webhook_delivery WHERE state = 'planned' AND next_attempt_at <= ?)
+                WHERE rank <= ? ORDER BY next_attempt_at, id LIMIT ?
+                """, arguments: [Self.text(now), offered, max(limit * 4, 64)])
             var hooks: [String: StoredWebhook] = [:]
-            return try rows.compactMap { row in
+            var inFlight = busy
+            var chosen: [String] = []
+            for row in candidates where chosen.count < limit {
                 let webhookID: String = row["webhook_id"]
                 if hooks[webhookID] == nil {
                     hooks[webhookID] = try Row.fetchOne(db, sql: "SELECT * FROM webhook WHERE id = ?", arguments: [webhookID]).map(Self.webhook)
                 }
-                guard let hook = hooks[webhookID] else { return nil }
-                return ClaimedDelivery(id: row["id"], webhook: hook, incidentID: row["incident_id"], obligationID: row["obligation_id"],
-                    event: row["event"], dueAt: Self.date(row["due_at"]), payload: row["payload"], attempts: row["attempts"])
+                guard let hook = hooks[webhookID] else { continue }
+                let host = hook.host
+                guard inFlight[host, default: 0] < perHost else { continue }
+                inFlight[host, default: 0] += 1
+                chosen.append(row["id"])
             }
+            var claimed: [ClaimedDelivery] = []
+            for id in chosen {
+                guard let row = try Row.fetchOne(db, sql: """
+                    UPDATE webhook_delivery SET state = 'sending', claimed_at = ?, claimed_by = ?
+                    WHERE id = ? AND state = 'planned'
+                    RETURNING id, webhook_id, incident_id, obligation_id, event, due_at, payload, attempts
+                    """, arguments: [Self.text(now), worker, id]), let hook = hooks[row["webhook_id"]] else { continue }
+                claimed.append(ClaimedDelivery(id: row["id"], webhook: hook, incidentID: row["incident_id"], obligationID: row["obligation_id"],
+                    event: row["event"], dueAt: Self.date(row["due_at"]), payload: row["payload"], attempts: row["attempts"]))
+            }
+            return claimed
+        }
+    }
+
+    /// Reminders are about the time left, so only the newest matters: when several reminders for
+    /// the same deadline and subscription are due at once (the server was down), the older ones are
+    /// cancelled, not sent, and say why.
+    static func collapseReminders(_ db: Database, now: Date) throws {
+        try db.execute(sql: """
+            UPDATE webhook_delivery SET state = 'cancelled', last_error = 'collapsed: a later reminder for the same deadline was due too'
+            WHERE state = 'planned' AND next_attempt_at <= ? AND obligation_id IS NOT NULL
+              AND event IN ('obligation.reminder', 'obligation.overdue')
+              AND EXISTS (
+                SELECT 1 FROM webhook_delivery AS later
+                WHERE later.state = 'planned' AND later.webhook_id = webhook_delivery.webhook_id
+                  AND later.incident_id = webhook_delivery.incident_id AND later.obligation_id = webhook_delivery.obligation_id
+                  AND later.event IN ('obligation.reminder', 'obligation.overdue') AND later.next_attempt_at <= ?
+                  AND (later.due_at > webhook_delivery.due_at OR (later.due_at = webhook_delivery.due_at AND later.id > webhook_delivery.id)))
+            """, arguments: [text(now), text(now)])
+    }
+
+    /// Claims one planned delivery by id (a test message sent on request).
+    public func claim(id: String, now: Date, worker: String) async throws -> ClaimedDelivery? {
+        try await pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                UPDATE webhook_delivery SET state = 'sending', claimed_at = ?, claimed_by = ?
+                WHERE id = ? AND state = 'planned'
+                RETURNING id, webhook_id, incident_id, obligation_id, event, due_at, payload, attempts
+                """, arguments: [Self.text(now), worker, id]),
+                let hook = try Row.fetchOne(db, sql: "SELECT * FROM webhook WHERE id = ?", arguments: [row["webhook_id"] as String]).map(Self.webhook)
+            else { return nil }
+            return ClaimedDelivery(id: row["id"], webhook: hook, incidentID: row["incident_id"], obligationID: row["obligation_id"],
+                event: row["event"], dueAt: Self.date(row["due_at"]), payload: row["payload"], attempts: row["attempts"])
         }
     }
 

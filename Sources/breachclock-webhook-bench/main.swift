@@ -51,14 +51,16 @@ let due = Date().addingTimeInterval(Double(count) / 2_000 + 2)
 let event = WebhookEvent(type: .reminder, incidentID: "inc_bench", incidentTitle: "benchmark", obligationID: "US-CA/individuals",
     jurisdiction: "US-CA", recipient: "Affected California residents", citation: "Cal. Civ. Code § 1798.82(a)", deadlineKind: "fixed",
     due: due.addingTimeInterval(86_400), deadlineText: "30 calendar days from discovery", timeZone: TimeZone(identifier: "UTC")!, at: due)
-for _ in 0..<count {
-    _ = try await store.enqueue(PlannedDelivery(webhookID: hook.id, incidentID: "inc_bench", obligationID: "US-CA/individuals",
+// One reminder per incident: reminders for the same deadline that fall due together collapse into one.
+for index in 0..<count {
+    _ = try await store.enqueue(PlannedDelivery(webhookID: hook.id, incidentID: "inc_bench_\(index)", obligationID: "US-CA/individuals",
         event: "obligation.reminder", dueAt: due, payload: event.payloadJSON()))
 }
 var options = CurlTransport.Options()
 options.policy = AddressPolicy(allowlist: [AddressPolicy.Network("127.0.0.1/32")!])
 options.maxConnectionsPerHost = 64
-let dispatcher = WebhookDispatcher(store: store, transport: CurlTransport(options: options), logger: quiet)
+let dispatcher = WebhookDispatcher(store: store, transport: CurlTransport(options: options), logger: quiet,
+    limits: .init(inFlight: 256, perHost: options.maxConnectionsPerHost))
 let dispatcherTask = Task { try await dispatcher.run() }
 let deadline = due.addingTimeInterval(120)
 while receipts.snapshot.count < count && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }

@@ -108,14 +108,16 @@ final class TestClock: @unchecked Sendable {
                 #expect(try await dispatcher.runOnce() == 1)  // incident.created, now
                 // Due 2026-04-01T23:59:59-07:00: half the window (from discovery) falls on 17 March.
                 let due = Date(timeIntervalSince1970: 1_775_113_199)
-                for (time, count) in [(due.addingTimeInterval(-72 * 3600), 2), (due.addingTimeInterval(-24 * 3600), 1)] {
+                // The clock jumps from discovery to 72 hours before the deadline: the half-window
+                // reminder (17 March) and the 72-hour one are both due, and only the newer is sent.
+                for time in [due.addingTimeInterval(-72 * 3600), due.addingTimeInterval(-24 * 3600)] {
                     clock.advance(to: time)
-                    #expect(try await dispatcher.runOnce() == count)  // the first also sends the half-window reminder
+                    #expect(try await dispatcher.runOnce() == 1)
                 }
                 let received = await receiver.received
-                #expect(received.count == 4)
+                #expect(received.count == 3)
                 let types = received.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.body))) as? [String: Any] }.compactMap { $0["type"] as? String }
-                #expect(types == ["incident.created", "obligation.reminder", "obligation.reminder", "obligation.reminder"])
+                #expect(types == ["incident.created", "obligation.reminder", "obligation.reminder"])
                 for message in received {
                     let header = { (name: String) in message.headers[HTTPField.Name(name)!] }
                     // Each was sent at the simulated time of its own timestamp.
@@ -129,9 +131,15 @@ final class TestClock: @unchecked Sendable {
                 clock.advance(to: due.addingTimeInterval(3 * 86_400))
                 #expect(try await dispatcher.runOnce() == 0)
                 try await client.execute(uri: "/v1/webhooks/\(hookID)/deliveries", method: .get, headers: server.headers(admin)) { response in
-                    let states = (response.object["deliveries"] as? [[String: Any]] ?? []).compactMap { $0["state"] as? String }
-                    #expect(states.filter { $0 == "delivered" }.count == 4)
+                    let deliveries = response.object["deliveries"] as? [[String: Any]] ?? []
+                    let states = deliveries.compactMap { $0["state"] as? String }
+                    #expect(states.filter { $0 == "delivered" }.count == 3)
                     #expect(!states.contains("planned"))
+                    // Cancelled, not deleted: the 4-hour reminder and the overdue messages stay in the
+                    // log and say why they were not sent; the half-window one says it was collapsed.
+                    let errors = deliveries.filter { $0["state"] as? String == "cancelled" }.compactMap { $0["lastError"] as? String }
+                    #expect(errors.filter { $0.contains("notice to US-CA/individuals recorded") }.count >= 2, "\(errors)")
+                    #expect(errors.contains { $0.contains("collapsed") })
                 }
             }
         }
@@ -184,6 +192,22 @@ final class TestClock: @unchecked Sendable {
             try WebhookSigner(secret: secret)!.verify(id: header("webhook-id"), timestamp: header("webhook-timestamp"),
                 signatures: header("webhook-signature"), body: message.body, now: Date())
             #expect(String(decoding: message.body, as: UTF8.self).contains("webhook.test"))
+            // One path for sending (issue 12): both attempts are in the deliveries log, the blocked one
+            // failed for good (a test message is not retried) and the other delivered under the same id
+            // the receiver saw.
+            let log = try await store.deliveries(webhookID: hook.id)
+            #expect(log.map(\.state).sorted() == ["delivered", "failed"], "\(log.map(\.state))")
+            #expect(log.first { $0.state == "delivered" }?.id == header("webhook-id"))
+            #expect(log.allSatisfy { $0.attempts.count == 1 && $0.event == "webhook.test" })
+            // 410 Gone disables the subscription, as for reminders; a disabled one is then respected.
+            await receiver.setScript([(.gone, nil, "")])
+            let gone = await runCLI(["webhooks", "test", hook.id, "--db", server.database, "--webhook-allow", "127.0.0.1"])
+            #expect(gone.code != 0)
+            #expect(gone.err.contains("now disabled"), "\(gone.err)")
+            let disabled = await runCLI(["webhooks", "test", hook.id, "--db", server.database, "--webhook-allow", "127.0.0.1"])
+            #expect(disabled.code != 0)
+            #expect(disabled.err.contains("is disabled since") && disabled.err.contains("nothing was sent"), "\(disabled.err)")
+            #expect(await receiver.received.count == 2)
         }
     }
 

@@ -211,6 +211,15 @@ actor Receiver {
 
     func setDelay(_ value: Duration) { delay = value }
 
+    /// Requests being answered now, and the most at once.
+    var inFlight = 0
+    var mostInFlight = 0
+    func enter() {
+        inFlight += 1
+        mostInFlight = max(mostInFlight, inFlight)
+    }
+    func leave() { inFlight -= 1 }
+
     func answer(_ headers: HTTPFields, _ body: [UInt8]) -> (HTTPResponse.Status, String?, String) {
         received.append(Received(headers: headers, body: body))
         return script.isEmpty ? (.noContent, nil, "") : script.removeFirst()
@@ -227,7 +236,9 @@ actor Receiver {
             let bytes = buffer.readBytes(length: buffer.readableBytes) ?? []
             let (status, retryAfter, text) = await receiver.answer(request.headers, bytes)
             let delay = await receiver.delay
-            if delay > .zero { try await Task.sleep(for: delay) }
+            await receiver.enter()
+            if delay > .zero { try? await Task.sleep(for: delay) }
+            await receiver.leave()
             var headers: HTTPFields = [:]
             if let retryAfter { headers[.retryAfter] = retryAfter }
             return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
