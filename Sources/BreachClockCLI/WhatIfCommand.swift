@@ -20,12 +20,16 @@ struct WhatIfCommand: OutputCommand {
 
             Examples:
               breachclock what-if --facts incident.yaml
-              breachclock what-if --discovered 2026-03-02T14:00:00-05:00 --timezone America/New_York \\
-                  --affected US-CA=1200,US-TX=300,US-NY=40 --data name,ssn
+              breachclock what-if --discovered 2026-03-02T14:00:00-05:00 \\
+                --timezone America/New_York \\
+                --affected US-CA=1200,US-TX=300,US-NY=40 --data name,ssn
               breachclock what-if --facts incident.json --format json
               breachclock what-if --facts incident.yaml --format ics > deadlines.ics
-              breachclock what-if --discovered 2026-05-11 --affected US-IA=400-700 --data name,drivers-license \\
-                  --now 2026-05-20T09:00:00Z        # a tabletop exercise on a simulated clock
+
+            A tabletop exercise on a simulated clock:
+              breachclock what-if --discovered 2026-05-11 \\
+                --affected US-IA=400-700 --data name,drivers-license \\
+                --now 2026-05-20T09:00:00Z
 
             Output: a table on a terminal, JSON (the contract's assessment) when piped, unless --format says otherwise.
             """
@@ -186,7 +190,7 @@ struct WhatIfCommand: OutputCommand {
     func factsDocument() throws -> (node: DocumentNode, file: String?) {
         guard let facts else { return (try flagsDocument(), nil) }
         guard let bytes = FactsLoader.readBounded(path: facts) else {
-            throw CommandFailure.badInput("--facts: cannot read `\(facts)`")
+            throw CommandFailure.badInput("--facts `\(facts)`: \(PathProblem.of(file: facts) ?? "cannot be read")")
         }
         let name = facts == "-" ? "<stdin>" : facts
         do {

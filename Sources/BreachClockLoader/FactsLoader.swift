@@ -29,7 +29,8 @@ public enum FactsLoader {
         if path == "-" {
             handle = FileHandle.standardInput
         } else {
-            guard let opened = FileHandle(forReadingAtPath: path) else { return nil }
+            // A folder opens for reading on Linux and reads as nothing: refuse it here.
+            guard PathProblem.of(file: path) == nil, let opened = FileHandle(forReadingAtPath: path) else { return nil }
             handle = opened
         }
         defer { if path != "-" { try? handle.close() } }
@@ -39,5 +40,25 @@ public enum FactsLoader {
             bytes.append(contentsOf: chunk)
         }
         return bytes
+    }
+}
+
+/// Why a path given on the command line cannot be read, in words: "no such file", "is a folder, not
+/// a file" and the like, so that a typo and a wrong argument read differently.
+public enum PathProblem {
+    /// Nil when `path` is a readable file.
+    public static func of(file path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "no such file" }
+        if isDirectory.boolValue { return "is a folder, not a file" }
+        return FileManager.default.isReadableFile(atPath: path) ? nil : "cannot be read (permission denied)"
+    }
+
+    /// Nil when `path` is a readable folder.
+    public static func of(folder path: String) -> String? {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "no such folder" }
+        if !isDirectory.boolValue { return "is a file, not a folder" }
+        return FileManager.default.isReadableFile(atPath: path) ? nil : "cannot be read (permission denied)"
     }
 }

@@ -27,7 +27,7 @@ public struct RulesLoader: Sendable {
         var found: [(String, String, String)] = []
         guard RulesLoader.walk(base, relative: "", into: &found, depth: 0) else {
             throw RulebookError(issues: [DocumentIssue(location: SourceLocation(file: base, line: 1, column: 1), path: "",
-                message: "cannot read the rules folder")])
+                message: "the rules folder: \(PathProblem.of(folder: base) ?? "cannot be read")")])
         }
         return found.sorted { $0.0 < $1.0 }
     }

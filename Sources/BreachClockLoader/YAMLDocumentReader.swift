@@ -36,7 +36,7 @@ struct YAMLDocumentReader {
         yaml_parser_set_encoding(&parser, YAML_UTF8_ENCODING)
         return try bytes.withUnsafeBufferPointer { buffer throws(DocumentIssue) -> DocumentNode in
             yaml_parser_set_input_string(&parser, buffer.baseAddress, buffer.count)
-            return try build(&parser)
+            return try build(&parser, buffer)
         }
     }
 
@@ -52,7 +52,7 @@ struct YAMLDocumentReader {
         pointer.map { String(cString: $0) }
     }
 
-    private func build(_ parser: inout yaml_parser_t) throws(DocumentIssue) -> DocumentNode {
+    private func build(_ parser: inout yaml_parser_t, _ input: UnsafeBufferPointer<UInt8>) throws(DocumentIssue) -> DocumentNode {
         var stack: [Frame] = []
         var root: DocumentNode?
         var documents = 0
@@ -64,7 +64,15 @@ struct YAMLDocumentReader {
         func syntaxError(_ parser: yaml_parser_t) -> DocumentIssue {
             let problem = parser.problem.map { String(cString: $0) } ?? "cannot parse"
             let context = parser.context.map { String(cString: $0) }
-            let message = "YAML syntax: " + (context.map { "\($0): \(problem)" } ?? problem)
+            var message = "YAML syntax: " + (context.map { "\($0): \(problem)" } ?? problem)
+            // libyaml's words for a tab ("found character that cannot start any token") do not say
+            // what to change.
+            if problem.contains("cannot start any token") || problem.contains("found a tab character") {
+                let offset = Int(parser.problem_mark.index)
+                if offset < input.count, input[offset] == 0x09 {
+                    message = "YAML syntax: a tab character; YAML indents with spaces only"
+                }
+            }
             return issue(message, line: Int(parser.problem_mark.line), column: Int(parser.problem_mark.column))
         }
 

@@ -146,11 +146,52 @@ import Testing
         #expect(whatIf.code == 1)
     }
 
-    @Test func helpHasExamples() async {
+    /// Issue 12: the examples can be pasted: no line of the help is wrapped by the help printer, and
+    /// every example, continuation lines joined, parses as a command line.
+    @Test func helpHasExamplesThatCanBePasted() async throws {
         let run = await runCLI(["what-if", "--help"])
         #expect(run.code == 0)
         #expect(run.out.contains("Examples:"))
-        #expect(run.out.contains("--format"))
+        var examples: [String] = []
+        var pending = ""
+        for line in run.out.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            guard !pending.isEmpty || text.hasPrefix("breachclock ") else { continue }
+            pending += text
+            if pending.hasSuffix("\\") { pending.removeLast(); continue }
+            examples.append(pending)
+            pending = ""
+        }
+        #expect(examples.count >= 5, "\(examples)")
+        for example in examples {
+            let words = example.components(separatedBy: " > ")[0].split(separator: " ").map(String.init)
+            #expect(throws: Never.self, "\(example)") { _ = try BreachClockCommand.parseAsRoot(Array(words.dropFirst())) }
+        }
+    }
+
+    /// Issue 12: what cannot be read says why: a tab in YAML, a missing file, a folder given as a file,
+    /// a missing rules folder.
+    @Test func readErrorsSayWhy() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bc-read-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let tab = folder.appendingPathComponent("tab.yaml")
+        try "timezone: UTC\nevents:\n\tdiscoveredAt: 2026-01-01T00:00:00Z\n".write(to: tab, atomically: true, encoding: .utf8)
+        let truncated = folder.appendingPathComponent("cut.json")
+        try #"{"timezone": "UTC", "events": {"#.write(to: truncated, atomically: true, encoding: .utf8)
+        let cases: [([String], String)] = [
+            (["what-if", "--facts", tab.path] + rules, "tab.yaml:3:1: YAML syntax: a tab character; YAML indents with spaces only"),
+            (["what-if", "--facts", truncated.path] + rules, "cut.json:1:32: JSON: expected a member name in double quotes, found end of the document"),
+            (["what-if", "--facts", folder.appendingPathComponent("nope.yaml").path] + rules, "nope.yaml`: no such file"),
+            (["what-if", "--facts", folder.path] + rules, "`: is a folder, not a file"),
+            (["rules", "validate", "--rules", folder.appendingPathComponent("nowhere").path], "the rules folder: no such folder"),
+            (["rules", "validate", "--rules", tab.path], "the rules folder: is a file, not a folder"),
+        ]
+        for (arguments, expected) in cases {
+            let run = await runCLI(arguments)
+            #expect(run.code != 0)
+            #expect(run.err.contains(expected), "\(arguments.prefix(3)): \(run.err)")
+        }
     }
 
     /// `rules show` before and after SB 446 (Cal. Civ. Code § 1798.82, effective 2026-01-01).
