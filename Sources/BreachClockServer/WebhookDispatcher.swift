@@ -76,7 +76,7 @@ public final class WebhookDispatcher: Service, Sendable {
 
     /// What a child task reports back to the loop.
     enum Event: Sendable {
-        /// A delivery ended (its attempt is recorded); frees a slot for `host`.
+        /// A delivery ended (its attempt is handed to the recorder); frees a slot for `host`.
         case finished(host: String)
         /// The poll interval passed.
         case tick
@@ -84,26 +84,45 @@ public final class WebhookDispatcher: Service, Sendable {
 
     public func run() async throws {
         defer { transport.shutdown() }
+        // Attempts are written by one recorder as they end, many to a transaction when many end
+        // together (group commit): a crash loses at most the attempts of the write in progress, and
+        // the claim loop never waits for the disk.
+        let recorder = AttemptRecorder()
+        let recording = Task { await self.record(from: recorder) }
         try await cancelWhenGracefulShutdown { [self] in
             await withTaskGroup(of: Event.self) { group in
                 var busy: [String: Int] = [:]
                 var inFlight = 0
                 var lastRescue = Date.distantPast
+                var lastCollapse = Date.distantPast
+                var ticked = true
                 var ticking = false
+                // Claims are made in batches: when a poll comes round, when nothing is in flight, or
+                // when an eighth of the slots are free, not for every delivery that ends.
+                let batch = max(1, limits.inFlight / 8)
                 while !Task.isCancelled {
-                    if clock().timeIntervalSince(lastRescue) >= intervals.rescueEvery {
-                        lastRescue = clock()
+                    let now = clock()
+                    if now.timeIntervalSince(lastRescue) >= intervals.rescueEvery {
+                        lastRescue = now
                         await rescue()
                     }
                     let room = limits.inFlight - inFlight
-                    if room > 0 {
+                    if room > 0 && (ticked || inFlight == 0 || room >= batch) {
+                        ticked = false
+                        let collapse = now.timeIntervalSince(lastCollapse) >= 1
+                        if collapse { lastCollapse = now }
                         do {
-                            let claimed = try await store.claimDue(now: clock(), limit: room, worker: worker, perHost: limits.perHost, busy: busy)
+                            let claimed = try await store.claimDue(now: now, limit: room, worker: worker, perHost: limits.perHost, busy: busy,
+                                collapse: collapse)
                             for delivery in claimed {
                                 let host = delivery.webhook.host
                                 busy[host, default: 0] += 1
                                 inFlight += 1
-                                group.addTask { await self.deliverAndRecord(delivery); return .finished(host: host) }
+                                group.addTask {
+                                    let record = await self.deliver(delivery)
+                                    await recorder.add(record, dueAt: delivery.dueAt)
+                                    return .finished(host: host)
+                                }
                             }
                         } catch {
                             logger.error("could not claim webhook messages", metadata: ["error": "\(error)"])
@@ -124,10 +143,26 @@ public final class WebhookDispatcher: Service, Sendable {
                         if busy[host] == 0 { busy[host] = nil }
                     case .tick:
                         ticking = false
+                        ticked = true
                     }
                 }
                 group.cancelAll()
             }
+        }
+        await recorder.finish()
+        await recording.value
+    }
+
+    /// Writes the recorder's attempts until it is finished and empty.
+    func record(from recorder: AttemptRecorder) async {
+        while let batch = await recorder.take() {
+            do {
+                try await store.recordAttempts(batch.map(\.record))
+            } catch {
+                // The claims stay; the rescuer returns the messages to the queue and they are sent again (at least once).
+                logger.error("could not record webhook attempts", metadata: ["count": "\(batch.count)", "error": "\(error)"])
+            }
+            for item in batch { metrics?.webhookAttempt(item.record, dueAt: item.dueAt, endedAt: clock()) }
         }
     }
 
@@ -237,5 +272,35 @@ public struct WebhookLinks: Sendable {
         case .json: return "\(base)/v1/incidents/\(incidentID)"
         case .slack, .teams: return nil
         }
+    }
+}
+
+/// Attempts that ended and wait to be written; `take` hands over everything gathered so far.
+actor AttemptRecorder {
+    private var pending: [(record: IncidentStore.AttemptRecord, dueAt: Date)] = []
+    private var waiter: CheckedContinuation<Void, Never>?
+    private var finished = false
+
+    func add(_ record: IncidentStore.AttemptRecord, dueAt: Date) {
+        pending.append((record, dueAt))
+        waiter?.resume()
+        waiter = nil
+    }
+
+    /// No more attempts will come; `take` returns what is left, then nil.
+    func finish() {
+        finished = true
+        waiter?.resume()
+        waiter = nil
+    }
+
+    /// Everything gathered since the last call, waiting while there is nothing; nil once finished and empty.
+    func take() async -> [(record: IncidentStore.AttemptRecord, dueAt: Date)]? {
+        while pending.isEmpty && !finished {
+            await withCheckedContinuation { waiter = $0 }
+        }
+        if pending.isEmpty { return nil }
+        defer { pending = [] }
+        return pending
     }
 }

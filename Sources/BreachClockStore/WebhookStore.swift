@@ -224,22 +224,28 @@ extension IncidentStore {
 
     /// Claims up to `limit` deliveries due by `now` for `worker`, oldest due first, in one write
     /// transaction. At most `perHost` messages per destination host are in flight at once: `busy`
-    /// counts the caller's messages already in flight by host, and a host at its cap is skipped, so
-    /// that a slow receiver holds back only its own messages.
-    public func claimDue(now: Date, limit: Int, worker: String, perHost: Int = .max, busy: [String: Int] = [:]) async throws -> [ClaimedDelivery] {
+    /// counts the caller's messages already in flight by host; the subscriptions of a host at its cap
+    /// are left out of the search, so that a slow receiver holds back only its own messages. With
+    /// `collapse`, reminders due together for one deadline are collapsed first (`collapseReminders`).
+    public func claimDue(now: Date, limit: Int, worker: String, perHost: Int = .max, busy: [String: Int] = [:], collapse: Bool = true)
+        async throws -> [ClaimedDelivery]
+    {
         guard limit > 0 else { return [] }
         return try await pool.write { db in
-            try Self.collapseReminders(db, now: now)
-            // Each subscription offers at most `perHost` of its oldest due messages, so that one
-            // subscription's backlog cannot fill the window the others are chosen from.
-            let offered = min(perHost, limit)
+            if collapse { try Self.collapseReminders(db, now: now) }
+            let full = Set(busy.filter { $0.value >= perHost }.keys)
+            let skipped = full.isEmpty ? [] : try Row.fetchAll(db, sql: "SELECT * FROM webhook").map(Self.webhook)
+                .filter { full.contains($0.host) }.map(\.id)
+            // An index range scan on the due time that stops after a few times `limit` rows: the cost
+            // does not grow with the backlog.
+            let placeholders = skipped.isEmpty ? "" : " AND webhook_id NOT IN (" + skipped.map { _ in "?" }.joined(separator: ", ") + ")"
+            var arguments: StatementArguments = [Self.text(now)]
+            for id in skipped { _ = arguments.append(contentsOf: [id]) }
+            _ = arguments.append(contentsOf: [limit * 4])
             let candidates = try Row.fetchAll(db, sql: """
-                SELECT id, webhook_id FROM (
-                    SELECT id, webhook_id, next_attempt_at,
-                           row_number() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at, id) AS rank
-                    FROM webhook_delivery WHERE state = 'planned' AND next_attempt_at <= ?)
-                WHERE rank <= ? ORDER BY next_attempt_at, id LIMIT ?
-                """, arguments: [Self.text(now), offered, max(limit * 4, 64)])
+                SELECT id, webhook_id FROM webhook_delivery WHERE state = 'planned' AND next_attempt_at <= ?\(placeholders)
+                ORDER BY next_attempt_at LIMIT ?
+                """, arguments: arguments)
             var hooks: [String: StoredWebhook] = [:]
             var inFlight = busy
             var chosen: [String] = []

@@ -180,7 +180,9 @@ import Testing
     /// The gaps still open, each a warning of `rules validate` (see the closing note of issue 12):
     /// Louisiana's statute pages have addresses that cannot be formed from a section number, and no
     /// law firm or regulator page stating § 51:3076 was found.
+    /// Bahrain's law is `unverified` and its official portal's address for Law 30/2018 was not found.
     static let knownSourceGaps: Set<String> = [
+        "Middle-East-Africa/BH.yaml: warning: BH has no `official:` link to the law's official text",
         "US-INS/US-LA-INS.yaml: warning: US-LA-INS has no `official:` link to the law's official text",
         "US/US-LA.yaml: warning: US-LA@2018-08-01 exemption (La. R.S. 51:3076) rests only on secondary sources (cliclaw): add the official text, a regulator's page or a law firm's chart",
     ]
