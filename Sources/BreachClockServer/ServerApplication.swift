@@ -72,7 +72,7 @@ public enum ServerApplication {
         if configuration.sendsWebhooks {
             var options = CurlTransport.Options()
             options.policy = AddressPolicy(allowlist: configuration.webhookAllowlist)
-            let store = try IncidentStore(path: configuration.databasePath, clock: clock)
+            let store = try IncidentStore(path: configuration.databasePath, clock: clock, durability: .outbox)
             services.append(WebhookDispatcher(store: store, transport: CurlTransport(options: options), clock: clock, logger: logger,
                 intervals: .init(rescueAfter: configuration.webhookRescueAfter), links: WebhookLinks(publicURL: configuration.publicURL),
                 metrics: metrics))

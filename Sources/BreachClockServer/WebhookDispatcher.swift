@@ -91,39 +91,61 @@ public final class WebhookDispatcher: Service, Sendable {
         let recording = Task { await self.record(from: recorder) }
         try await cancelWhenGracefulShutdown { [self] in
             await withTaskGroup(of: Event.self) { group in
-                var busy: [String: Int] = [:]
+                // Per host: messages claimed (in flight or ready), in flight, and ready to start.
+                // Up to twice `perHost` are claimed, so that when a delivery ends the next starts at
+                // once, without a trip to the database; a ready message waits for one slot, so at
+                // most one request timeout (15 s), well inside the rescue age.
+                var claimedByHost: [String: Int] = [:]
+                var inFlightByHost: [String: Int] = [:]
+                var ready: [String: [ClaimedDelivery]] = [:]
+                var claimed = 0
                 var inFlight = 0
                 var lastRescue = Date.distantPast
                 var lastCollapse = Date.distantPast
                 var ticked = true
                 var ticking = false
-                // Claims are made in batches: when a poll comes round, when nothing is in flight, or
-                // when an eighth of the slots are free, not for every delivery that ends.
-                let batch = max(1, limits.inFlight / 8)
+                var endedSinceClaim = 0
+                // Claims are made in batches, not for every delivery that ends (a claim is a write
+                // transaction): when a poll comes round, when nothing is claimed, or when half a
+                // host's worth of deliveries has ended since the last claim.
+                let batch = max(1, min(limits.inFlight, limits.perHost) / 2)
+                func start(_ host: String) {
+                    while inFlight < limits.inFlight, inFlightByHost[host, default: 0] < limits.perHost,
+                        var queue = ready[host], !queue.isEmpty
+                    {
+                        let delivery = queue.removeFirst()
+                        ready[host] = queue.isEmpty ? nil : queue
+                        inFlightByHost[host, default: 0] += 1
+                        inFlight += 1
+                        group.addTask {
+                            let record = await self.deliver(delivery)
+                            await recorder.add(record, dueAt: delivery.dueAt)
+                            return .finished(host: host)
+                        }
+                    }
+                }
                 while !Task.isCancelled {
                     let now = clock()
                     if now.timeIntervalSince(lastRescue) >= intervals.rescueEvery {
                         lastRescue = now
                         await rescue()
                     }
-                    let room = limits.inFlight - inFlight
-                    if room > 0 && (ticked || inFlight == 0 || room >= batch) {
+                    let room = 2 * limits.inFlight - claimed
+                    if room > 0 && (ticked || claimed == 0 || endedSinceClaim >= batch) {
                         ticked = false
+                        endedSinceClaim = 0
                         let collapse = now.timeIntervalSince(lastCollapse) >= 1
                         if collapse { lastCollapse = now }
                         do {
-                            let claimed = try await store.claimDue(now: now, limit: room, worker: worker, perHost: limits.perHost, busy: busy,
-                                collapse: collapse)
-                            for delivery in claimed {
+                            let fresh = try await store.claimDue(now: now, limit: room, worker: worker, perHost: 2 * limits.perHost,
+                                busy: claimedByHost, collapse: collapse)
+                            for delivery in fresh {
                                 let host = delivery.webhook.host
-                                busy[host, default: 0] += 1
-                                inFlight += 1
-                                group.addTask {
-                                    let record = await self.deliver(delivery)
-                                    await recorder.add(record, dueAt: delivery.dueAt)
-                                    return .finished(host: host)
-                                }
+                                claimedByHost[host, default: 0] += 1
+                                claimed += 1
+                                ready[host, default: []].append(delivery)
                             }
+                            for host in Set(fresh.map(\.webhook.host)) { start(host) }
                         } catch {
                             logger.error("could not claim webhook messages", metadata: ["error": "\(error)"])
                         }
@@ -139,8 +161,15 @@ public final class WebhookDispatcher: Service, Sendable {
                     switch event {
                     case .finished(let host):
                         inFlight -= 1
-                        busy[host, default: 1] -= 1
-                        if busy[host] == 0 { busy[host] = nil }
+                        claimed -= 1
+                        endedSinceClaim += 1
+                        inFlightByHost[host, default: 1] -= 1
+                        if inFlightByHost[host] == 0 { inFlightByHost[host] = nil }
+                        claimedByHost[host, default: 1] -= 1
+                        if claimedByHost[host] == 0 { claimedByHost[host] = nil }
+                        start(host)
+                        // Another host may have been waiting for a global slot.
+                        if inFlight < limits.inFlight { for other in ready.keys where other != host { start(other) } }
                     case .tick:
                         ticking = false
                         ticked = true
@@ -304,3 +333,4 @@ actor AttemptRecorder {
         return pending
     }
 }
+

@@ -11,10 +11,26 @@ public final class IncidentStore: Sendable {
     let pool: DatabasePool
     let clock: @Sendable () -> Date
 
+    /// How a connection's commits reach the disk.
+    public enum Durability: Sendable {
+        /// Each commit is synced (SQLite's `synchronous = FULL`): nothing committed is lost, even to
+        /// a power cut. Incidents, notices, keys and the audit chain are written this way.
+        case full
+        /// Commits survive a crash of the process (`kill -9`) but not necessarily a power cut
+        /// (`synchronous = NORMAL` in WAL mode). For the dispatcher's outbox bookkeeping only: losing
+        /// a claim or an attempt's record to a power cut means a message is sent again, which
+        /// at-least-once delivery allows, never a message lost. It spares a disk sync per claim and
+        /// per batch of attempts, which on a slow disk is most of a delivery's cost.
+        case outbox
+    }
+
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
-    public init(path: String, clock: @escaping @Sendable () -> Date = Date.init) throws {
+    public init(path: String, clock: @escaping @Sendable () -> Date = Date.init, durability: Durability = .full) throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
+        if durability == .outbox {
+            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+        }
         pool = try DatabasePool(path: path, configuration: configuration)
         self.clock = clock
         try StoreMigrations.migrator().migrate(pool)

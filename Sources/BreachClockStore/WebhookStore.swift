@@ -241,7 +241,7 @@ extension IncidentStore {
             let placeholders = skipped.isEmpty ? "" : " AND webhook_id NOT IN (" + skipped.map { _ in "?" }.joined(separator: ", ") + ")"
             var arguments: StatementArguments = [Self.text(now)]
             for id in skipped { _ = arguments.append(contentsOf: [id]) }
-            _ = arguments.append(contentsOf: [limit * 4])
+            _ = arguments.append(contentsOf: [limit * 2])
             let candidates = try Row.fetchAll(db, sql: """
                 SELECT id, webhook_id FROM webhook_delivery WHERE state = 'planned' AND next_attempt_at <= ?\(placeholders)
                 ORDER BY next_attempt_at LIMIT ?
@@ -260,17 +260,21 @@ extension IncidentStore {
                 inFlight[host, default: 0] += 1
                 chosen.append(row["id"])
             }
-            var claimed: [ClaimedDelivery] = []
-            for id in chosen {
-                guard let row = try Row.fetchOne(db, sql: """
-                    UPDATE webhook_delivery SET state = 'sending', claimed_at = ?, claimed_by = ?
-                    WHERE id = ? AND state = 'planned'
-                    RETURNING id, webhook_id, incident_id, obligation_id, event, due_at, payload, attempts
-                    """, arguments: [Self.text(now), worker, id]), let hook = hooks[row["webhook_id"]] else { continue }
-                claimed.append(ClaimedDelivery(id: row["id"], webhook: hook, incidentID: row["incident_id"], obligationID: row["obligation_id"],
-                    event: row["event"], dueAt: Self.date(row["due_at"]), payload: row["payload"], attempts: row["attempts"]))
-            }
-            return claimed
+            guard !chosen.isEmpty else { return [] }
+            // One statement for the whole batch.
+            var claimArguments: StatementArguments = [Self.text(now), worker]
+            _ = claimArguments.append(contentsOf: StatementArguments(chosen))
+            let rows = try Row.fetchAll(db, sql: """
+                UPDATE webhook_delivery SET state = 'sending', claimed_at = ?, claimed_by = ?
+                WHERE id IN (\(chosen.map { _ in "?" }.joined(separator: ", "))) AND state = 'planned'
+                RETURNING id, webhook_id, incident_id, obligation_id, event, due_at, payload, attempts
+                """, arguments: claimArguments)
+            let order = Dictionary(uniqueKeysWithValues: chosen.enumerated().map { ($1, $0) })
+            return rows.compactMap { row -> ClaimedDelivery? in
+                guard let hook = hooks[row["webhook_id"]] else { return nil }
+                return ClaimedDelivery(id: row["id"], webhook: hook, incidentID: row["incident_id"], obligationID: row["obligation_id"],
+                    event: row["event"], dueAt: Self.date(row["due_at"]), payload: row["payload"], attempts: row["attempts"])
+            }.sorted { order[$0.id, default: 0] < order[$1.id, default: 0] }
         }
     }
 
@@ -347,19 +351,26 @@ extension IncidentStore {
         let now = clock()
         try await pool.write { db in
             for record in records { try Self.record(db, record, now: now) }
+            // A delivery ends a subscription's run of failures: once per subscription in the batch.
+            var cleared: Set<String> = []
+            for record in records {
+                guard case .delivered = record.update, cleared.insert(record.webhookID).inserted else { continue }
+                try db.execute(sql: "UPDATE webhook SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL", arguments: [record.webhookID])
+            }
         }
     }
 
     static func record(_ db: Database, _ record: AttemptRecord, now: Date) throws {
         let milliseconds = Int(record.duration.components.seconds * 1000 + record.duration.components.attoseconds / 1_000_000_000_000_000)
-        try db.execute(
-            sql: "INSERT OR REPLACE INTO webhook_attempt (delivery_id, attempt, started_at, duration_ms, status, error) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [record.deliveryID, record.attempt, text(record.startedAt), milliseconds, record.status, record.error])
+        // Cached statements: a busy dispatcher records thousands of attempts a second.
+        try db.cachedStatement(
+            sql: "INSERT OR REPLACE INTO webhook_attempt (delivery_id, attempt, started_at, duration_ms, status, error) VALUES (?, ?, ?, ?, ?, ?)")
+            .execute(arguments: [record.deliveryID, record.attempt, text(record.startedAt), milliseconds, record.status, record.error])
         switch record.update {
         case .delivered:
-            try db.execute(sql: "UPDATE webhook_delivery SET state = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?",
-                arguments: [record.attempt, text(now), record.deliveryID])
-            try db.execute(sql: "UPDATE webhook SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL", arguments: [record.webhookID])
+            try db.cachedStatement(sql: "UPDATE webhook_delivery SET state = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?")
+                .execute(arguments: [record.attempt, text(now), record.deliveryID])
+
         case .retry(let at):
             try db.execute(sql: """
                 UPDATE webhook_delivery SET state = 'planned', attempts = ?, next_attempt_at = ?, last_error = ?, claimed_at = NULL, claimed_by = NULL

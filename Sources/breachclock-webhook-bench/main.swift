@@ -1,6 +1,7 @@
 // The webhook delivery benchmark: 10,000 reminders fall due at the same moment; a receiver on
 // 127.0.0.1 in this process answers 204. Reports deliveries per second and lateness (receipt minus
 // due time). Run a release build: `swift run -c release breachclock-webhook-bench [count]`.
+// `BENCH_PER_HOST` sets the connections (and in-flight messages) per host, 64 by default.
 import BreachClockServer
 import BreachClockStore
 import BreachClockWebhooks
@@ -58,8 +59,8 @@ for index in 0..<count {
 }
 var options = CurlTransport.Options()
 options.policy = AddressPolicy(allowlist: [AddressPolicy.Network("127.0.0.1/32")!])
-options.maxConnectionsPerHost = 64
-let dispatcher = WebhookDispatcher(store: store, transport: CurlTransport(options: options), logger: quiet,
+options.maxConnectionsPerHost = Int(ProcessInfo.processInfo.environment["BENCH_PER_HOST"] ?? "") ?? 64
+let dispatcher = WebhookDispatcher(store: try IncidentStore(path: folder.appendingPathComponent("bench.sqlite").path, durability: .outbox), transport: CurlTransport(options: options), logger: quiet,
     limits: .init(inFlight: 256, perHost: options.maxConnectionsPerHost))
 let dispatcherTask = Task { try await dispatcher.run() }
 let deadline = due.addingTimeInterval(120)
