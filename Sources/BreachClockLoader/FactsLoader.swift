@@ -47,18 +47,15 @@ public enum FactsLoader {
 /// a file" and the like, so that a typo and a wrong argument read differently.
 public enum PathProblem {
     /// Nil when `path` is a readable file.
-    public static func of(file path: String) -> String? {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "no such file" }
-        if isDirectory.boolValue { return "is a folder, not a file" }
-        return FileManager.default.isReadableFile(atPath: path) ? nil : "cannot be read (permission denied)"
-    }
+    public static func of(file path: String) -> String? { problem(path, folder: false) }
 
     /// Nil when `path` is a readable folder.
-    public static func of(folder path: String) -> String? {
+    public static func of(folder path: String) -> String? { problem(path, folder: true) }
+
+    static func problem(_ path: String, folder: Bool) -> String? {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return "no such folder" }
-        if !isDirectory.boolValue { return "is a file, not a folder" }
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return folder ? "no such folder" : "no such file" }
+        if isDirectory.boolValue != folder { return folder ? "is a file, not a folder" : "is a folder, not a file" }
         return FileManager.default.isReadableFile(atPath: path) ? nil : "cannot be read (permission denied)"
     }
 }

@@ -91,14 +91,12 @@ public final class WebhookDispatcher: Service, Sendable {
         let recording = Task { await self.record(from: recorder) }
         try await cancelWhenGracefulShutdown { [self] in
             await withTaskGroup(of: Event.self) { group in
-                // Per host: messages claimed (in flight or ready), in flight, and ready to start.
-                // Up to twice `perHost` are claimed, so that when a delivery ends the next starts at
-                // once, without a trip to the database; a ready message waits for one slot, so at
-                // most one request timeout (15 s), well inside the rescue age.
-                var claimedByHost: [String: Int] = [:]
+                // Per host: messages in flight, and claimed messages ready to start. Up to twice
+                // `perHost` are claimed (in flight plus ready), so that when a delivery ends the next
+                // starts at once, without a trip to the database; a ready message waits for one
+                // slot, so at most one request timeout (15 s), well inside the rescue age.
                 var inFlightByHost: [String: Int] = [:]
                 var ready: [String: [ClaimedDelivery]] = [:]
-                var claimed = 0
                 var inFlight = 0
                 var lastRescue = Date.distantPast
                 var lastCollapse = Date.distantPast
@@ -130,6 +128,8 @@ public final class WebhookDispatcher: Service, Sendable {
                         lastRescue = now
                         await rescue()
                     }
+                    let claimedByHost = inFlightByHost.merging(ready.mapValues(\.count), uniquingKeysWith: +)
+                    let claimed = claimedByHost.values.reduce(0, +)
                     let room = 2 * limits.inFlight - claimed
                     if room > 0 && (ticked || claimed == 0 || endedSinceClaim >= batch) {
                         ticked = false
@@ -139,12 +139,7 @@ public final class WebhookDispatcher: Service, Sendable {
                         do {
                             let fresh = try await store.claimDue(now: now, limit: room, worker: worker, perHost: 2 * limits.perHost,
                                 busy: claimedByHost, collapse: collapse)
-                            for delivery in fresh {
-                                let host = delivery.webhook.host
-                                claimedByHost[host, default: 0] += 1
-                                claimed += 1
-                                ready[host, default: []].append(delivery)
-                            }
+                            for delivery in fresh { ready[delivery.webhook.host, default: []].append(delivery) }
                             for host in Set(fresh.map(\.webhook.host)) { start(host) }
                         } catch {
                             logger.error("could not claim webhook messages", metadata: ["error": "\(error)"])
@@ -161,12 +156,9 @@ public final class WebhookDispatcher: Service, Sendable {
                     switch event {
                     case .finished(let host):
                         inFlight -= 1
-                        claimed -= 1
                         endedSinceClaim += 1
                         inFlightByHost[host, default: 1] -= 1
                         if inFlightByHost[host] == 0 { inFlightByHost[host] = nil }
-                        claimedByHost[host, default: 1] -= 1
-                        if claimedByHost[host] == 0 { claimedByHost[host] = nil }
                         start(host)
                         // Another host may have been waiting for a global slot.
                         if inFlight < limits.inFlight { for other in ready.keys where other != host { start(other) } }

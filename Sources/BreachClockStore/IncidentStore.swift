@@ -73,7 +73,7 @@ public final class IncidentStore: Sendable {
                 sql: "INSERT INTO incident (id, title, status, facts, revision, created_at, updated_at) VALUES (?, ?, 'open', ?, 1, ?, ?)",
                 arguments: [id, title, change.factsJSON, Self.text(now), Self.text(now)])
             try Self.saveAssessment(db, id: id, revision: 1, at: now, change: change)
-            if let plan = change.plan { try Self.replan(db, incidentID: id, reason: "superseded at revision 1", now: now, plan: plan) }
+            if let plan = change.plan { try Self.replan(db, incidentID: id, reason: "superseded at revision 1", plan: plan) }
             let after = Self.snapshot(title: title, status: .open, factsJSON: change.factsJSON)
             try AuditChain.append(db, at: now, actor: actor, action: "incident.create", incidentID: id, before: nil, after: after)
             return try Self.fetchIncident(db, id: id)!
@@ -110,7 +110,7 @@ public final class IncidentStore: Sendable {
                 } else {
                     "the incident changed at revision \(revision)"
                 }
-                try Self.replan(db, incidentID: id, reason: reason, now: now, plan: plan)
+                try Self.replan(db, incidentID: id, reason: reason, plan: plan)
             }
             if let notice = update.notice {
                 try db.execute(

@@ -187,7 +187,7 @@ extension IncidentStore {
     /// subscription keeps its row and id (its text is refreshed); one no longer planned (a notice was
     /// recorded, the deadline moved) is marked cancelled with `reason`, so the deliveries log shows
     /// what was planned and why it was not sent.
-    static func replan(_ db: Database, incidentID: String, reason: String, now: Date, plan: ([StoredWebhook]) -> [PlannedDelivery]) throws {
+    static func replan(_ db: Database, incidentID: String, reason: String, plan: ([StoredWebhook]) -> [PlannedDelivery]) throws {
         let webhooks = try Row.fetchAll(db, sql: "SELECT * FROM webhook WHERE disabled_at IS NULL").map(webhook)
         struct Key: Hashable { var webhook: String; var obligation: String?; var event: String; var due: String }
         var existing: [Key: String] = [:]
@@ -240,7 +240,7 @@ extension IncidentStore {
             // does not grow with the backlog.
             let placeholders = skipped.isEmpty ? "" : " AND webhook_id NOT IN (" + skipped.map { _ in "?" }.joined(separator: ", ") + ")"
             var arguments: StatementArguments = [Self.text(now)]
-            for id in skipped { _ = arguments.append(contentsOf: [id]) }
+            _ = arguments.append(contentsOf: StatementArguments(skipped))
             _ = arguments.append(contentsOf: [limit * 2])
             let candidates = try Row.fetchAll(db, sql: """
                 SELECT id, webhook_id FROM webhook_delivery WHERE state = 'planned' AND next_attempt_at <= ?\(placeholders)
@@ -260,22 +260,34 @@ extension IncidentStore {
                 inFlight[host, default: 0] += 1
                 chosen.append(row["id"])
             }
-            guard !chosen.isEmpty else { return [] }
-            // One statement for the whole batch.
-            var claimArguments: StatementArguments = [Self.text(now), worker]
-            _ = claimArguments.append(contentsOf: StatementArguments(chosen))
-            let rows = try Row.fetchAll(db, sql: """
-                UPDATE webhook_delivery SET state = 'sending', claimed_at = ?, claimed_by = ?
-                WHERE id IN (\(chosen.map { _ in "?" }.joined(separator: ", "))) AND state = 'planned'
-                RETURNING id, webhook_id, incident_id, obligation_id, event, due_at, payload, attempts
-                """, arguments: claimArguments)
-            let order = Dictionary(uniqueKeysWithValues: chosen.enumerated().map { ($1, $0) })
-            return rows.compactMap { row -> ClaimedDelivery? in
-                guard let hook = hooks[row["webhook_id"]] else { return nil }
-                return ClaimedDelivery(id: row["id"], webhook: hook, incidentID: row["incident_id"], obligationID: row["obligation_id"],
-                    event: row["event"], dueAt: Self.date(row["due_at"]), payload: row["payload"], attempts: row["attempts"])
-            }.sorted { order[$0.id, default: 0] < order[$1.id, default: 0] }
+            return try Self.markSending(db, ids: chosen, now: now, worker: worker, hooks: hooks)
         }
+    }
+
+    /// Marks planned deliveries as being sent by `worker`, in one statement, and returns them in the
+    /// order of `ids` with their subscriptions (`hooks` are those already read; others are read now).
+    static func markSending(_ db: Database, ids: [String], now: Date, worker: String, hooks known: [String: StoredWebhook] = [:]) throws
+        -> [ClaimedDelivery]
+    {
+        guard !ids.isEmpty else { return [] }
+        var arguments: StatementArguments = [text(now), worker]
+        _ = arguments.append(contentsOf: StatementArguments(ids))
+        let rows = try Row.fetchAll(db, sql: """
+            UPDATE webhook_delivery SET state = 'sending', claimed_at = ?, claimed_by = ?
+            WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", "))) AND state = 'planned'
+            RETURNING id, webhook_id, incident_id, obligation_id, event, due_at, payload, attempts
+            """, arguments: arguments)
+        var hooks = known
+        let order = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
+        return try rows.compactMap { row -> ClaimedDelivery? in
+            let webhookID: String = row["webhook_id"]
+            if hooks[webhookID] == nil {
+                hooks[webhookID] = try Row.fetchOne(db, sql: "SELECT * FROM webhook WHERE id = ?", arguments: [webhookID]).map(webhook)
+            }
+            guard let hook = hooks[webhookID] else { return nil }
+            return ClaimedDelivery(id: row["id"], webhook: hook, incidentID: row["incident_id"], obligationID: row["obligation_id"],
+                event: row["event"], dueAt: date(row["due_at"]), payload: row["payload"], attempts: row["attempts"])
+        }.sorted { order[$0.id, default: 0] < order[$1.id, default: 0] }
     }
 
     /// Reminders are about the time left, so only the newest matters: when several reminders for
@@ -297,17 +309,7 @@ extension IncidentStore {
 
     /// Claims one planned delivery by id (a test message sent on request).
     public func claim(id: String, now: Date, worker: String) async throws -> ClaimedDelivery? {
-        try await pool.write { db in
-            guard let row = try Row.fetchOne(db, sql: """
-                UPDATE webhook_delivery SET state = 'sending', claimed_at = ?, claimed_by = ?
-                WHERE id = ? AND state = 'planned'
-                RETURNING id, webhook_id, incident_id, obligation_id, event, due_at, payload, attempts
-                """, arguments: [Self.text(now), worker, id]),
-                let hook = try Row.fetchOne(db, sql: "SELECT * FROM webhook WHERE id = ?", arguments: [row["webhook_id"] as String]).map(Self.webhook)
-            else { return nil }
-            return ClaimedDelivery(id: row["id"], webhook: hook, incidentID: row["incident_id"], obligationID: row["obligation_id"],
-                event: row["event"], dueAt: Self.date(row["due_at"]), payload: row["payload"], attempts: row["attempts"])
-        }
+        try await pool.write { db in try Self.markSending(db, ids: [id], now: now, worker: worker).first }
     }
 
     /// Returns to the queue deliveries claimed before `before` whose worker never finished (a crash).

@@ -36,6 +36,15 @@ import Testing
             payload: event.payloadJSON())
     }
 
+    /// A fresh database on the test clock and a receiver on a free port, for one test.
+    func withOutbox(_ body: @Sendable (IncidentStore, TestClock, Receiver, Int) async throws -> Void) async throws {
+        let server = try await TestServer.make()
+        defer { server.remove() }
+        let clock = TestClock(Self.start)
+        let store = try IncidentStore(path: server.database, clock: clock.function)
+        try await Receiver.with { receiver, port in try await body(store, clock, receiver, port) }
+    }
+
     /// Waits (up to `seconds`) for `condition`; the suite never sleeps a fixed time.
     func eventually(_ seconds: Double = 10, _ condition: () async throws -> Bool) async throws -> Bool {
         let limit = Date().addingTimeInterval(seconds)
@@ -50,11 +59,7 @@ import Testing
     /// were saved when the whole batch ended. Now a message that falls due meanwhile for another
     /// subscription is sent and recorded while the slow one is still in flight.
     @Test func aSlowReceiverHoldsBackOnlyItsOwnMessages() async throws {
-        let server = try await TestServer.make()
-        defer { server.remove() }
-        let clock = TestClock(Self.start)
-        let store = try IncidentStore(path: server.database, clock: clock.function)
-        try await Receiver.with { slow, slowPort in
+        try await withOutbox { store, clock, slow, slowPort in
             await slow.setDelay(.seconds(5))
             try await Receiver.with { fast, fastPort in
                 let slowHook = try await subscribe(store, port: slowPort)
@@ -77,11 +82,7 @@ import Testing
 
     /// At most `perHost` messages are in flight to one host; all are delivered.
     @Test func concurrencyIsCappedPerHost() async throws {
-        let server = try await TestServer.make()
-        defer { server.remove() }
-        let clock = TestClock(Self.start)
-        let store = try IncidentStore(path: server.database, clock: clock.function)
-        try await Receiver.with { receiver, port in
+        try await withOutbox { store, clock, receiver, port in
             await receiver.setDelay(.milliseconds(200))
             let hook = try await subscribe(store, port: port)
             for index in 0..<8 { _ = try await store.enqueue(reminder(hook, incident: "inc_\(index)", due: Self.start)) }
@@ -96,11 +97,7 @@ import Testing
     /// After an outage, the reminders for one deadline that fell due meanwhile collapse into the
     /// newest; the others are cancelled, not sent, and say why. Another deadline's reminder is sent.
     @Test func remindersDueTogetherCollapseIntoOne() async throws {
-        let server = try await TestServer.make()
-        defer { server.remove() }
-        let clock = TestClock(Self.start)
-        let store = try IncidentStore(path: server.database, clock: clock.function)
-        try await Receiver.with { receiver, port in
+        try await withOutbox { store, clock, receiver, port in
             let hook = try await subscribe(store, port: port)
             var ids: [String] = []
             for hours in [4.0, 24, 72] {
@@ -125,11 +122,7 @@ import Testing
     /// program with an API key) links to the API resource; a chat message, read by a person who would
     /// get a 401 there, carries no link while there is no page a person can open.
     @Test func linksAreBuiltWhenSentAndLeftOutOfChat() async throws {
-        let server = try await TestServer.make()
-        defer { server.remove() }
-        let clock = TestClock(Self.start)
-        let store = try IncidentStore(path: server.database, clock: clock.function)
-        try await Receiver.with { receiver, port in
+        try await withOutbox { store, clock, receiver, port in
             let json = try await subscribe(store, port: port)
             let slack = try await subscribe(store, port: port, format: "slack")
             _ = try await store.enqueue(reminder(json, due: Self.start))
@@ -144,11 +137,7 @@ import Testing
 
     /// `/metrics` shows the outbox by state and the delivery lateness (issue 12).
     @Test func metricsShowTheOutbox() async throws {
-        let server = try await TestServer.make()
-        defer { server.remove() }
-        let clock = TestClock(Self.start)
-        let store = try IncidentStore(path: server.database, clock: clock.function)
-        try await Receiver.with { receiver, port in
+        try await withOutbox { store, clock, receiver, port in
             await receiver.setScript([(.ok, nil, ""), (.internalServerError, nil, "")])
             let hook = try await subscribe(store, port: port)
             for index in 0..<3 { _ = try await store.enqueue(reminder(hook, incident: "inc_\(index)", due: Self.start.addingTimeInterval(Double(index) * 60))) }
