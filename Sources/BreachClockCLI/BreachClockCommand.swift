@@ -16,7 +16,8 @@ public struct BreachClockCommand: ParsableCommand {
             The rules folder is --rules, else $BREACHCLOCK_RULES, else ./Jurisdictions, else the one beside the program.
             """,
         version: version,
-        subcommands: [WhatIfCommand.self, RulesCommand.self, ServeCommand.self, KeysCommand.self, WebhooksCommand.self, AuditCommand.self]
+        subcommands: [WhatIfCommand.self, RulesCommand.self, ServeCommand.self, KeysCommand.self, WebhooksCommand.self, AuditCommand.self,
+            MigrateCommand.self, ExportCommand.self, ImportCommand.self]
     )
 
     public init() {}

@@ -43,7 +43,7 @@ struct ValidateRules: OutputCommand {
 
 /// Parses `--as-of` and `--today` values.
 func parseDay(_ text: String?, option: String) throws -> CivilDate {
-    guard let text else { return ZonedTime.civilDate(of: Date(), in: TimeZone(identifier: "UTC")!) }
+    guard let text else { return ZonedTime.civilDate(of: Date(), in: ZonedTime.utc) }
     guard let date = CivilDate(iso: text) else { throw CommandFailure.badInput("\(option): expected a date YYYY-MM-DD, found `\(text)`") }
     return date
 }

@@ -11,16 +11,50 @@ import Logging
 
 /// Options every command that opens the database shares: flag, then environment, then default.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: ArgumentHelp("The SQLite database file (env BREACHCLOCK_DB; default breachclock.sqlite).", valueName: "path"))
+    @Option(name: .customLong("db"), help: ArgumentHelp(
+        "A SQLite file, or a PostgreSQL URL postgres://user:password@host:port/db (env BREACHCLOCK_DB; default breachclock.sqlite).",
+        valueName: "path|url"))
     var database: String?
+
+    @Option(name: .customLong("db-pool-size"), help: ArgumentHelp("PostgreSQL: connections per instance (env BREACHCLOCK_DB_POOL_SIZE; default 10).",
+        valueName: "n"))
+    var poolSize: Int?
+
+    @Option(name: .customLong("db-statement-timeout"), help: ArgumentHelp(
+        "PostgreSQL: seconds a statement may run (env BREACHCLOCK_DB_STATEMENT_TIMEOUT; default 30).", valueName: "seconds"))
+    var statementTimeout: Int?
 
     var path: String { database ?? ProcessInfo.processInfo.environment["BREACHCLOCK_DB"] ?? "breachclock.sqlite" }
 
-    func open() throws -> IncidentStore {
+    /// The location with its pool settings: flag, then environment, then default.
+    func location() throws -> DatabaseLocation {
+        let environment = ProcessInfo.processInfo.environment
+        var location: DatabaseLocation
+        do { location = try DatabaseLocation(path) } catch { throw CommandFailure.badInput("--db: \(error)") }
+        let size = try poolSize ?? environment["BREACHCLOCK_DB_POOL_SIZE"].map { text in
+            guard let value = Int(text) else { throw CommandFailure.badInput("BREACHCLOCK_DB_POOL_SIZE: not a number: `\(text)`") }
+            return value
+        } ?? 10
+        guard (1...1_000).contains(size) else { throw CommandFailure.badInput("--db-pool-size: expected 1 to 1000, found \(size)") }
+        let timeout = try statementTimeout ?? environment["BREACHCLOCK_DB_STATEMENT_TIMEOUT"].map { text in
+            guard let value = Int(text) else { throw CommandFailure.badInput("BREACHCLOCK_DB_STATEMENT_TIMEOUT: not a number: `\(text)`") }
+            return value
+        } ?? 30
+        guard (1...3_600).contains(timeout) else { throw CommandFailure.badInput("--db-statement-timeout: expected 1 to 3600 seconds, found \(timeout)") }
+        if case .postgres(var settings) = location {
+            settings.poolSize = size
+            settings.statementTimeout = .seconds(timeout)
+            location = .postgres(settings)
+        }
+        return location
+    }
+
+    func open() async throws -> IncidentStore {
+        let location = try location()
         do {
-            return try IncidentStore(path: path)
+            return try await IncidentStore.open(location)
         } catch {
-            throw CommandFailure.internalError("cannot open the database at \(path): \(error)")
+            throw CommandFailure.internalError("cannot open the database at \(location.redacted): \(error)")
         }
     }
 }
@@ -55,7 +89,9 @@ struct ServeCommand: AsyncOutputCommand {
             Each setting is taken from its flag, else its environment variable, else the default:
               --host        BREACHCLOCK_HOST        127.0.0.1
               --port        BREACHCLOCK_PORT        8080
-              --db          BREACHCLOCK_DB          breachclock.sqlite
+              --db          BREACHCLOCK_DB          breachclock.sqlite  (or postgres://user:password@host:port/db)
+              --db-pool-size  BREACHCLOCK_DB_POOL_SIZE  10   (PostgreSQL connections per instance)
+              --db-statement-timeout  BREACHCLOCK_DB_STATEMENT_TIMEOUT  30  (PostgreSQL: seconds a statement may run)
               --rules       BREACHCLOCK_RULES       ./Jurisdictions, or the one beside the program
               --log-level   BREACHCLOCK_LOG_LEVEL   info   (trace, debug, info, notice, warning, error, critical)
               --log-format  BREACHCLOCK_LOG_FORMAT  text   (text or json)
@@ -134,16 +170,25 @@ struct ServeCommand: AsyncOutputCommand {
         if checkpoints == nil, auditOptions.checkpointsPath != nil {
             throw CommandFailure.badInput("--audit-checkpoints needs --audit-key (or BREACHCLOCK_AUDIT_KEY) to sign them")
         }
-        let configuration = ServerConfiguration(host: host ?? environment["BREACHCLOCK_HOST"] ?? "127.0.0.1", port: portValue,
+        var configuration = ServerConfiguration(host: host ?? environment["BREACHCLOCK_HOST"] ?? "127.0.0.1", port: portValue,
             databasePath: databaseOptions.path, rulesDirectory: rules, logLevel: level, webhookAllowlist: allow,
             publicURL: publicURL ?? environment["BREACHCLOCK_PUBLIC_URL"], webhookRescueAfter: TimeInterval(rescue),
             auditCheckpoints: checkpoints)
+        let location = try databaseOptions.location()
+        if case .postgres(let settings) = location {
+            configuration.databasePoolSize = settings.poolSize
+            configuration.databaseStatementTimeout = settings.statementTimeout
+        }
+        logger.info("database", metadata: ["location": .string(location.redacted)])
+        let app: any ApplicationProtocol
         do {
-            let app = try ServerApplication.build(configuration: configuration, logger: logger)
-            try await app.runService()
+            app = try await ServerApplication.build(configuration: configuration, logger: logger)
         } catch let error as RulebookError {
             throw CommandFailure.internalError("the rules database has errors:\n" + error.description)
+        } catch {
+            throw CommandFailure.internalError("cannot start the service (database \(location.redacted)): \(error)")
         }
+        try await app.runService()
     }
 }
 
@@ -245,10 +290,10 @@ struct WebhooksCommand: ParsableCommand {
         var webhookAllow: String?
 
         func run(output: some OutputSink) async throws {
-            let store = try databaseOptions.open()
+            let store = try await databaseOptions.open()
             guard let hook = try await store.webhook(id: id) else { throw CommandFailure.badInput("no webhook with id \(id)") }
             if let disabled = hook.disabledAt {
-                throw CommandFailure.badInput("webhook \(id) is disabled since \(ZonedTime.rfc3339(disabled, in: TimeZone(identifier: "UTC")!))"
+                throw CommandFailure.badInput("webhook \(id) is disabled since \(ZonedTime.rfc3339(disabled, in: ZonedTime.utc))"
                     + " (\(hook.disabledReason ?? "no reason recorded")); nothing was sent")
             }
             var options = CurlTransport.Options()
@@ -262,7 +307,7 @@ struct WebhooksCommand: ParsableCommand {
             let dispatcher = WebhookDispatcher(store: store, transport: transport, logger: quiet)
             let now = Date()
             let event = WebhookEvent(type: .test, incidentID: "none", incidentTitle: "breachclock test message",
-                timeZone: TimeZone(identifier: "UTC")!, at: now)
+                timeZone: ZonedTime.utc, at: now)
             let messageID = try await store.enqueue(PlannedDelivery(webhookID: hook.id, incidentID: "none", obligationID: nil,
                 event: WebhookEventType.test.rawValue, dueAt: now, payload: event.payloadJSON()))
             guard let claimed = try await store.claim(id: messageID, now: now, worker: "cli") else {

@@ -134,7 +134,7 @@ struct WhatIfCommand: OutputCommand {
             output.write(MarkdownRenderer(assessment: assessment, facts: facts, rulebook: rulebook, asOf: clock).render())
         case .ics:
             // No incident id here: the discovery instant names the what-if, stable across runs.
-            let id = "what-if-" + ZonedTime.rfc3339(facts.discoveredAt, in: TimeZone(identifier: "UTC")!).filter { $0.isNumber }
+            let id = "what-if-" + ZonedTime.rfc3339(facts.discoveredAt, in: ZonedTime.utc).filter { $0.isNumber }
             output.write(CalendarRenderer(assessment: assessment, generatedAt: clock, calendarID: id).render())
         }
     }
@@ -174,7 +174,7 @@ struct WhatIfCommand: OutputCommand {
                 texts.append(text)
             }
         }
-        let utc = TimeZone(identifier: "UTC")!
+        let utc = ZonedTime.utc
         var days: [CivilDate] = []
         for text in texts {
             guard let instant = ZonedTime.parse(text, in: utc) else { return nil }

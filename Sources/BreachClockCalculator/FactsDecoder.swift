@@ -24,7 +24,7 @@ public struct FactsDecoder: Sendable {
         let issues = IssueCollector()
         guard var map = MappingReader(root, path: "", issues: issues) else { throw InvalidFacts(issues: issues.reported) }
 
-        var zone = TimeZone(identifier: "UTC")!
+        var zone = ZonedTime.utc
         var zoneGiven = false
         if let node = map.optional("timezone"), let name = S.text(node, "timezone", issues) {
             if let found = Self.ianaZone(name) {
@@ -209,7 +209,7 @@ public struct FactsDecoder: Sendable {
     public static let years = 1970...2999
     /// `years` in seconds since 1970 (UTC): from 1970-01-01T00:00:00Z to before 3000-01-01T00:00:00Z.
     static let instants: Range<TimeInterval> = 0..<32_503_680_000
-    static let utc = TimeZone(identifier: "UTC")!
+    static let utc = ZonedTime.utc
 
     /// Reads an instant of the facts: RFC 3339 with an offset, or a date (midnight in the incident's
     /// zone). Refuses leap seconds and years outside `years`; warns when `zone` is given and the written

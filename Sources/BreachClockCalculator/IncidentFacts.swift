@@ -105,7 +105,7 @@ public struct IncidentFacts: Sendable {
     public var warnings: [String]
 
     public init(
-        timeZone: TimeZone = TimeZone(identifier: "UTC")!, discoveredAt: Date, determinedAt: Date? = nil,
+        timeZone: TimeZone = ZonedTime.utc, discoveredAt: Date, determinedAt: Date? = nil,
         occurredAt: Date? = nil, notifiedByVendorAt: Date? = nil, materialityDeterminedAt: Date? = nil,
         lawEnforcementDelayUntil: Date? = nil, role: EntityRole = .owner, sectors: Set<Sector> = [],
         mainEstablishment: String? = nil, elements: [DataElement], encrypted: Bool = false, keyCompromised: Bool = false,

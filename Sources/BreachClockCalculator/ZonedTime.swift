@@ -190,3 +190,8 @@ public enum ZonedTime {
         return Date(timeIntervalSince1970: local - Double(offset))
     }
 }
+
+extension ZonedTime {
+    /// Coordinated Universal Time, the zone of every stored and exchanged instant.
+    public static let utc = TimeZone(identifier: "UTC")!
+}

@@ -20,7 +20,7 @@ public struct CalendarRenderer {
     }
 
     func utc(_ date: Date) -> String {
-        ZonedTime.rfc3339(date, in: TimeZone(identifier: "UTC")!)
+        ZonedTime.rfc3339(date, in: ZonedTime.utc)
             .replacingOccurrences(of: "-", with: "").replacingOccurrences(of: ":", with: "")
     }
 

@@ -41,6 +41,11 @@ enum ChangeDescriber {
         return lines.isEmpty ? ["no change to obligations"] : lines
     }
 
+    /// The rules digest a stored assessment was computed with.
+    static func rulesDigest(_ json: String) -> String? {
+        (try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["rulesDigest"] as? String
+    }
+
     static func previousObligations(_ json: String) -> [String: Previous] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
             let list = object["obligations"] as? [[String: Any]]

@@ -127,13 +127,19 @@ public final class IncidentService: Sendable {
     /// The stored form of a new state of an incident: facts, assessment, what changed and why, the
     /// deadlines to index, and its webhook messages.
     func change(incidentID: String, title: String, facts: IncidentFacts, assessment: Assessment, previous: StoredIncident?, action: String,
-        newTitle: String? = nil, status: IncidentStatus? = nil, notice: StoredNotice? = nil, decision: StoredDecision? = nil) -> IncidentChange
+        newTitle: String? = nil, status: IncidentStatus? = nil, notice: StoredNotice? = nil, decision: StoredDecision? = nil,
+        rulesChangedFrom oldDigest: String? = nil) -> IncidentChange
     {
         let due = assessment.obligations.map { o in
             DueIndexEntry(obligationID: o.id, kind: o.deadline.kind.rawValue, due: o.deadline.due, satisfied: o.notice != nil)
         }
         var changes = previous.map { ChangeDescriber.describe(previous: $0, facts: facts, assessment: assessment, decoder: calculator.factsDecoder) }
             ?? ["first assessment: \(assessment.obligations.count) obligation(s), \(assessment.notTriggered.count) not triggered"]
+        if let oldDigest {
+            // Facts are unchanged: every line is the rules' doing, and says so.
+            changes = ["rules changed from \(oldDigest.prefix(19)) to \(assessment.rulesDigest.prefix(19))"]
+                + (changes.isEmpty ? ["no obligation moved"] : changes.map { "rules changed: " + $0 })
+        }
         if let previous, let newTitle, newTitle != previous.title {
             changes.insert("title changed from \(OrderedJSON.string(previous.title).serialized(pretty: false)) to \(OrderedJSON.string(newTitle).serialized(pretty: false))", at: 0)
         }
@@ -148,7 +154,7 @@ public final class IncidentService: Sendable {
                     continue
                 }
                 if before.kind != obligation.deadline.kind.rawValue || before.dueDate != obligation.deadline.dueDate?.description {
-                    events.append((.obligationChanged, obligation))
+                    events.append((oldDigest == nil ? .obligationChanged : .deadlineChanged, obligation))
                 }
             }
         } else {
@@ -264,6 +270,42 @@ public final class IncidentService: Sendable {
             return self.change(incidentID: current.id, title: current.title, facts: facts, assessment: self.calculator.assess(facts),
                 previous: current, action: "decision.record", decision: decision)
         }
+    }
+
+    /// Recomputes an open incident whose assessment was made with other rules: a revision whose
+    /// history says what the new rules moved (or that nothing moved), and `deadline.changed` events
+    /// for deadlines that moved. Nil when the incident is closed or already on these rules.
+    @discardableResult
+    public func recomputeForRules(id: String, actor: String) async throws -> StoredIncident? {
+        let digest = calculator.rulebook.digest
+        guard let before = try await store.incident(id: id) else { return nil }
+        let result = try await store.updateIncident(id: id, expectedRevisions: nil, actor: actor) { current in
+            guard current.status == .open else { return nil }
+            let oldDigest = ChangeDescriber.rulesDigest(current.assessmentJSON)
+            guard oldDigest != digest else { return nil }
+            let stored = try self.storedFacts(current)
+            let assessment = self.calculator.assess(stored.facts)
+            return self.change(incidentID: current.id, title: current.title, facts: stored.facts, assessment: assessment, previous: current,
+                action: "rules.recompute", rulesChangedFrom: oldDigest ?? "unknown rules")
+        }
+        return result.revision != before.revision ? result : nil
+    }
+
+    /// After a new rules database is deployed: recomputes every open incident computed with other
+    /// rules, once across all instances (`IncidentStore.beginRulesRollout`). Returns how many were
+    /// recomputed, or nil when another instance has the rollout.
+    public func rollOutRules(instance: String) async throws -> Int? {
+        let digest = calculator.rulebook.digest
+        guard try await store.beginRulesRollout(digest: digest, instance: instance, now: clock()) else { return nil }
+        var count = 0
+        var cursor: Int?
+        repeat {
+            let page = try await store.incidentsNotComputed(with: digest, limit: 200, after: cursor)
+            for id in page.ids where try await recomputeForRules(id: id, actor: "rules-rollout") != nil { count += 1 }
+            cursor = page.next
+        } while cursor != nil
+        try await store.finishRulesRollout(digest: digest, recomputed: count, now: clock())
+        return count
     }
 
     /// `POST /v1/incidents/{id}/close`.

@@ -58,6 +58,10 @@ struct RequestMiddleware: RouterMiddleware {
                     detail: "If-Match does not name its current revision, \(current); read it again and retry with that ETag.",
                     headers: [.eTag: "\"\(current)\""]), request: request, context: context)
             case .rejected(let why): response = render(Problem(.unprocessableContent, "Rejected", detail: why), request: request, context: context)
+            case .busy:
+                response = render(Problem(.serviceUnavailable, "The incident is changing too fast",
+                    detail: "Other changes kept arriving while this one was computed; retry in a moment.", headers: [.retryAfter: "1"]),
+                    request: request, context: context)
             }
         } catch is NIOTooManyBytesError {
             response = render(Problem(.contentTooLarge, "Body too large", detail: "The limit is \(context.maxUploadSize) bytes."),

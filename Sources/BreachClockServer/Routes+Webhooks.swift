@@ -67,7 +67,7 @@ extension Routes {
             guard let hook = try await store.webhook(id: try context.parameters.require("id")) else { throw Problem.notFound }
             guard hook.disabledAt == nil else { throw Problem(.conflict, "The webhook is disabled", detail: hook.disabledReason) }
             let now = clock()
-            let event = WebhookEvent(type: .test, incidentID: "none", incidentTitle: "breachclock test message", timeZone: TimeZone(identifier: "UTC")!, at: now)
+            let event = WebhookEvent(type: .test, incidentID: "none", incidentTitle: "breachclock test message", timeZone: ZonedTime.utc, at: now)
             let id = try await store.enqueue(PlannedDelivery(webhookID: hook.id, incidentID: "none", obligationID: nil, event: event.type.rawValue,
                 dueAt: now, payload: event.payloadJSON()))
             return Self.json(.object([("delivery", .string(id))]), status: .accepted)

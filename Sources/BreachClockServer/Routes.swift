@@ -60,7 +60,7 @@ struct Routes {
             }
             var dueBefore: Date? = nil
             if let text = query.get("dueBefore") {
-                guard let date = ZonedTime.parse(text, in: TimeZone(identifier: "UTC")!) else {
+                guard let date = ZonedTime.parse(text, in: ZonedTime.utc) else {
                     throw Problem.invalid("dueBefore", "expected an RFC 3339 instant or a date")
                 }
                 dueBefore = date
@@ -168,7 +168,7 @@ struct Routes {
         }
         router.get("/v1/jurisdictions/:code") { request, context in
             guard let rule = rulebook.rule(code: try context.parameters.require("code")) else { throw Problem.notFound }
-            let today = ZonedTime.civilDate(of: clock(), in: TimeZone(identifier: "UTC")!)
+            let today = ZonedTime.civilDate(of: clock(), in: ZonedTime.utc)
             let date = try request.uri.queryParameters.get("asOf").map { text -> CivilDate in
                 guard let date = CivilDate(iso: text) else { throw Problem.invalid("asOf", "expected a date YYYY-MM-DD") }
                 return date

@@ -12,8 +12,11 @@ import BreachClockWebhooks
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
-    /// The SQLite database file.
+    /// The database: a SQLite file path (or `sqlite://path`), or a `postgres://` URL.
     public var databasePath: String
+    /// PostgreSQL only: connections this instance may open, and each statement's time limit.
+    public var databasePoolSize = 10
+    public var databaseStatementTimeout: Duration = .seconds(30)
     public var rulesDirectory: URL
     public var logLevel: Logger.Level
     /// Networks webhooks may reach although private or loopback (by default none).
@@ -46,6 +49,37 @@ public struct ServerConfiguration: Sendable {
         self.logLevel = logLevel
     }
 
+    /// This instance's name in the rules rollout record and the outbox's claims (host and process).
+    public var instanceName: String {
+        "\(ProcessInfo.processInfo.hostName)/\(ProcessInfo.processInfo.processIdentifier)"
+    }
+
+    /// Where the database is, with the pool settings applied.
+    public func databaseLocation() throws -> DatabaseLocation {
+        var location = try DatabaseLocation(databasePath)
+        if case .postgres(var settings) = location {
+            settings.poolSize = databasePoolSize
+            settings.statementTimeout = databaseStatementTimeout
+            location = .postgres(settings)
+        }
+        return location
+    }
+}
+
+/// The stores a server opens. On SQLite the dispatcher has a connection of its own whose commits
+/// sync less (`IncidentStore.Durability.outbox`); on PostgreSQL everything shares one pool.
+struct Stores {
+    var main: IncidentStore
+    var outbox: IncidentStore
+
+    init(configuration: ServerConfiguration, clock: (@Sendable () -> Date)?) async throws {
+        let location = try configuration.databaseLocation()
+        main = try await IncidentStore.open(location, clock: clock)
+        switch location {
+        case .sqlite: outbox = try await IncidentStore.open(location, clock: clock, durability: .outbox)
+        case .postgres: outbox = main
+        }
+    }
 }
 
 /// Builds the application; `breachclock serve` and the tests call the same builder.
@@ -55,28 +89,29 @@ public enum ServerApplication {
     ///   - clock: the time for decisions and calendars (injected by tests).
     ///   - logger: the log; the caller chooses its handler (plain or JSON lines).
     /// - Throws: a rules database with errors (`RulebookError`), or a database that cannot be opened.
-    public static func build(configuration: ServerConfiguration, clock: @escaping @Sendable () -> Date = Date.init,
-        logger: Logger) throws -> some ApplicationProtocol
+    public static func build(configuration: ServerConfiguration, clock: (@Sendable () -> Date)? = nil,
+        logger: Logger) async throws -> some ApplicationProtocol
     {
         let metrics = ServerMetrics()
-        let (router, _, rulebook) = try makeRouter(configuration: configuration, clock: clock, metrics: metrics)
+        let stores = try await Stores(configuration: configuration, clock: clock)
+        let (router, _, rulebook, service) = try makeRouter(configuration: configuration, store: stores.main, clock: clock ?? Date.init,
+            metrics: metrics)
         logger.info("rules loaded", metadata: ["rules": .stringConvertible(rulebook.rules.count), "digest": .string(rulebook.digest)])
         var services: [any Service] = []
         // First in the list, so it stops last: its final checkpoint follows every other write.
         if let settings = configuration.auditCheckpoints {
-            let store = try IncidentStore(path: configuration.databasePath, clock: clock)
-            services.append(AuditCheckpointer(store: store, settings: settings, logger: logger))
+            services.append(AuditCheckpointer(store: stores.main, settings: settings, logger: logger))
         } else {
             logger.notice("audit checkpoints are off: no audit key (--audit-key or BREACHCLOCK_AUDIT_KEY)")
         }
         if configuration.sendsWebhooks {
             var options = CurlTransport.Options()
             options.policy = AddressPolicy(allowlist: configuration.webhookAllowlist)
-            let store = try IncidentStore(path: configuration.databasePath, clock: clock, durability: .outbox)
-            services.append(WebhookDispatcher(store: store, transport: CurlTransport(options: options), clock: clock, logger: logger,
+            services.append(WebhookDispatcher(store: stores.outbox, transport: CurlTransport(options: options), clock: clock ?? Date.init, logger: logger,
                 intervals: .init(rescueAfter: configuration.webhookRescueAfter), links: WebhookLinks(publicURL: configuration.publicURL),
                 metrics: metrics))
         }
+        services.append(RulesRollout(service: service, instance: configuration.instanceName, logger: logger))
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "breachclock"),
@@ -85,11 +120,11 @@ public enum ServerApplication {
     }
 
     /// The router with its middleware and routes, the route table, and the rules it serves.
-    static func makeRouter(configuration: ServerConfiguration, clock: @escaping @Sendable () -> Date, metrics: ServerMetrics = ServerMetrics()) throws
-        -> (Router<ServerContext>, [String], Rulebook)
+    static func makeRouter(configuration: ServerConfiguration, store: IncidentStore, clock: @escaping @Sendable () -> Date,
+        metrics: ServerMetrics = ServerMetrics()) throws -> (Router<ServerContext>, [String], Rulebook, IncidentService)
     {
         let rulebook = try RulesLoader(directory: configuration.rulesDirectory).load()
-        let store = try IncidentStore(path: configuration.databasePath, clock: clock)
+        metrics.recordRules(digest: rulebook.digest)
         let service = IncidentService(calculator: Calculator(rulebook: rulebook), store: store, clock: clock)
         // HEAD is answered wherever GET is (headers as for GET, no body).
         let router = Router(context: ServerContext.self, options: .autoGenerateHeadEndpoints)
@@ -100,12 +135,13 @@ public enum ServerApplication {
         let routes = Routes(service: service, metrics: metrics, keys: keys, clock: clock, openAPI: OpenAPIDocument.text,
             addressPolicy: AddressPolicy(allowlist: configuration.webhookAllowlist)).register(on: router)
         table.routes = routes
-        return (router, routes, rulebook)
+        return (router, routes, rulebook, service)
     }
 
     /// Every route the API serves, as `METHOD /path/{param}`.
-    public static func routes(configuration: ServerConfiguration) throws -> [String] {
-        try makeRouter(configuration: configuration, clock: Date.init).1
+    public static func routes(configuration: ServerConfiguration) async throws -> [String] {
+        let stores = try await Stores(configuration: configuration, clock: nil)
+        return try makeRouter(configuration: configuration, store: stores.main, clock: Date.init).1
     }
 
 }

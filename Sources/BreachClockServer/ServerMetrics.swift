@@ -39,6 +39,12 @@ public final class ServerMetrics: Sendable {
         }
     }
 
+    /// The rules this instance computes with: `breachclock_rules_info{digest="sha256:…"} 1`, so that a
+    /// dashboard shows instances still on an older rules database during a rollout.
+    func recordRules(digest: String) {
+        Gauge(label: "breachclock_rules_info", dimensions: [("digest", digest)], factory: factory).record(1)
+    }
+
     /// The exposition text, after refreshing the gauges from the store.
     func exposition(store: IncidentStore, now: Date) async throws -> String {
         let outbox = try await store.outboxStatistics(now: now)

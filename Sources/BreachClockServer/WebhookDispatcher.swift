@@ -1,6 +1,7 @@
 import BreachClockStore
 import BreachClockWebhooks
 import Foundation
+import Synchronization
 import Logging
 import ServiceLifecycle
 
@@ -123,11 +124,11 @@ public final class WebhookDispatcher: Service, Sendable {
                     }
                 }
                 while !Task.isCancelled {
-                    let now = clock()
-                    if now.timeIntervalSince(lastRescue) >= intervals.rescueEvery {
-                        lastRescue = now
+                    if clock().timeIntervalSince(lastRescue) >= intervals.rescueEvery {
+                        lastRescue = clock()
                         await rescue()
                     }
+                    let now = leaseNow()
                     let claimedByHost = inFlightByHost.merging(ready.mapValues(\.count), uniquingKeysWith: +)
                     let claimed = claimedByHost.values.reduce(0, +)
                     let room = 2 * limits.inFlight - claimed
@@ -187,10 +188,22 @@ public final class WebhookDispatcher: Service, Sendable {
         }
     }
 
-    /// Returns dead workers' claims to the queue, and says so.
+    /// How far the database's clock is ahead of this host's, measured at each rescue.
+    private let databaseClockOffset = Mutex<TimeInterval>(0)
+
+    /// Now on the database's clock (this host's clock corrected by the last measured offset): claims
+    /// and their leases are timed by it, so instances whose clocks differ agree on when a lease ran out.
+    func leaseNow() -> Date {
+        clock().addingTimeInterval(databaseClockOffset.withLock { $0 })
+    }
+
+    /// Returns dead workers' claims to the queue, and says so: those whose lease (`rescueAfter`
+    /// from the claim, on the database's clock) ran out.
     func rescue() async {
         do {
-            let rescued = try await store.rescueStuck(claimedBefore: clock().addingTimeInterval(-intervals.rescueAfter))
+            let databaseNow = try await store.leaseNow()
+            databaseClockOffset.withLock { $0 = databaseNow.timeIntervalSince(clock()) }
+            let rescued = try await store.rescueStuck(claimedBefore: databaseNow.addingTimeInterval(-intervals.rescueAfter))
             if rescued > 0 { logger.notice("returned stuck webhook messages to the queue", metadata: ["count": "\(rescued)"]) }
         } catch {
             logger.error("could not return stuck webhook messages to the queue", metadata: ["error": "\(error)"])
@@ -202,7 +215,7 @@ public final class WebhookDispatcher: Service, Sendable {
     /// waiting for a batch to end; tests step through time with this.
     @discardableResult
     public func runOnce() async throws -> Int {
-        let batch = try await store.claimDue(now: clock(), limit: limits.inFlight, worker: worker, perHost: limits.perHost)
+        let batch = try await store.claimDue(now: leaseNow(), limit: limits.inFlight, worker: worker, perHost: limits.perHost)
         await withTaskGroup(of: Void.self) { group in
             for delivery in batch { group.addTask { await self.deliverAndRecord(delivery) } }
         }

@@ -1,7 +1,6 @@
 import BreachClockCalculator
 import Crypto
 import Foundation
-import GRDB
 
 extension IncidentStore {
     /// The hash a cache may use as the key's identity (the same as stored; never the key itself).
@@ -9,14 +8,7 @@ extension IncidentStore {
 
     /// The SHA-256 of a key, hex: what is stored. Keys are 32 random bytes, so a fast hash is enough.
     static func keyHash(_ key: String) -> String {
-        let digits: StaticString = "0123456789abcdef"
-        var hex: [UInt8] = []
-        hex.reserveCapacity(64)
-        for byte in SHA256.hash(data: Array(key.utf8)) {
-            hex.append(digits.utf8Start[Int(byte >> 4)])
-            hex.append(digits.utf8Start[Int(byte & 0x0F)])
-        }
-        return String(decoding: hex, as: UTF8.self)
+        Hex.encode(SHA256.hash(data: Array(key.utf8)))
     }
 
     /// Creates a key and returns it with its record; the key itself is shown once and never stored.
@@ -27,14 +19,14 @@ extension IncidentStore {
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         let id = Self.newID("key")
         let now = clock()
-        try await pool.write { db in
-            try db.execute(sql: "INSERT INTO api_key (id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
-                arguments: [id, name, role.rawValue, Self.keyHash(key), Self.text(now)])
+        try await engine.write(audited: true) { db in
+            try await db.execute("INSERT INTO api_key (id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                [id, name, role.rawValue, Self.keyHash(key), Self.text(now)])
             // The secret's hash goes into the log too, so that swapping a row's hash for an attacker's own
             // key (taking over its role) shows in `audit verify`. It is the hash already stored, never the key.
             let after = OrderedJSON.object([("id", .string(id)), ("name", .string(name)), ("role", .string(role.rawValue)),
                 ("secretHash", .string(Self.keyHash(key)))]).serialized(pretty: false)
-            try AuditChain.append(db, at: now, actor: actor, action: "key.create", incidentID: nil, before: nil, after: after)
+            try await AuditChain.append(db, at: now, actor: actor, action: "key.create", incidentID: nil, before: nil, after: after)
         }
         return (key, StoredAPIKey(id: id, name: name, role: role, createdAt: now, revokedAt: nil))
     }
@@ -42,27 +34,29 @@ extension IncidentStore {
     /// The active key with this secret, if any.
     public func authenticate(key: String) async throws -> StoredAPIKey? {
         let hash = Self.keyHash(key)
-        return try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM api_key WHERE secret_hash = ? AND revoked_at IS NULL", arguments: [hash]).map(Self.apiKey)
+        return try await engine.read { db in
+            try await db.queryOne("SELECT * FROM api_key WHERE secret_hash = ? AND revoked_at IS NULL", [hash]).map(Self.apiKey)
         }
     }
 
-    static func apiKey(_ row: Row) -> StoredAPIKey {
-        StoredAPIKey(id: row["id"], name: row["name"], role: APIRole(rawValue: row["role"]) ?? .viewer,
-            createdAt: date(row["created_at"]), revokedAt: (row["revoked_at"] as String?).map(date))
+    static func apiKey(_ row: SQLRow) throws -> StoredAPIKey {
+        let role: String = try row["role"]
+        guard let role = APIRole(rawValue: role) else { throw UnreadableColumn(column: "role", found: role) }
+        return StoredAPIKey(id: try row["id"], name: try row["name"], role: role, createdAt: try row.date("created_at"),
+            revokedAt: try row.optionalDate("revoked_at"))
     }
 
     public func keys() async throws -> [StoredAPIKey] {
-        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM api_key ORDER BY created_at, id").map(Self.apiKey) }
+        try await engine.read { db in try await db.query("SELECT * FROM api_key ORDER BY created_at, id").map(Self.apiKey) }
     }
 
     /// Revokes a key; revoking twice is harmless.
     public func revokeKey(id: String, actor: String) async throws {
         let now = clock()
-        try await pool.write { db in
-            guard try Row.fetchOne(db, sql: "SELECT id FROM api_key WHERE id = ?", arguments: [id]) != nil else { throw StoreError.notFound }
-            try db.execute(sql: "UPDATE api_key SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?", arguments: [Self.text(now), id])
-            try AuditChain.append(db, at: now, actor: actor, action: "key.revoke", incidentID: nil, before: nil,
+        try await engine.write(audited: true) { db in
+            guard try await db.queryOne("SELECT id FROM api_key WHERE id = ?", [id]) != nil else { throw StoreError.notFound }
+            try await db.execute("UPDATE api_key SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?", [Self.text(now), id])
+            try await AuditChain.append(db, at: now, actor: actor, action: "key.revoke", incidentID: nil, before: nil,
                 after: OrderedJSON.object([("id", .string(id))]).serialized(pretty: false))
         }
     }

@@ -1,6 +1,5 @@
 import Crypto
 import Foundation
-import GRDB
 
 /// The append-only audit log, hash-chained: each line's hash covers its fields and the previous
 /// line's hash, so an edited, inserted or deleted line breaks the chain from there on. SQLite
@@ -21,32 +20,38 @@ public enum AuditChain {
             hasher.update(data: Data(String(bytes.count).utf8 + [0x3A]))
             hasher.update(data: Data(bytes))
         }
-        return hasher.finalize().map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        return Hex.encode(hasher.finalize())
     }
 
-    /// Appends a line inside the caller's transaction.
-    static func append(_ db: Database, at date: Date, actor: String, action: String, incidentID: String?, before: String?, after: String?) throws {
-        let last = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
-        let seq = (last?["seq"] as Int? ?? 0) + 1
-        let prev: String = last?["hash"] ?? genesis
+    /// Appends a line inside the caller's transaction, which must be `audited` (`SQLEngine.write`):
+    /// it holds the chain's lock, so no other writer reads the same head.
+    static func append(_ db: any SQLSession, at date: Date, actor: String, action: String, incidentID: String?, before: String?, after: String?)
+        async throws
+    {
+        let last = try await db.queryOne("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
+        let seq = (try last?["seq"] as Int? ?? 0) + 1
+        let prev: String = try last?["hash"] ?? genesis
         let at = IncidentStore.text(date)
         let hash = hash(prev: prev, seq: seq, at: at, actor: actor, action: action, incidentID: incidentID, before: before, after: after)
-        try db.execute(
-            sql: "INSERT INTO audit_log (seq, at, actor, action, incident_id, before, after, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            arguments: [seq, at, actor, action, incidentID, before, after, prev, hash])
+        try await db.execute(
+            "INSERT INTO audit_log (seq, at, actor, action, incident_id, before, after, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [seq, at, actor, action, incidentID, before, after, prev, hash])
     }
 }
 
 extension IncidentStore {
     /// The audit lines, all or one incident's, oldest first.
     public func audit(incidentID: String? = nil) async throws -> [AuditEntry] {
-        try await pool.read { db in
-            let rows = try incidentID.map {
-                try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE incident_id = ? ORDER BY seq", arguments: [$0])
-            } ?? Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY seq")
-            return rows.map { row in
-                AuditEntry(seq: row["seq"], at: Self.date(row["at"]), actor: row["actor"], action: row["action"],
-                    incidentID: row["incident_id"], before: row["before"], after: row["after"], prevHash: row["prev_hash"], hash: row["hash"])
+        try await engine.read { db in
+            let rows = if let incidentID {
+                try await db.query("SELECT * FROM audit_log WHERE incident_id = ? ORDER BY seq", [incidentID])
+            } else {
+                try await db.query("SELECT * FROM audit_log ORDER BY seq")
+            }
+            return try rows.map { row in
+                AuditEntry(seq: try row["seq"], at: try row.date("at"), actor: try row["actor"], action: try row["action"],
+                    incidentID: try row["incident_id"], before: try row["before"], after: try row["after"], prevHash: try row["prev_hash"],
+                    hash: try row["hash"])
             }
         }
     }
@@ -56,9 +61,10 @@ extension IncidentStore {
     /// Rewrites an audit line behind the triggers' back, as an attacker with file access could.
     /// Only for tests of `verifyAudit`; never called by the application.
     public func tamperForTesting(seq: Int, actor: String) async throws {
-        try await pool.write { db in
-            try db.execute(sql: "DROP TRIGGER audit_log_no_update")
-            try db.execute(sql: "UPDATE audit_log SET actor = ? WHERE seq = ?", arguments: [actor, seq])
+        let dropGuard = engine.dialect.dropAuditGuard
+        try await engine.write(audited: true) { db in
+            try await db.execute(dropGuard)
+            try await db.execute("UPDATE audit_log SET actor = ? WHERE seq = ?", [actor, seq])
         }
     }
 }

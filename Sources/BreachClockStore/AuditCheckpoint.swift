@@ -1,7 +1,6 @@
 import BreachClockCalculator
 import Crypto
 import Foundation
-import GRDB
 
 /// The key that signs audit checkpoints: 32 random bytes, base64, in a file kept outside the database
 /// (`breachclock audit keygen --out PATH`). Someone who can write the database but not read this file
@@ -148,25 +147,25 @@ extension IncidentStore {
     /// when the chain is empty or a checkpoint of the head already exists (the head has not moved).
     public func writeAuditCheckpoint(key: AuditKey) async throws -> AuditCheckpoint? {
         let now = clock()
-        return try await pool.write { db in
-            guard let head = try Row.fetchOne(db, sql: "SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1") else { return nil }
-            let seq: Int = head["seq"]
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM audit_checkpoint WHERE seq = ?", arguments: [seq]) != nil { return nil }
-            let checkpoint = AuditCheckpoint(seq: seq, hash: head["hash"], at: Self.text(now), key: key)
-            try db.execute(sql: "INSERT INTO audit_checkpoint (seq, hash, at, mac) VALUES (?, ?, ?, ?)",
-                arguments: [checkpoint.seq, checkpoint.hash, checkpoint.at, checkpoint.mac])
+        return try await engine.write(audited: true) { db in
+            guard let head = try await db.queryOne("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1") else { return nil }
+            let seq: Int = try head["seq"]
+            if try await db.queryOne("SELECT 1 AS one FROM audit_checkpoint WHERE seq = ?", [seq]) != nil { return nil }
+            let checkpoint = AuditCheckpoint(seq: seq, hash: try head["hash"], at: Self.text(now), key: key)
+            try await db.execute("INSERT INTO audit_checkpoint (seq, hash, at, mac) VALUES (?, ?, ?, ?)",
+                [checkpoint.seq, checkpoint.hash, checkpoint.at, checkpoint.mac])
             return checkpoint
         }
     }
 
     /// The stored checkpoints, oldest first.
     public func auditCheckpoints() async throws -> [AuditCheckpoint] {
-        try await pool.read { db in try Self.checkpoints(db) }
+        try await engine.read { db in try await Self.checkpoints(db) }
     }
 
-    static func checkpoints(_ db: Database) throws -> [AuditCheckpoint] {
-        try Row.fetchAll(db, sql: "SELECT * FROM audit_checkpoint ORDER BY seq").map { row in
-            AuditCheckpoint(seq: row["seq"], hash: row["hash"], at: row["at"], mac: row["mac"])
+    static func checkpoints(_ db: any SQLSession) async throws -> [AuditCheckpoint] {
+        try await db.query("SELECT * FROM audit_checkpoint ORDER BY seq").map { row in
+            AuditCheckpoint(seq: try row["seq"], hash: try row["hash"], at: try row["at"], mac: try row["mac"])
         }
     }
 }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// Something `IncidentStore.verifyAudit` found wrong. Each names where it is and why.
 public enum AuditProblem: Sendable, Equatable, CustomStringConvertible {
@@ -68,8 +67,9 @@ extension IncidentStore {
     /// - Throws: a checkpoints file that cannot be read, or a database error.
     public func verifyAudit(key: AuditKey? = nil, checkpointsFile: String? = nil) async throws -> AuditChain.Verification {
         let exported = try checkpointsFile.map(AuditCheckpointFile.read)
-        return try await pool.read { db in
-            let stored = try Self.checkpoints(db)
+        let position = engine.dialect.incidentPosition
+        return try await engine.read { db in
+            let stored = try await Self.checkpoints(db)
             var result = AuditChain.Verification(lines: 0, problems: [], keyed: key != nil, databaseCheckpoints: stored.count,
                 fileCheckpoints: exported?.count, signedThrough: 0, incidents: 0, keys: 0)
 
@@ -78,24 +78,30 @@ extension IncidentStore {
             var hashes: [Int: String] = [:]
             var previous = AuditChain.genesis
             var expectedSeq = 1
-            let cursor = try Row.fetchCursor(db, sql: "SELECT * FROM audit_log ORDER BY seq")
-            while let row = try cursor.next() {
+            // In pages, so that a long log is never held whole in memory.
+            var pageAfter = 0
+            while true {
+              let page = try await db.query("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT 1000", [pageAfter])
+              guard let last = page.last else { break }
+              pageAfter = try last["seq"]
+              for row in page {
                 result.lines += 1
-                let seq: Int = row["seq"]
-                let hash: String = row["hash"]
-                let prev: String = row["prev_hash"]
+                let seq: Int = try row["seq"]
+                let hash: String = try row["hash"]
+                let prev: String = try row["prev_hash"]
                 if seq != expectedSeq {
                     let gap = seq - 1 > expectedSeq ? "lines \(expectedSeq)–\(seq - 1) are missing" : "line \(expectedSeq) is missing"
                     result.problems.append(.chain(seq: expectedSeq, reason: gap))
                 } else if prev != previous {
                     result.problems.append(.chain(seq: seq, reason: "its previous hash does not match line \(seq - 1)"))
                 }
-                let computed = AuditChain.hash(prev: prev, seq: seq, at: row["at"], actor: row["actor"], action: row["action"],
-                    incidentID: row["incident_id"], before: row["before"], after: row["after"])
+                let computed = AuditChain.hash(prev: prev, seq: seq, at: try row["at"], actor: try row["actor"], action: try row["action"],
+                    incidentID: try row["incident_id"], before: try row["before"], after: try row["after"])
                 if computed != hash { result.problems.append(.chain(seq: seq, reason: "its content does not match its hash")) }
                 if named.contains(seq) { hashes[seq] = hash }
                 previous = hash
                 expectedSeq = seq + 1
+              }
             }
 
             // Checkpoints.
@@ -132,81 +138,87 @@ extension IncidentStore {
                 }
             }
 
-            try Self.verifyIncidentState(db, into: &result)
-            try Self.verifyKeyState(db, into: &result)
+            try await Self.verifyIncidentState(db, position: position, into: &result)
+            try await Self.verifyKeyState(db, into: &result)
             return result
         }
     }
 
     /// Every incident row against the `after` of its newest audit line (webhook lines that name the
     /// incident are not about its state), and every incident the log created against its row.
-    static func verifyIncidentState(_ db: Database, into result: inout AuditChain.Verification) throws {
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT i.id, i.title, i.status, i.facts, a.after FROM incident i
+    static func verifyIncidentState(_ db: any SQLSession, position: String, into result: inout AuditChain.Verification) async throws {
+      var pageAfter = 0
+      while true {
+        let rows = try await db.query("""
+            SELECT i.\(position) AS page_position, i.id, i.title, i.status, i.facts, a.after FROM incident i
             LEFT JOIN audit_log a ON a.seq = (
                 SELECT max(seq) FROM audit_log WHERE incident_id = i.id AND action NOT LIKE 'webhook.%')
-            ORDER BY i.rowid
-            """)
-        while let row = try rows.next() {
+            WHERE i.\(position) > ? ORDER BY i.\(position) LIMIT 1000
+            """, [pageAfter])
+        guard let last = rows.last else { break }
+        pageAfter = try last["page_position"]
+        for row in rows {
             result.incidents += 1
-            let id: String = row["id"]
-            guard let after: String = row["after"] else {
+            let id: String = try row["id"]
+            guard let after: String = try row["after"] else {
                 result.problems.append(.incident(id: id, field: "row", reason: "no audit line records it: it was added outside the service"))
                 continue
             }
             let logged = (try? JSONSerialization.jsonObject(with: Data(after.utf8))) as? [String: Any] ?? [:]
             for field in ["title", "status"] {
-                let stored: String = row[field]
+                let stored: String = try row[field]
                 if logged[field] as? String != stored {
                     result.problems.append(.incident(id: id, field: field,
                         reason: "stored \(quoted(stored)), the audit log says \(quoted(logged[field] as? String))"))
                 }
             }
-            let facts: String = row["facts"]
+            let facts: String = try row["facts"]
             if member("facts", of: after) != facts {
                 result.problems.append(.incident(id: id, field: "facts", reason: "the stored facts differ from those the audit log records"))
             }
         }
-        for id in try String.fetchAll(db, sql: """
-            SELECT DISTINCT incident_id FROM audit_log
+      }
+        for row in try await db.query("""
+            SELECT incident_id FROM audit_log
             WHERE action = 'incident.create' AND incident_id NOT IN (SELECT id FROM incident) ORDER BY seq
             """)
         {
+            let id: String = try row["incident_id"]
             result.problems.append(.incident(id: id, field: "row", reason: "the audit log created it but its row is gone"))
         }
     }
 
     /// Every API key row against its `key.create` and `key.revoke` lines.
-    static func verifyKeyState(_ db: Database, into result: inout AuditChain.Verification) throws {
+    static func verifyKeyState(_ db: any SQLSession, into result: inout AuditChain.Verification) async throws {
         var created: [String: [String: Any]] = [:]
         var revoked: Set<String> = []
-        for row in try Row.fetchAll(db, sql: "SELECT action, after FROM audit_log WHERE action IN ('key.create', 'key.revoke') ORDER BY seq") {
-            guard let text: String = row["after"],
+        for row in try await db.query("SELECT action, after FROM audit_log WHERE action IN ('key.create', 'key.revoke') ORDER BY seq") {
+            guard let text: String = try row["after"],
                 let after = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any], let id = after["id"] as? String
             else { continue }
-            if row["action"] == "key.create" { created[id] = after } else { revoked.insert(id) }
+            if try row["action"] as String == "key.create" { created[id] = after } else { revoked.insert(id) }
         }
         var seen: Set<String> = []
-        for row in try Row.fetchAll(db, sql: "SELECT id, name, role, secret_hash, revoked_at FROM api_key ORDER BY created_at, id") {
+        for row in try await db.query("SELECT id, name, role, secret_hash, revoked_at FROM api_key ORDER BY created_at, id") {
             result.keys += 1
-            let id: String = row["id"]
+            let id: String = try row["id"]
             seen.insert(id)
             guard let logged = created[id] else {
                 result.problems.append(.key(id: id, field: "row", reason: "no audit line created it: it was added outside the service"))
                 continue
             }
             for field in ["name", "role"] {
-                let stored: String = row[field]
+                let stored: String = try row[field]
                 if logged[field] as? String != stored {
                     result.problems.append(.key(id: id, field: field,
                         reason: "stored \(quoted(stored)), the audit log says \(quoted(logged[field] as? String))"))
                 }
             }
             // Lines written before the hash was logged have none; those keys are compared without it.
-            if let hash = logged["secretHash"] as? String, hash != row["secret_hash"] as String {
+            if let hash = logged["secretHash"] as? String, try hash != row["secret_hash"] as String {
                 result.problems.append(.key(id: id, field: "secret", reason: "its secret's hash is not the one the audit log records: the key was replaced"))
             }
-            let isRevoked = (row["revoked_at"] as String?) != nil
+            let isRevoked = try (row["revoked_at"] as String?) != nil
             if isRevoked != revoked.contains(id) {
                 result.problems.append(.key(id: id, field: "revoked",
                     reason: isRevoked ? "revoked, but no audit line revoked it" : "active, but the audit log revoked it"))

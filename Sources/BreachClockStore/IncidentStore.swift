@@ -2,16 +2,19 @@ import BreachClockCalculator
 import BreachClockRules
 import Crypto
 import Foundation
-import GRDB
 
-/// Incidents, their assessment history, notices, decisions, API keys and the audit chain, in SQLite
-/// (WAL mode through a GRDB `DatabasePool`). Every change and its audit line are written in one
-/// transaction; an incident change also checks the revision the caller saw (optimistic concurrency).
+/// Incidents, their assessment history, notices, decisions, API keys, webhooks, the outbox and the
+/// audit chain, on SQLite (`SQLiteEngine`, the embedded default) or PostgreSQL (`PostgresEngine`).
+/// The logic is written once over `SQLEngine`; every change and its audit line are written in one
+/// transaction. An incident change is computed before its transaction, which then compares and swaps
+/// the revision (optimistic concurrency that holds across instances).
 public final class IncidentStore: Sendable {
-    let pool: DatabasePool
+    public let engine: any SQLEngine
     let clock: @Sendable () -> Date
+    /// Whether `clock` was given (tests); otherwise claims and leases use the database's clock.
+    let clockInjected: Bool
 
-    /// How a connection's commits reach the disk.
+    /// How a connection's commits reach the disk (SQLite; PostgreSQL's are the server's setting).
     public enum Durability: Sendable {
         /// Each commit is synced (SQLite's `synchronous = FULL`): nothing committed is lost, even to
         /// a power cut. Incidents, notices, keys and the audit chain are written this way.
@@ -24,43 +27,49 @@ public final class IncidentStore: Sendable {
         case outbox
     }
 
-    /// Opens (creating if needed) the database at `path` and applies pending migrations.
-    public init(path: String, clock: @escaping @Sendable () -> Date = Date.init, durability: Durability = .full) throws {
-        var configuration = Configuration()
-        configuration.busyMode = .timeout(10)
-        if durability == .outbox {
-            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
+    /// Opens (creating if needed) the SQLite database at `path` and applies pending migrations.
+    public convenience init(path: String, clock: (@Sendable () -> Date)? = nil, durability: Durability = .full) throws {
+        self.init(engine: try SQLiteEngine(path: path, synchronousNormal: durability == .outbox), clock: clock)
+    }
+
+    /// A store on `engine`. Without `clock`, instants come from this host's clock and claims from the database's.
+    public init(engine: any SQLEngine, clock: (@Sendable () -> Date)? = nil) {
+        self.engine = engine
+        self.clock = clock ?? Date.init
+        clockInjected = clock != nil
+    }
+
+    /// Opens the database at `location` (SQLite or PostgreSQL) and applies pending migrations.
+    public static func open(_ location: DatabaseLocation, clock: (@Sendable () -> Date)? = nil, durability: Durability = .full)
+        async throws -> IncidentStore
+    {
+        switch location {
+        case .sqlite(let path): return try IncidentStore(path: path, clock: clock, durability: durability)
+        case .postgres(let settings): return IncidentStore(engine: try await PostgresEngine(settings), clock: clock)
         }
-        pool = try DatabasePool(path: path, configuration: configuration)
-        self.clock = clock
-        try StoreMigrations.migrator().migrate(pool)
+    }
+
+    /// Closes the database's connections.
+    public func close() async { await engine.close() }
+
+    /// Now, for claims and leases: the injected clock in tests, else the database's clock, so that
+    /// instances whose clocks differ agree on when a claim expired.
+    public func leaseNow() async throws -> Date {
+        clockInjected ? clock() : try await engine.now()
     }
 
     // MARK: Time and ids
 
-    static let utc = TimeZone(identifier: "UTC")!
-
     /// Instants are stored as RFC 3339 UTC with milliseconds, which sort as text.
-    public static func timestamp(_ date: Date) -> String { text(date) }
+    public static func timestamp(_ date: Date) -> String { StoredTime.text(date) }
 
-    static func text(_ date: Date) -> String {
-        let millis = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
-        let seconds = Date(timeIntervalSince1970: Double(millis / 1000))
-        var base = ZonedTime.rfc3339(seconds, in: utc)
-        base.removeLast()  // Z
-        let fraction = String(millis % 1000 + 1000).dropFirst()
-        return base + "." + fraction + "Z"
-    }
-
-    static func date(_ text: String) -> Date {
-        ZonedTime.parse(text, in: utc) ?? Date(timeIntervalSince1970: 0)
-    }
+    static func text(_ date: Date) -> String { StoredTime.text(date) }
 
     /// A random id with a prefix: `inc_9f2c…`.
     public static func newID(_ prefix: String) -> String {
         var generator = SystemRandomNumberGenerator()
         let bytes = (0..<12).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return prefix + "_" + bytes.map { $0 < 16 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+        return prefix + "_" + Hex.encode(bytes)
     }
 
     // MARK: Incidents
@@ -68,40 +77,62 @@ public final class IncidentStore: Sendable {
     /// Creates an incident with its first assessment (revision 1).
     public func createIncident(id: String = newID("inc"), title: String, change: IncidentChange, actor: String) async throws -> StoredIncident {
         let now = clock()
-        return try await pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO incident (id, title, status, facts, revision, created_at, updated_at) VALUES (?, ?, 'open', ?, 1, ?, ?)",
-                arguments: [id, title, change.factsJSON, Self.text(now), Self.text(now)])
-            try Self.saveAssessment(db, id: id, revision: 1, at: now, change: change)
-            if let plan = change.plan { try Self.replan(db, incidentID: id, reason: "superseded at revision 1", plan: plan) }
+        return try await engine.write(audited: true) { db in
+            try await db.execute(
+                "INSERT INTO incident (id, title, status, facts, revision, created_at, updated_at) VALUES (?, ?, 'open', ?, 1, ?, ?)",
+                [id, title, change.factsJSON, Self.text(now), Self.text(now)])
+            try await Self.saveAssessment(db, id: id, revision: 1, at: now, change: change)
+            if let plan = change.plan { try await Self.replan(db, incidentID: id, reason: "superseded at revision 1", plan: plan) }
             let after = Self.snapshot(title: title, status: .open, factsJSON: change.factsJSON)
-            try AuditChain.append(db, at: now, actor: actor, action: "incident.create", incidentID: id, before: nil, after: after)
-            return try Self.fetchIncident(db, id: id)!
+            try await AuditChain.append(db, at: now, actor: actor, action: "incident.create", incidentID: id, before: nil, after: after)
+            return try await Self.fetchIncident(db, id: id)!
         }
     }
 
-    /// Changes an incident. `change` sees the incident as it stands inside the write transaction and
-    /// returns the new state, or nil when nothing would change (no revision is made then, and the
-    /// incident is returned as it is). The current revision must be one of `expectedRevisions` (from
-    /// `If-Match`; nil accepts any).
+    /// How many times a change is computed again after another writer won the race (without
+    /// `If-Match`): each round one writer wins, so this bounds the writers racing on one incident.
+    static let updateAttempts = 64
+
+    /// Changes an incident. `change` sees the incident as it stands and returns the new state, or nil
+    /// when nothing would change (no revision is made then, and the incident is returned as it is).
+    /// The change is computed before the write transaction, which then swaps the revision only if it
+    /// is still the one `change` saw. The current revision must be one of `expectedRevisions` (from
+    /// `If-Match`): if another writer moved it first, that is a conflict. Without `If-Match`, the
+    /// change is computed again on the newer state.
     public func updateIncident(
         id: String, expectedRevisions: Set<Int>?, actor: String, _ change: @Sendable (StoredIncident) throws -> IncidentChange?
     ) async throws -> StoredIncident {
-        let now = clock()
-        return try await pool.write { db in
-            guard let current = try Self.fetchIncident(db, id: id) else { throw StoreError.notFound }
+        for _ in 0..<Self.updateAttempts {
+            guard let current = try await incident(id: id) else { throw StoreError.notFound }
             if let expectedRevisions, !expectedRevisions.contains(current.revision) {
                 throw StoreError.conflict(currentRevision: current.revision)
             }
             guard let update = try change(current) else { return current }
+            if let stored = try await write(update, over: current, actor: actor) { return stored }
+            if expectedRevisions != nil {
+                let latest = try await incident(id: id)
+                throw StoreError.conflict(currentRevision: latest?.revision ?? current.revision + 1)
+            }
+            // Lost the race: a short random pause spreads the losers out before they try again.
+            try await Task.sleep(for: .microseconds(Int.random(in: 100...2_000)))
+        }
+        throw StoreError.busy
+    }
+
+    /// Writes `update` if the incident is still at `current`'s revision; nil when it is not.
+    func write(_ update: IncidentChange, over current: StoredIncident, actor: String) async throws -> StoredIncident? {
+        let now = clock()
+        let id = current.id
+        return try await engine.write(audited: true) { db -> StoredIncident? in
             let revision = current.revision + 1
             let title = update.title ?? current.title
             let status = update.status ?? current.status
             let closedAt: Date? = status == .closed ? (current.closedAt ?? now) : nil
-            try db.execute(
-                sql: "UPDATE incident SET title = ?, status = ?, facts = ?, revision = ?, updated_at = ?, closed_at = ? WHERE id = ?",
-                arguments: [title, status.rawValue, update.factsJSON, revision, Self.text(now), closedAt.map(Self.text), id])
-            try Self.saveAssessment(db, id: id, revision: revision, at: now, change: update)
+            let swapped = try await db.query(
+                "UPDATE incident SET title = ?, status = ?, facts = ?, revision = ?, updated_at = ?, closed_at = ? WHERE id = ? AND revision = ? RETURNING id",
+                [title, status.rawValue, update.factsJSON, revision, Self.text(now), closedAt.map(Self.text), id, current.revision])
+            guard !swapped.isEmpty else { return nil }
+            try await Self.saveAssessment(db, id: id, revision: revision, at: now, change: update)
             if let plan = update.plan {
                 let reason = if let notice = update.notice {
                     "notice to \(notice.obligationID) recorded at revision \(revision)"
@@ -110,24 +141,23 @@ public final class IncidentStore: Sendable {
                 } else {
                     "the incident changed at revision \(revision)"
                 }
-                try Self.replan(db, incidentID: id, reason: reason, plan: plan)
+                try await Self.replan(db, incidentID: id, reason: reason, plan: plan)
             }
             if let notice = update.notice {
-                try db.execute(
-                    sql: """
-                        INSERT INTO notice (id, incident_id, obligation_id, sent_at, method, reference, recorded_at, recorded_by)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [notice.id, id, notice.obligationID, Self.text(notice.sentAt), notice.method, notice.reference,
-                        Self.text(now), actor])
+                try await db.execute(
+                    """
+                    INSERT INTO notice (id, incident_id, obligation_id, sent_at, method, reference, recorded_at, recorded_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [notice.id, id, notice.obligationID, Self.text(notice.sentAt), notice.method, notice.reference, Self.text(now), actor])
             }
             if let decision = update.decision {
-                try db.execute(
-                    sql: """
-                        INSERT INTO decision (id, incident_id, kind, obligation_id, outcome, rationale, owner, decided_at, recorded_at, recorded_by)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """,
-                    arguments: [decision.id, id, decision.kind, decision.obligationID, decision.outcome, decision.rationale,
+                try await db.execute(
+                    """
+                    INSERT INTO decision (id, incident_id, kind, obligation_id, outcome, rationale, owner, decided_at, recorded_at, recorded_by)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [decision.id, id, decision.kind, decision.obligationID, decision.outcome, decision.rationale,
                         decision.owner, Self.text(decision.decidedAt), Self.text(now), actor])
             }
             let before = Self.snapshot(title: current.title, status: current.status, factsJSON: current.factsJSON)
@@ -138,8 +168,8 @@ public final class IncidentStore: Sendable {
                     ("rationale", decision.rationale.map(OrderedJSON.string) ?? .null), ("owner", .string(decision.owner))])))
             }
             let after = Self.snapshot(title: title, status: status, factsJSON: update.factsJSON, extra: extra)
-            try AuditChain.append(db, at: now, actor: actor, action: update.action, incidentID: id, before: before, after: after)
-            return try Self.fetchIncident(db, id: id)!
+            try await AuditChain.append(db, at: now, actor: actor, action: update.action, incidentID: id, before: before, after: after)
+            return try await Self.fetchIncident(db, id: id)
         }
     }
 
@@ -149,46 +179,49 @@ public final class IncidentStore: Sendable {
             .serialized(pretty: false)
     }
 
-    static func saveAssessment(_ db: Database, id: String, revision: Int, at: Date, change: IncidentChange) throws {
-        let changes = String(decoding: try JSONSerialization.data(withJSONObject: change.changes, options: [.withoutEscapingSlashes]), as: UTF8.self)
-        try db.execute(
-            sql: "INSERT INTO assessment (incident_id, revision, computed_at, rules_digest, assessment, changes) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [id, revision, Self.text(at), change.rulesDigest, change.assessmentJSON, changes])
-        try db.execute(sql: "DELETE FROM obligation_due WHERE incident_id = ?", arguments: [id])
+    static func saveAssessment(_ db: any SQLSession, id: String, revision: Int, at: Date, change: IncidentChange) async throws {
+        let changes = String(decoding: try JSONEncoder.sortedCompact.encode(change.changes), as: UTF8.self)
+        try await db.execute(
+            "INSERT INTO assessment (incident_id, revision, computed_at, rules_digest, assessment, changes) VALUES (?, ?, ?, ?, ?, ?)",
+            [id, revision, Self.text(at), change.rulesDigest, change.assessmentJSON, changes])
+        try await db.execute("DELETE FROM obligation_due WHERE incident_id = ?", [id])
         for entry in change.dueIndex {
-            try db.execute(
-                sql: "INSERT INTO obligation_due (incident_id, obligation_id, kind, due, satisfied) VALUES (?, ?, ?, ?, ?)",
-                arguments: [id, entry.obligationID, entry.kind, entry.due.map(Self.text), entry.satisfied])
+            try await db.execute(
+                "INSERT INTO obligation_due (incident_id, obligation_id, kind, due, satisfied) VALUES (?, ?, ?, ?, ?)",
+                [id, entry.obligationID, entry.kind, entry.due.map(Self.text), entry.satisfied])
         }
     }
 
-    static func fetchIncident(_ db: Database, id: String) throws -> StoredIncident? {
-        guard let row = try Row.fetchOne(db, sql: """
+    static func fetchIncident(_ db: any SQLSession, id: String) async throws -> StoredIncident? {
+        guard let row = try await db.queryOne("""
             SELECT i.*, a.assessment FROM incident i JOIN assessment a ON a.incident_id = i.id AND a.revision = i.revision
             WHERE i.id = ?
-            """, arguments: [id])
+            """, [id])
         else { return nil }
-        return incident(row)
+        return try incident(row)
     }
 
-    static func incident(_ row: Row) -> StoredIncident {
-        StoredIncident(
-            id: row["id"], title: row["title"], status: IncidentStatus(rawValue: row["status"]) ?? .open, revision: row["revision"],
-            factsJSON: row["facts"], assessmentJSON: row["assessment"], createdAt: date(row["created_at"]),
-            updatedAt: date(row["updated_at"]), closedAt: (row["closed_at"] as String?).map(date))
+    static func incident(_ row: SQLRow) throws -> StoredIncident {
+        let status: String = try row["status"]
+        guard let status = IncidentStatus(rawValue: status) else { throw UnreadableColumn(column: "status", found: status) }
+        return StoredIncident(
+            id: try row["id"], title: try row["title"], status: status, revision: try row["revision"],
+            factsJSON: try row["facts"], assessmentJSON: try row["assessment"], createdAt: try row.date("created_at"),
+            updatedAt: try row.date("updated_at"), closedAt: try row.optionalDate("closed_at"))
     }
 
     public func incident(id: String) async throws -> StoredIncident? {
-        try await pool.read { db in try Self.fetchIncident(db, id: id) }
+        try await engine.read { db in try await Self.fetchIncident(db, id: id) }
     }
 
     /// Incidents in creation order, filtered; `after` is the cursor returned with the previous page.
     public func incidents(status: IncidentStatus?, dueBefore: Date?, limit: Int, after cursor: Int?) async throws
         -> (incidents: [StoredIncident], next: Int?)
     {
-        try await pool.read { db in
+        let position = engine.dialect.incidentPosition
+        return try await engine.read { db in
             var conditions = ["1 = 1"]
-            var arguments: [any DatabaseValueConvertible] = []
+            var arguments: [any SQLBindable] = []
             if let status {
                 conditions.append("i.status = ?")
                 arguments.append(status.rawValue)
@@ -198,62 +231,63 @@ public final class IncidentStore: Sendable {
                 arguments.append(Self.text(dueBefore))
             }
             if let cursor {
-                conditions.append("i.rowid > ?")
+                conditions.append("i.\(position) > ?")
                 arguments.append(cursor)
             }
             arguments.append(limit + 1)
-            let rows = try Row.fetchAll(db, sql: """
-                SELECT i.rowid AS position, i.*, a.assessment FROM incident i
+            let rows = try await db.query("""
+                SELECT i.\(position) AS page_position, i.*, a.assessment FROM incident i
                 JOIN assessment a ON a.incident_id = i.id AND a.revision = i.revision
-                WHERE \(conditions.joined(separator: " AND ")) ORDER BY i.rowid LIMIT ?
-                """, arguments: StatementArguments(arguments))
+                WHERE \(conditions.joined(separator: " AND ")) ORDER BY i.\(position) LIMIT ?
+                """, arguments)
             let page = rows.prefix(limit)
-            let next: Int? = rows.count > limit ? page.last?["position"] : nil
-            return (page.map(Self.incident), next)
+            let next: Int? = rows.count > limit ? try page.last?["page_position"] : nil
+            return (try page.map(Self.incident), next)
         }
     }
 
     /// Every assessment of the incident, oldest first.
     public func history(id: String) async throws -> [AssessmentRevision] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM assessment WHERE incident_id = ? ORDER BY revision", arguments: [id]).map { row in
-                let changesText: String = row["changes"]
-                let changes = (try? JSONSerialization.jsonObject(with: Data(changesText.utf8))) as? [String] ?? []
-                return AssessmentRevision(revision: row["revision"], computedAt: Self.date(row["computed_at"]),
-                    rulesDigest: row["rules_digest"], changes: changes, assessmentJSON: row["assessment"])
+        try await engine.read { db in
+            try await db.query("SELECT * FROM assessment WHERE incident_id = ? ORDER BY revision", [id]).map { row in
+                let changesText: String = try row["changes"]
+                let changes = try JSONDecoder().decode([String].self, from: Data(changesText.utf8))
+                return AssessmentRevision(revision: try row["revision"], computedAt: try row.date("computed_at"),
+                    rulesDigest: try row["rules_digest"], changes: changes, assessmentJSON: try row["assessment"])
             }
         }
     }
 
     public func notices(incidentID: String) async throws -> [StoredNotice] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM notice WHERE incident_id = ? ORDER BY sent_at, id", arguments: [incidentID]).map { row in
-                StoredNotice(id: row["id"], incidentID: row["incident_id"], obligationID: row["obligation_id"], sentAt: Self.date(row["sent_at"]),
-                    method: row["method"], reference: row["reference"], recordedAt: Self.date(row["recorded_at"]), recordedBy: row["recorded_by"])
+        try await engine.read { db in
+            try await db.query("SELECT * FROM notice WHERE incident_id = ? ORDER BY sent_at, id", [incidentID]).map { row in
+                StoredNotice(id: try row["id"], incidentID: try row["incident_id"], obligationID: try row["obligation_id"],
+                    sentAt: try row.date("sent_at"), method: try row["method"], reference: try row["reference"],
+                    recordedAt: try row.date("recorded_at"), recordedBy: try row["recorded_by"])
             }
         }
     }
 
     public func decisions(incidentID: String) async throws -> [StoredDecision] {
-        try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM decision WHERE incident_id = ? ORDER BY decided_at, id", arguments: [incidentID]).map { row in
-                StoredDecision(id: row["id"], incidentID: row["incident_id"], kind: row["kind"], obligationID: row["obligation_id"],
-                    outcome: row["outcome"], rationale: row["rationale"], owner: row["owner"], decidedAt: Self.date(row["decided_at"]),
-                    recordedAt: Self.date(row["recorded_at"]), recordedBy: row["recorded_by"])
+        try await engine.read { db in
+            try await db.query("SELECT * FROM decision WHERE incident_id = ? ORDER BY decided_at, id", [incidentID]).map { row in
+                StoredDecision(id: try row["id"], incidentID: try row["incident_id"], kind: try row["kind"], obligationID: try row["obligation_id"],
+                    outcome: try row["outcome"], rationale: try row["rationale"], owner: try row["owner"], decidedAt: try row.date("decided_at"),
+                    recordedAt: try row.date("recorded_at"), recordedBy: try row["recorded_by"])
             }
         }
     }
 
     /// Counts of open incidents and of current obligations by deadline kind (for metrics).
     public func statistics() async throws -> (openIncidents: Int, obligationsByKind: [String: Int]) {
-        try await pool.read { db in
-            let open = try Int.fetchOne(db, sql: "SELECT count(*) FROM incident WHERE status = 'open'") ?? 0
+        try await engine.read { db in
+            let open: Int = try await db.queryOne("SELECT count(*) AS n FROM incident WHERE status = 'open'")?["n"] ?? 0
             var kinds: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: """
+            for row in try await db.query("""
                 SELECT d.kind, count(*) AS n FROM obligation_due d JOIN incident i ON i.id = d.incident_id
                 WHERE i.status = 'open' AND d.satisfied = 0 GROUP BY d.kind
                 """) {
-                kinds[row["kind"]] = row["n"]
+                kinds[try row["kind"]] = try row["n"]
             }
             return (open, kinds)
         }
@@ -263,14 +297,14 @@ public final class IncidentStore: Sendable {
     /// (planned for later), `sending` (in flight), `delivered`, `failed` and `cancelled`. Every state
     /// is listed, with 0 where there is none, so that a dashboard sees a series from the start.
     public func outboxStatistics(now: Date) async throws -> [(state: String, count: Int)] {
-        try await pool.read { db in
+        try await engine.read { db in
             var counts: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: """
+            for row in try await db.query("""
                 SELECT CASE WHEN state = 'planned' AND next_attempt_at <= ? THEN 'due'
                             WHEN state = 'planned' THEN 'scheduled' ELSE state END AS bucket, count(*) AS n
-                FROM webhook_delivery GROUP BY bucket
-                """, arguments: [Self.text(now)]) {
-                counts[row["bucket"]] = row["n"]
+                FROM webhook_delivery GROUP BY 1
+                """, [Self.text(now)]) {
+                counts[try row["bucket"]] = try row["n"]
             }
             return ["due", "scheduled", "sending", "delivered", "failed", "cancelled"].map { ($0, counts[$0] ?? 0) }
         }
@@ -278,6 +312,15 @@ public final class IncidentStore: Sendable {
 
     /// Whether the database answers (for readiness).
     public func ping() async throws {
-        _ = try await pool.read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+        _ = try await engine.read { db in try await db.query("SELECT 1 AS one") }
+    }
+}
+
+extension JSONEncoder {
+    /// Sorted keys, no slashes escaped: the stored form of JSON columns, stable byte for byte.
+    static var sortedCompact: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
     }
 }

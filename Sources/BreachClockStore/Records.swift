@@ -127,8 +127,8 @@ public struct DueIndexEntry: Sendable {
     }
 }
 
-/// A change to an incident, worked out inside the store's write transaction (so that no concurrent
-/// change is lost) from the incident as it stands.
+/// A change to an incident, worked out from the incident as it stands before the write transaction,
+/// which then writes it only if the incident's revision has not moved (compare and swap).
 public struct IncidentChange: Sendable {
     public var title: String?
     public var status: IncidentStatus?
@@ -169,4 +169,6 @@ public enum StoreError: Error, Sendable, Equatable {
     case conflict(currentRevision: Int)
     /// The change is not allowed (closed incident, missing rationale…).
     case rejected(String)
+    /// Other writers kept changing the incident while this change was computed again and again.
+    case busy
 }

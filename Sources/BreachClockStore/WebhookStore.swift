@@ -1,6 +1,6 @@
 import BreachClockCalculator
 import Foundation
-import GRDB
+
 
 /// When a subscription's reminders go out, relative to each deadline.
 public struct ReminderSchedule: Sendable, Equatable {
@@ -130,32 +130,36 @@ extension IncidentStore {
         let id = Self.newID("whk")
         let now = clock()
         let eventsJSON = OrderedJSON.array(events.map(OrderedJSON.string)).serialized(pretty: false)
-        try await pool.write { db in
-            try db.execute(
-                sql: "INSERT INTO webhook (id, url, format, incident_id, events, schedule, secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                arguments: [id, url, format, incidentID, eventsJSON, schedule.json.serialized(pretty: false), secret, Self.text(now)])
+        try await engine.write(audited: true) { db in
+            try await db.execute(
+                "INSERT INTO webhook (id, url, format, incident_id, events, schedule, secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [id, url, format, incidentID, eventsJSON, schedule.json.serialized(pretty: false), secret, Self.text(now)])
             let after = OrderedJSON.object([("id", .string(id)), ("host", .string(URLComponents(string: url)?.host ?? "")),
                 ("format", .string(format)), ("events", .raw(eventsJSON))]).serialized(pretty: false)
-            try AuditChain.append(db, at: now, actor: actor, action: "webhook.create", incidentID: incidentID, before: nil, after: after)
+            try await AuditChain.append(db, at: now, actor: actor, action: "webhook.create", incidentID: incidentID, before: nil, after: after)
         }
         return StoredWebhook(id: id, url: url, format: format, incidentID: incidentID, events: events, schedule: schedule, secret: secret,
             createdAt: now)
     }
 
-    static func webhook(_ row: Row) -> StoredWebhook {
-        let events = (try? JSONSerialization.jsonObject(with: Data((row["events"] as String).utf8))) as? [String] ?? []
-        return StoredWebhook(id: row["id"], url: row["url"], format: row["format"], incidentID: row["incident_id"], events: events,
-            schedule: ReminderSchedule(json: row["schedule"]), secret: row["secret"], createdAt: date(row["created_at"]), disabledAt: (row["disabled_at"] as String?).map(date),
-            disabledReason: row["disabled_reason"], failingSince: (row["failing_since"] as String?).map(date))
+    static func webhook(_ row: SQLRow) throws -> StoredWebhook {
+        let eventsText: String = try row["events"]
+        let events = try JSONDecoder().decode([String].self, from: Data(eventsText.utf8))
+        return StoredWebhook(id: try row["id"], url: try row["url"], format: try row["format"], incidentID: try row["incident_id"],
+            events: events, schedule: ReminderSchedule(json: try row["schedule"]), secret: try row["secret"],
+            createdAt: try row.date("created_at"), disabledAt: try row.optionalDate("disabled_at"),
+            disabledReason: try row["disabled_reason"], failingSince: try row.optionalDate("failing_since"))
     }
 
     public func webhooks() async throws -> [StoredWebhook] {
-        try await pool.read { db in try Row.fetchAll(db, sql: "SELECT * FROM webhook WHERE deleted_at IS NULL ORDER BY created_at, id").map(Self.webhook) }
+        try await engine.read { db in
+            try await db.query("SELECT * FROM webhook WHERE deleted_at IS NULL ORDER BY created_at, id").map(Self.webhook)
+        }
     }
 
     public func webhook(id: String) async throws -> StoredWebhook? {
-        try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM webhook WHERE id = ? AND deleted_at IS NULL", arguments: [id]).map(Self.webhook)
+        try await engine.read { db in
+            try await db.queryOne("SELECT * FROM webhook WHERE id = ? AND deleted_at IS NULL", [id]).map(Self.webhook)
         }
     }
 
@@ -163,21 +167,21 @@ extension IncidentStore {
     /// longer shows it (a second delete is `notFound`). The row stays for its deliveries' history.
     public func deleteWebhook(id: String, actor: String) async throws {
         let now = clock()
-        try await pool.write { db in
-            guard try Row.fetchOne(db, sql: "SELECT id FROM webhook WHERE id = ? AND deleted_at IS NULL", arguments: [id]) != nil else {
+        try await engine.write(audited: true) { db in
+            guard try await db.queryOne("SELECT id FROM webhook WHERE id = ? AND deleted_at IS NULL", [id]) != nil else {
                 throw StoreError.notFound
             }
-            try Self.disable(db, webhookID: id, reason: "deleted by \(actor)", at: now)
-            try db.execute(sql: "UPDATE webhook SET deleted_at = ? WHERE id = ?", arguments: [Self.text(now), id])
-            try AuditChain.append(db, at: now, actor: actor, action: "webhook.delete", incidentID: nil, before: nil,
+            try await Self.disable(db, webhookID: id, reason: "deleted by \(actor)", at: now)
+            try await db.execute("UPDATE webhook SET deleted_at = ? WHERE id = ?", [Self.text(now), id])
+            try await AuditChain.append(db, at: now, actor: actor, action: "webhook.delete", incidentID: nil, before: nil,
                 after: OrderedJSON.object([("id", .string(id))]).serialized(pretty: false))
         }
     }
 
-    static func disable(_ db: Database, webhookID: String, reason: String, at now: Date) throws {
-        try db.execute(sql: "UPDATE webhook SET disabled_at = coalesce(disabled_at, ?), disabled_reason = coalesce(disabled_reason, ?) WHERE id = ?",
-            arguments: [text(now), reason, webhookID])
-        try db.execute(sql: "UPDATE webhook_delivery SET state = 'cancelled' WHERE webhook_id = ? AND state = 'planned'", arguments: [webhookID])
+    static func disable(_ db: any SQLSession, webhookID: String, reason: String, at now: Date) async throws {
+        try await db.execute("UPDATE webhook SET disabled_at = coalesce(disabled_at, ?), disabled_reason = coalesce(disabled_reason, ?) WHERE id = ?",
+            [text(now), reason, webhookID])
+        try await db.execute("UPDATE webhook_delivery SET state = 'cancelled' WHERE webhook_id = ? AND state = 'planned'", [webhookID])
     }
 
     /// Replaces an incident's planned reminders inside the caller's transaction; `plan` sees the
@@ -187,39 +191,41 @@ extension IncidentStore {
     /// subscription keeps its row and id (its text is refreshed); one no longer planned (a notice was
     /// recorded, the deadline moved) is marked cancelled with `reason`, so the deliveries log shows
     /// what was planned and why it was not sent.
-    static func replan(_ db: Database, incidentID: String, reason: String, plan: ([StoredWebhook]) -> [PlannedDelivery]) throws {
-        let webhooks = try Row.fetchAll(db, sql: "SELECT * FROM webhook WHERE disabled_at IS NULL").map(webhook)
+    static func replan(_ db: any SQLSession, incidentID: String, reason: String, plan: ([StoredWebhook]) -> [PlannedDelivery]) async throws {
+        let webhooks = try await db.query("SELECT * FROM webhook WHERE disabled_at IS NULL").map(webhook)
         struct Key: Hashable { var webhook: String; var obligation: String?; var event: String; var due: String }
         var existing: [Key: String] = [:]
-        for row in try Row.fetchAll(db, sql: """
+        for row in try await db.query("""
             SELECT id, webhook_id, obligation_id, event, due_at FROM webhook_delivery
             WHERE incident_id = ? AND state = 'planned' AND attempts = 0 AND event IN ('obligation.reminder', 'obligation.overdue')
-            """, arguments: [incidentID])
+            """, [incidentID])
         {
-            existing[Key(webhook: row["webhook_id"], obligation: row["obligation_id"], event: row["event"], due: row["due_at"])] = row["id"]
+            existing[Key(webhook: try row["webhook_id"], obligation: try row["obligation_id"], event: try row["event"], due: try row["due_at"])] =
+                try row["id"]
         }
         var fresh: [PlannedDelivery] = []
         for delivery in plan(webhooks) {
             let key = Key(webhook: delivery.webhookID, obligation: delivery.obligationID, event: delivery.event, due: text(delivery.dueAt))
             if let id = existing.removeValue(forKey: key) {
-                try db.execute(sql: "UPDATE webhook_delivery SET payload = ? WHERE id = ?", arguments: [delivery.payload, id])
+                try await db.execute("UPDATE webhook_delivery SET payload = ? WHERE id = ?", [delivery.payload, id])
             } else {
                 fresh.append(delivery)
             }
         }
-        for id in existing.values {
-            try db.execute(sql: "UPDATE webhook_delivery SET state = 'cancelled', last_error = ? WHERE id = ?",
-                arguments: ["cancelled: \(reason)", id])
+        for id in existing.values.sorted() {
+            try await db.execute("UPDATE webhook_delivery SET state = 'cancelled', last_error = ? WHERE id = ?", ["cancelled: \(reason)", id])
         }
-        for delivery in fresh {
-            try db.execute(
-                sql: """
-                    INSERT INTO webhook_delivery (id, webhook_id, incident_id, obligation_id, event, due_at, payload, state, next_attempt_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 'planned', ?)
-                    """,
-                arguments: [newID("msg"), delivery.webhookID, delivery.incidentID, delivery.obligationID, delivery.event,
-                    text(delivery.dueAt), delivery.payload, text(delivery.dueAt)])
-        }
+        for delivery in fresh { try await insert(db, delivery, id: newID("msg")) }
+    }
+
+    static func insert(_ db: any SQLSession, _ delivery: PlannedDelivery, id: String) async throws {
+        try await db.execute(
+            """
+            INSERT INTO webhook_delivery (id, webhook_id, incident_id, obligation_id, event, due_at, payload, state, next_attempt_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, 'planned', ?)
+            """,
+            [id, delivery.webhookID, delivery.incidentID, delivery.obligationID, delivery.event, text(delivery.dueAt), delivery.payload,
+                text(delivery.dueAt)])
     }
 
     /// Claims up to `limit` deliveries due by `now` for `worker`, oldest due first, in one write
@@ -227,74 +233,76 @@ extension IncidentStore {
     /// counts the caller's messages already in flight by host; the subscriptions of a host at its cap
     /// are left out of the search, so that a slow receiver holds back only its own messages. With
     /// `collapse`, reminders due together for one deadline are collapsed first (`collapseReminders`).
+    /// On PostgreSQL the search locks what it finds and skips what another dispatcher has locked
+    /// (`FOR UPDATE SKIP LOCKED`), so dispatchers on several instances claim disjoint sets.
     public func claimDue(now: Date, limit: Int, worker: String, perHost: Int = .max, busy: [String: Int] = [:], collapse: Bool = true)
         async throws -> [ClaimedDelivery]
     {
         guard limit > 0 else { return [] }
-        return try await pool.write { db in
-            if collapse { try Self.collapseReminders(db, now: now) }
+        let claimLock = engine.dialect.claimLock
+        return try await engine.write(audited: false) { db in
+            if collapse { try await Self.collapseReminders(db, now: now) }
             let full = Set(busy.filter { $0.value >= perHost }.keys)
-            let skipped = full.isEmpty ? [] : try Row.fetchAll(db, sql: "SELECT * FROM webhook").map(Self.webhook)
+            let skipped = full.isEmpty ? [] : try await db.query("SELECT * FROM webhook").map(Self.webhook)
                 .filter { full.contains($0.host) }.map(\.id)
             // An index range scan on the due time that stops after a few times `limit` rows: the cost
             // does not grow with the backlog.
             let placeholders = skipped.isEmpty ? "" : " AND webhook_id NOT IN (" + skipped.map { _ in "?" }.joined(separator: ", ") + ")"
-            var arguments: StatementArguments = [Self.text(now)]
-            _ = arguments.append(contentsOf: StatementArguments(skipped))
-            _ = arguments.append(contentsOf: [limit * 2])
-            let candidates = try Row.fetchAll(db, sql: """
+            let arguments: [any SQLBindable] = [Self.text(now)] + skipped + [limit * 2]
+            let candidates = try await db.query("""
                 SELECT id, webhook_id FROM webhook_delivery WHERE state = 'planned' AND next_attempt_at <= ?\(placeholders)
-                ORDER BY next_attempt_at LIMIT ?
-                """, arguments: arguments)
+                ORDER BY next_attempt_at LIMIT ?\(claimLock)
+                """, arguments)
             var hooks: [String: StoredWebhook] = [:]
             var inFlight = busy
             var chosen: [String] = []
             for row in candidates where chosen.count < limit {
-                let webhookID: String = row["webhook_id"]
+                let webhookID: String = try row["webhook_id"]
                 if hooks[webhookID] == nil {
-                    hooks[webhookID] = try Row.fetchOne(db, sql: "SELECT * FROM webhook WHERE id = ?", arguments: [webhookID]).map(Self.webhook)
+                    hooks[webhookID] = try await db.queryOne("SELECT * FROM webhook WHERE id = ?", [webhookID]).map(Self.webhook)
                 }
                 guard let hook = hooks[webhookID] else { continue }
                 let host = hook.host
                 guard inFlight[host, default: 0] < perHost else { continue }
                 inFlight[host, default: 0] += 1
-                chosen.append(row["id"])
+                chosen.append(try row["id"])
             }
-            return try Self.markSending(db, ids: chosen, now: now, worker: worker, hooks: hooks)
+            return try await Self.markSending(db, ids: chosen, now: now, worker: worker, hooks: hooks)
         }
     }
 
     /// Marks planned deliveries as being sent by `worker`, in one statement, and returns them in the
     /// order of `ids` with their subscriptions (`hooks` are those already read; others are read now).
-    static func markSending(_ db: Database, ids: [String], now: Date, worker: String, hooks known: [String: StoredWebhook] = [:]) throws
-        -> [ClaimedDelivery]
+    static func markSending(_ db: any SQLSession, ids: [String], now: Date, worker: String, hooks known: [String: StoredWebhook] = [:])
+        async throws -> [ClaimedDelivery]
     {
         guard !ids.isEmpty else { return [] }
-        var arguments: StatementArguments = [text(now), worker]
-        _ = arguments.append(contentsOf: StatementArguments(ids))
-        let rows = try Row.fetchAll(db, sql: """
+        let rows = try await db.query("""
             UPDATE webhook_delivery SET state = 'sending', claimed_at = ?, claimed_by = ?
             WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", "))) AND state = 'planned'
             RETURNING id, webhook_id, incident_id, obligation_id, event, due_at, payload, attempts
-            """, arguments: arguments)
+            """, [text(now), worker] + ids)
         var hooks = known
         let order = Dictionary(uniqueKeysWithValues: ids.enumerated().map { ($1, $0) })
-        return try rows.compactMap { row -> ClaimedDelivery? in
-            let webhookID: String = row["webhook_id"]
+        var claimed: [ClaimedDelivery] = []
+        for row in rows {
+            let webhookID: String = try row["webhook_id"]
             if hooks[webhookID] == nil {
-                hooks[webhookID] = try Row.fetchOne(db, sql: "SELECT * FROM webhook WHERE id = ?", arguments: [webhookID]).map(webhook)
+                hooks[webhookID] = try await db.queryOne("SELECT * FROM webhook WHERE id = ?", [webhookID]).map(webhook)
             }
-            guard let hook = hooks[webhookID] else { return nil }
-            return ClaimedDelivery(id: row["id"], webhook: hook, incidentID: row["incident_id"], obligationID: row["obligation_id"],
-                event: row["event"], dueAt: date(row["due_at"]), payload: row["payload"], attempts: row["attempts"])
-        }.sorted { order[$0.id, default: 0] < order[$1.id, default: 0] }
+            guard let hook = hooks[webhookID] else { continue }
+            claimed.append(ClaimedDelivery(id: try row["id"], webhook: hook, incidentID: try row["incident_id"],
+                obligationID: try row["obligation_id"], event: try row["event"], dueAt: try row.date("due_at"), payload: try row["payload"],
+                attempts: try row["attempts"]))
+        }
+        return claimed.sorted { order[$0.id, default: 0] < order[$1.id, default: 0] }
     }
 
     /// Reminders are about the time left, so only the newest matters: when several reminders for
     /// the same deadline and subscription are due at once (the server was down), the older ones are
     /// cancelled, not sent, and say why.
-    static func collapseReminders(_ db: Database, now: Date) throws {
-        try db.execute(sql: """
+    static func collapseReminders(_ db: any SQLSession, now: Date) async throws {
+        try await db.execute("""
             UPDATE webhook_delivery SET state = 'cancelled', last_error = 'collapsed: a later reminder for the same deadline was due too'
             WHERE state = 'planned' AND next_attempt_at <= ? AND obligation_id IS NOT NULL
               AND event IN ('obligation.reminder', 'obligation.overdue')
@@ -304,21 +312,24 @@ extension IncidentStore {
                   AND later.incident_id = webhook_delivery.incident_id AND later.obligation_id = webhook_delivery.obligation_id
                   AND later.event IN ('obligation.reminder', 'obligation.overdue') AND later.next_attempt_at <= ?
                   AND (later.due_at > webhook_delivery.due_at OR (later.due_at = webhook_delivery.due_at AND later.id > webhook_delivery.id)))
-            """, arguments: [text(now), text(now)])
+            """, [text(now), text(now)])
     }
 
     /// Claims one planned delivery by id (a test message sent on request).
     public func claim(id: String, now: Date, worker: String) async throws -> ClaimedDelivery? {
-        try await pool.write { db in try Self.markSending(db, ids: [id], now: now, worker: worker).first }
+        try await engine.write(audited: false) { db in try await Self.markSending(db, ids: [id], now: now, worker: worker).first }
     }
 
-    /// Returns to the queue deliveries claimed before `before` whose worker never finished (a crash).
+    /// Returns to the queue deliveries whose lease ran out: claimed before `before` (on the database's
+    /// clock, `leaseNow`) and never finished, because their worker crashed. The message keeps its id,
+    /// so the receiver sees the same `webhook-id` again.
     @discardableResult
     public func rescueStuck(claimedBefore before: Date) async throws -> Int {
-        try await pool.write { db in
-            try db.execute(sql: "UPDATE webhook_delivery SET state = 'planned', claimed_at = NULL, claimed_by = NULL WHERE state = 'sending' AND claimed_at < ?",
-                arguments: [Self.text(before)])
-            return db.changesCount
+        try await engine.write(audited: false) { db in
+            try await db.query("""
+                UPDATE webhook_delivery SET state = 'planned', claimed_at = NULL, claimed_by = NULL
+                WHERE state = 'sending' AND claimed_at < ? RETURNING id
+                """, [Self.text(before)]).count
         }
     }
 
@@ -351,86 +362,85 @@ extension IncidentStore {
     public func recordAttempts(_ records: [AttemptRecord]) async throws {
         guard !records.isEmpty else { return }
         let now = clock()
-        try await pool.write { db in
-            for record in records { try Self.record(db, record, now: now) }
+        try await engine.write(audited: false) { db in
+            for record in records { try await Self.record(db, record, now: now) }
             // A delivery ends a subscription's run of failures: once per subscription in the batch.
             var cleared: Set<String> = []
             for record in records {
                 guard case .delivered = record.update, cleared.insert(record.webhookID).inserted else { continue }
-                try db.execute(sql: "UPDATE webhook SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL", arguments: [record.webhookID])
+                try await db.execute("UPDATE webhook SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL", [record.webhookID])
             }
         }
     }
 
-    static func record(_ db: Database, _ record: AttemptRecord, now: Date) throws {
-        let milliseconds = Int(record.duration.components.seconds * 1000 + record.duration.components.attoseconds / 1_000_000_000_000_000)
-        // Cached statements: a busy dispatcher records thousands of attempts a second.
-        try db.cachedStatement(
-            sql: "INSERT OR REPLACE INTO webhook_attempt (delivery_id, attempt, started_at, duration_ms, status, error) VALUES (?, ?, ?, ?, ?, ?)")
-            .execute(arguments: [record.deliveryID, record.attempt, text(record.startedAt), milliseconds, record.status, record.error])
+    static func record(_ db: any SQLSession, _ record: AttemptRecord, now: Date) async throws {
+        try await db.execute("""
+            INSERT INTO webhook_attempt (delivery_id, attempt, started_at, duration_ms, status, error) VALUES (?, ?, ?, ?, ?, ?)
+            ON CONFLICT (delivery_id, attempt) DO UPDATE SET started_at = excluded.started_at, duration_ms = excluded.duration_ms,
+              status = excluded.status, error = excluded.error
+            """, [record.deliveryID, record.attempt, text(record.startedAt), record.duration.milliseconds, record.status, record.error])
         switch record.update {
         case .delivered:
-            try db.cachedStatement(sql: "UPDATE webhook_delivery SET state = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?")
-                .execute(arguments: [record.attempt, text(now), record.deliveryID])
-
+            try await db.execute("UPDATE webhook_delivery SET state = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?",
+                [record.attempt, text(now), record.deliveryID])
         case .retry(let at):
-            try db.execute(sql: """
+            try await db.execute("""
                 UPDATE webhook_delivery SET state = 'planned', attempts = ?, next_attempt_at = ?, last_error = ?, claimed_at = NULL, claimed_by = NULL
                 WHERE id = ?
-                """, arguments: [record.attempt, text(at), record.error, record.deliveryID])
-            try noteFailure(db, webhookID: record.webhookID, now: now)
+                """, [record.attempt, text(at), record.error, record.deliveryID])
+            try await noteFailure(db, webhookID: record.webhookID, now: now)
         case .failed(let reason):
-            try db.execute(sql: "UPDATE webhook_delivery SET state = 'failed', attempts = ?, last_error = ? WHERE id = ?",
-                arguments: [record.attempt, reason, record.deliveryID])
-            try noteFailure(db, webhookID: record.webhookID, now: now)
+            try await db.execute("UPDATE webhook_delivery SET state = 'failed', attempts = ?, last_error = ? WHERE id = ?",
+                [record.attempt, reason, record.deliveryID])
+            try await noteFailure(db, webhookID: record.webhookID, now: now)
         case .disableWebhook(let reason):
-            try db.execute(sql: "UPDATE webhook_delivery SET state = 'failed', attempts = ?, last_error = ? WHERE id = ?",
-                arguments: [record.attempt, reason, record.deliveryID])
-            try disable(db, webhookID: record.webhookID, reason: reason, at: now)
+            try await db.execute("UPDATE webhook_delivery SET state = 'failed', attempts = ?, last_error = ? WHERE id = ?",
+                [record.attempt, reason, record.deliveryID])
+            try await disable(db, webhookID: record.webhookID, reason: reason, at: now)
         }
     }
 
     /// A subscription that has failed for longer than `disableAfterFailing` is disabled.
-    static func noteFailure(_ db: Database, webhookID: String, now: Date) throws {
-        try db.execute(sql: "UPDATE webhook SET failing_since = coalesce(failing_since, ?) WHERE id = ?", arguments: [text(now), webhookID])
-        let since = try String.fetchOne(db, sql: "SELECT failing_since FROM webhook WHERE id = ?", arguments: [webhookID]).map(date)
-        if let since, now.timeIntervalSince(since) > disableAfterFailing {
-            try disable(db, webhookID: webhookID, reason: "failing since \(text(since))", at: now)
+    static func noteFailure(_ db: any SQLSession, webhookID: String, now: Date) async throws {
+        let row = try await db.queryOne("UPDATE webhook SET failing_since = coalesce(failing_since, ?) WHERE id = ? RETURNING failing_since",
+            [text(now), webhookID])
+        if let since = try row?.optionalDate("failing_since"), now.timeIntervalSince(since) > disableAfterFailing {
+            try await disable(db, webhookID: webhookID, reason: "failing since \(text(since))", at: now)
         }
     }
 
     /// A subscription's deliveries and their attempts, newest due first.
     public func deliveries(webhookID: String, limit: Int = 200) async throws -> [DeliveryRecord] {
-        try await pool.read { db in
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM webhook_delivery WHERE webhook_id = ? ORDER BY due_at DESC, id LIMIT ?",
-                arguments: [webhookID, limit])
-            return try rows.map { row in
-                let id: String = row["id"]
-                let attempts = try Row.fetchAll(db, sql: "SELECT * FROM webhook_attempt WHERE delivery_id = ? ORDER BY attempt", arguments: [id]).map {
-                    DeliveryRecord.Attempt(attempt: $0["attempt"], startedAt: Self.date($0["started_at"]), durationMilliseconds: $0["duration_ms"],
-                        status: $0["status"], error: $0["error"])
+        try await engine.read { db in
+            let rows = try await db.query("SELECT * FROM webhook_delivery WHERE webhook_id = ? ORDER BY due_at DESC, id LIMIT ?", [webhookID, limit])
+            var records: [DeliveryRecord] = []
+            for row in rows {
+                let id: String = try row["id"]
+                let attempts = try await db.query("SELECT * FROM webhook_attempt WHERE delivery_id = ? ORDER BY attempt", [id]).map {
+                    DeliveryRecord.Attempt(attempt: try $0["attempt"], startedAt: try $0.date("started_at"), durationMilliseconds: try $0["duration_ms"],
+                        status: try $0["status"], error: try $0["error"])
                 }
-                let state: String = row["state"]
-                return DeliveryRecord(id: id, incidentID: row["incident_id"], obligationID: row["obligation_id"], event: row["event"],
-                    dueAt: Self.date(row["due_at"]), state: state, attempts: attempts,
-                    nextAttemptAt: state == "planned" ? Self.date(row["next_attempt_at"]) : nil,
-                    deliveredAt: (row["delivered_at"] as String?).map(Self.date), lastError: row["last_error"])
+                let state: String = try row["state"]
+                records.append(DeliveryRecord(id: id, incidentID: try row["incident_id"], obligationID: try row["obligation_id"], event: try row["event"],
+                    dueAt: try row.date("due_at"), state: state, attempts: attempts,
+                    nextAttemptAt: state == "planned" ? try row.date("next_attempt_at") : nil,
+                    deliveredAt: try row.optionalDate("delivered_at"), lastError: try row["last_error"]))
             }
+            return records
         }
     }
 
     /// Plans one message now (a test event, for instance) outside any incident change.
     public func enqueue(_ delivery: PlannedDelivery) async throws -> String {
         let id = Self.newID("msg")
-        try await pool.write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO webhook_delivery (id, webhook_id, incident_id, obligation_id, event, due_at, payload, state, next_attempt_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, 'planned', ?)
-                    """,
-                arguments: [id, delivery.webhookID, delivery.incidentID, delivery.obligationID, delivery.event, Self.text(delivery.dueAt),
-                    delivery.payload, Self.text(delivery.dueAt)])
-        }
+        try await engine.write(audited: false) { db in try await Self.insert(db, delivery, id: id) }
         return id
+    }
+}
+
+extension Duration {
+    /// Whole milliseconds (rounded down): how the store, the API and the metrics give a duration.
+    public var milliseconds: Int {
+        Int(components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000)
     }
 }

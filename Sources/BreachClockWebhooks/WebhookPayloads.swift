@@ -8,6 +8,8 @@ public enum WebhookEventType: String, Sendable, CaseIterable {
     case overdue = "obligation.overdue"
     case obligationAdded = "obligation.added"
     case obligationChanged = "obligation.changed"
+    /// A deadline moved because the rules changed (a new rules database was deployed), not the facts.
+    case deadlineChanged = "deadline.changed"
     case incidentCreated = "incident.created"
     case incidentClosed = "incident.closed"
     case test = "webhook.test"
@@ -85,6 +87,7 @@ public struct WebhookEvent: Sendable {
         case .overdue: return "OVERDUE: \(recipient ?? "recipient") (\(jurisdiction ?? "")), \(timeLeft)"
         case .obligationAdded: return "New obligation: notify \(recipient ?? "recipient") (\(jurisdiction ?? ""))"
         case .obligationChanged: return "Deadline changed: \(recipient ?? "recipient") (\(jurisdiction ?? ""))"
+        case .deadlineChanged: return "Deadline changed by new rules: \(recipient ?? "recipient") (\(jurisdiction ?? ""))"
         case .incidentCreated: return "Incident opened: \(incidentTitle)"
         case .incidentClosed: return "Incident closed: \(incidentTitle)"
         case .test: return "breachclock test message"
@@ -131,7 +134,7 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
     static func standard(_ event: WebhookEvent) -> OrderedJSON {
         .object([
             ("type", .string(event.type.rawValue)),
-            ("timestamp", .string(ZonedTime.rfc3339(event.at, in: TimeZone(identifier: "UTC")!))),
+            ("timestamp", .string(ZonedTime.rfc3339(event.at, in: ZonedTime.utc))),
             ("data", .object([
                 ("incident", .object([("id", .string(event.incidentID)), ("title", .string(event.incidentTitle)), ("link", optional(event.link))])),
                 ("obligation", event.obligationID == nil ? .null : .object([
@@ -247,7 +250,7 @@ extension WebhookEvent {
             ("type", .string(type.rawValue)), ("incidentID", .string(incidentID)), ("incidentTitle", .string(incidentTitle)),
             ("obligationID", optional(obligationID)), ("jurisdiction", optional(jurisdiction)), ("recipient", optional(recipient)),
             ("citation", optional(citation)), ("deadlineKind", optional(deadlineKind)),
-            ("due", optional(due.map { ZonedTime.rfc3339($0, in: TimeZone(identifier: "UTC")!) })),
+            ("due", optional(due.map { ZonedTime.rfc3339($0, in: ZonedTime.utc) })),
             ("deadlineText", optional(deadlineText)), ("timeZone", .string(timeZone.contractName)), ("link", optional(link)),
         ]).serialized(pretty: false)
     }
@@ -258,7 +261,7 @@ extension WebhookEvent {
             let typeName = object["type"] as? String, let type = WebhookEventType(rawValue: typeName),
             let incidentID = object["incidentID"] as? String, let title = object["incidentTitle"] as? String
         else { return nil }
-        let utc = TimeZone(identifier: "UTC")!
+        let utc = ZonedTime.utc
         self.init(
             type: type, incidentID: incidentID, incidentTitle: title, obligationID: object["obligationID"] as? String,
             jurisdiction: object["jurisdiction"] as? String, recipient: object["recipient"] as? String, citation: object["citation"] as? String,

@@ -23,7 +23,7 @@ let calculator = Calculator(rulebook: rulebook)
 let places = Array(Set(rulebook.rules.flatMap(\.covers))).sorted()
 let facts = IncidentFacts(
     timeZone: TimeZone(identifier: "America/New_York")!,
-    discoveredAt: ZonedTime.parse("2026-03-02T14:00:00-05:00", in: TimeZone(identifier: "UTC")!)!,
+    discoveredAt: ZonedTime.parse("2026-03-02T14:00:00-05:00", in: ZonedTime.utc)!,
     elements: [.name, .ssn, .driversLicense, .financialAccount, .accountAccessCode, .medical, .onlineCredentials],
     riskOfHarm: .likely,
     affected: places.map { ($0, AffectedCount(exactly: 20_000)) })

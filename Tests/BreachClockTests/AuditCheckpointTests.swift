@@ -269,7 +269,7 @@ extension AuditProblem {
 
         // Through `breachclock serve`'s builder, with a long interval: only the shutdown signs, after the
         // last request was answered.
-        let server = try ServerApplication.build(
+        let server = try await ServerApplication.build(
             configuration: ServerConfiguration(port: 0, databasePath: fixture.database, rulesDirectory: Paths.jurisdictions, sendsWebhooks: false,
                 auditCheckpoints: AuditCheckpointSettings(key: fixture.key, exportPath: fixture.exportPath, interval: .seconds(3600))),
             clock: { AuditFixture.now }, logger: logger)

@@ -26,7 +26,7 @@ import Yams
     @Test func everyRouteIsDocumentedAndEveryDocumentedRouteExists() async throws {
         let server = try await TestServer.make()
         defer { server.remove() }
-        let served = Set(try ServerApplication.routes(configuration: ServerConfiguration(databasePath: server.database, rulesDirectory: Paths.jurisdictions)))
+        let served = Set(try await ServerApplication.routes(configuration: ServerConfiguration(databasePath: server.database, rulesDirectory: Paths.jurisdictions)))
         #expect(served.subtracting(Self.documentedRoutes).isEmpty, "not documented: \(served.subtracting(Self.documentedRoutes).sorted())")
         #expect(Self.documentedRoutes.subtracting(served).isEmpty, "documented but not served: \(Self.documentedRoutes.subtracting(served).sorted())")
     }

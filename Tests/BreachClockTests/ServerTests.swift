@@ -30,10 +30,10 @@ struct TestServer {
 
     /// The tests' receivers listen on 127.0.0.1, so it is allowlisted unless a test says otherwise.
     func app(clock: @escaping @Sendable () -> Date = { Date(timeIntervalSince1970: 1_772_600_000) },
-        webhookAllow: [AddressPolicy.Network] = [AddressPolicy.Network("127.0.0.1/32")!]) throws -> some ApplicationProtocol {
+        webhookAllow: [AddressPolicy.Network] = [AddressPolicy.Network("127.0.0.1/32")!]) async throws -> some ApplicationProtocol {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        return try ServerApplication.build(
+        return try await ServerApplication.build(
             configuration: ServerConfiguration(port: 0, databasePath: database, rulesDirectory: Paths.jurisdictions, webhookAllowlist: webhookAllow,
                 sendsWebhooks: false),
             clock: clock, logger: logger)

@@ -1,5 +1,5 @@
 // Shipped migrations are never edited: add a new file for a change (see Migrations/README.md).
-extension StoreMigrations {
+extension SQLiteMigrations {
     /// 0001: incidents with their assessment history, notices, decisions, API keys and the audit chain.
     static let m0001Initial = """
         CREATE TABLE incident (

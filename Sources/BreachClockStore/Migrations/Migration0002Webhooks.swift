@@ -1,5 +1,5 @@
 // Shipped migrations are never edited: add a new file for a change (see Migrations/README.md).
-extension StoreMigrations {
+extension SQLiteMigrations {
     /// 0002: webhook subscriptions, the delivery outbox (one row per planned message; its id is the
     /// `webhook-id`, the same on every retry) and the log of attempts.
     static let m0002Webhooks = """

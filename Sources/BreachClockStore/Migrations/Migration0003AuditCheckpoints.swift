@@ -1,5 +1,5 @@
 // Shipped migrations are never edited: add a new file for a change (see Migrations/README.md).
-extension StoreMigrations {
+extension SQLiteMigrations {
     /// 0003: signed checkpoints of the audit chain's head. `seq` and `hash` are the head line's;
     /// `mac` is HMAC-SHA256 over them and `at` with a key kept outside the database, so that
     /// someone who can write this file cannot make a checkpoint for a chain they rewrote.

@@ -1,5 +1,5 @@
 // Shipped migrations are never edited: add a new file for a change (see Migrations/README.md).
-extension StoreMigrations {
+extension SQLiteMigrations {
     /// 0005: planned reminders are found by their deadline (subscription, incident, obligation), so
     /// that reminders that fell due together after an outage collapse into one and a re-plan keeps
     /// the reminders that did not change.

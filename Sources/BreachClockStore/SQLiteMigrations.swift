@@ -1,7 +1,8 @@
 import GRDB
 
-/// The schema's versioned migrations, applied in order at start-up.
-enum StoreMigrations {
+/// The SQLite schema's versioned migrations, applied in order when a store opens (GRDB's migrator
+/// records them in `grdb_migrations`). `PostgresMigrations` holds the same versions for PostgreSQL.
+enum SQLiteMigrations {
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("0001-initial") { db in try db.execute(sql: m0001Initial) }
@@ -9,6 +10,8 @@ enum StoreMigrations {
         migrator.registerMigration("0003-audit-checkpoints") { db in try db.execute(sql: m0003AuditCheckpoints) }
         migrator.registerMigration("0004-webhook-deletion") { db in try db.execute(sql: m0004WebhookDeletion) }
         migrator.registerMigration("0005-reminder-collapse") { db in try db.execute(sql: m0005ReminderCollapse) }
+        migrator.registerMigration("0006-rules-rollout") { db in try db.execute(sql: m0006RulesRollout) }
         return migrator
     }
+
 }
