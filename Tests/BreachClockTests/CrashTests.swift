@@ -146,10 +146,10 @@ struct ListeningServer {
     let process: Process
     let port: Int
 
-    static func start(binary: String, database: String) async throws -> ListeningServer {
+    static func start(binary: String, database: String, extra: [String] = []) async throws -> ListeningServer {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--db", database, "--port", "0", "--rules", Paths.jurisdictions.path, "--log-level", "info"]
+        process.arguments = ["serve", "--db", database, "--port", "0", "--rules", Paths.jurisdictions.path, "--log-level", "info"] + extra
         let log = Pipe()
         process.standardError = log
         process.standardOutput = FileHandle.nullDevice

@@ -1,15 +1,19 @@
 import Foundation
 import GRDB
+import Synchronization
 
 /// SQLite through GRDB: one `DatabasePool` per file (WAL: readers never wait for the writer).
 ///
 /// A write transaction spans `await`s, while GRDB runs each access on its writer's queue and
 /// ends it there. So a transaction is `BEGIN IMMEDIATE` … `COMMIT` over several accesses, and
-/// `writer` (an async lock) keeps a second transaction of this process from interleaving its
-/// statements; SQLite's own lock, with a 10 s busy timeout, keeps other processes out.
+/// `writer` (an async lock, one per file in this process, shared by every engine on that file)
+/// keeps a second transaction of this process from interleaving its statements or waiting on
+/// SQLite's lock; SQLite's own lock, with a 10 s busy timeout, keeps other processes out.
 public final class SQLiteEngine: SQLEngine {
     let pool: DatabasePool
-    private let writer = AsyncLock()
+    private let writer: AsyncLock
+    /// The writer lock of each database file this process has open.
+    private static let writers = Mutex<[String: AsyncLock]>([:])
     public var dialect: SQLDialect { .sqlite }
 
     /// How a connection's commits reach the disk (`IncidentStore.Durability`).
@@ -21,6 +25,13 @@ public final class SQLiteEngine: SQLEngine {
             configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = NORMAL") }
         }
         pool = try DatabasePool(path: path, configuration: configuration)
+        let key = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+        writer = Self.writers.withLock { locks in
+            if let lock = locks[key] { return lock }
+            let lock = AsyncLock()
+            locks[key] = lock
+            return lock
+        }
         try SQLiteMigrations.migrator().migrate(pool)
     }
 
@@ -35,16 +46,28 @@ public final class SQLiteEngine: SQLEngine {
 
     public func write<T: Sendable>(audited: Bool, _ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
         try await writer.withLock {
-            try await pool.writeWithoutTransaction { db in try db.execute(sql: "BEGIN IMMEDIATE") }
+            try await pool.writeWithoutTransaction { db in
+                // Only holders of `writer` use this connection, so a transaction still open here was
+                // left by a task cancelled between its statements: it is rolled back.
+                if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+                try db.execute(sql: "BEGIN IMMEDIATE")
+            }
             do {
                 let result = try await body(Session(pool: pool, inTransaction: true))
                 try await pool.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
                 return result
             } catch {
-                try? await pool.writeWithoutTransaction { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
+                // Synchronously: GRDB's async access refuses to start in a cancelled task, and a
+                // cancelled task must still release SQLite's write lock.
+                rollBackNow()
                 throw error
             }
         }
+    }
+
+    /// Rolls back the open transaction, if any, blocking briefly (never refused for cancellation).
+    private func rollBackNow() {
+        try? pool.writeWithoutTransaction { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
     }
 
     public func now() async throws -> Date { Date() }
