@@ -363,26 +363,38 @@ extension IncidentStore {
         guard !records.isEmpty else { return }
         let now = clock()
         try await engine.write(audited: false) { db in
-            for record in records { try await Self.record(db, record, now: now) }
+            // Deliveries, the common case, are plain writes: sent as one batch.
+            var batch: [(sql: String, arguments: [any SQLBindable])] = []
+            for record in records {
+                batch.append((Self.attemptInsert, [record.deliveryID, record.attempt, Self.text(record.startedAt), record.duration.milliseconds,
+                    record.status, record.error]))
+                if case .delivered = record.update {
+                    batch.append(("UPDATE webhook_delivery SET state = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?",
+                        [record.attempt, Self.text(now), record.deliveryID]))
+                }
+            }
             // A delivery ends a subscription's run of failures: once per subscription in the batch.
             var cleared: Set<String> = []
             for record in records {
                 guard case .delivered = record.update, cleared.insert(record.webhookID).inserted else { continue }
-                try await db.execute("UPDATE webhook SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL", [record.webhookID])
+                batch.append(("UPDATE webhook SET failing_since = NULL WHERE id = ? AND failing_since IS NOT NULL", [record.webhookID]))
             }
+            try await db.executeAll(batch)
+            for record in records { try await Self.recordFailure(db, record, now: now) }
         }
     }
 
-    static func record(_ db: any SQLSession, _ record: AttemptRecord, now: Date) async throws {
-        try await db.execute("""
-            INSERT INTO webhook_attempt (delivery_id, attempt, started_at, duration_ms, status, error) VALUES (?, ?, ?, ?, ?, ?)
-            ON CONFLICT (delivery_id, attempt) DO UPDATE SET started_at = excluded.started_at, duration_ms = excluded.duration_ms,
-              status = excluded.status, error = excluded.error
-            """, [record.deliveryID, record.attempt, text(record.startedAt), record.duration.milliseconds, record.status, record.error])
+    static let attemptInsert = """
+        INSERT INTO webhook_attempt (delivery_id, attempt, started_at, duration_ms, status, error) VALUES (?, ?, ?, ?, ?, ?)
+        ON CONFLICT (delivery_id, attempt) DO UPDATE SET started_at = excluded.started_at, duration_ms = excluded.duration_ms,
+          status = excluded.status, error = excluded.error
+        """
+
+    /// What an attempt that did not deliver changes: the message's state, and the subscription's run of failures.
+    static func recordFailure(_ db: any SQLSession, _ record: AttemptRecord, now: Date) async throws {
         switch record.update {
         case .delivered:
-            try await db.execute("UPDATE webhook_delivery SET state = 'delivered', attempts = ?, delivered_at = ?, last_error = NULL WHERE id = ?",
-                [record.attempt, text(now), record.deliveryID])
+            return
         case .retry(let at):
             try await db.execute("""
                 UPDATE webhook_delivery SET state = 'planned', attempts = ?, next_attempt_at = ?, last_error = ?, claimed_at = NULL, claimed_by = NULL

@@ -110,4 +110,68 @@ import Testing
         #expect(Set(received).subtracting(planned).isEmpty)  // every duplicate is a redelivery of a planned message, same id
         print("multi-instance SIGKILL: \(received.count) requests for \(planned.count) messages, \(received.count - Set(received).count) duplicates")
     }
+
+    /// A key revoked through one instance stops working on the others within the key cache's
+    /// lifetime (2 s, `ServerConfiguration.keyCacheLifetime`): each instance reads the database again then.
+    @Test func aKeyRevokedOnOneInstanceStopsOnTheOthersWithinTwoSeconds() async throws {
+        let setup = try await setUp()
+        defer { setup.database.remove() }
+        let admin = try await setup.store.createKey(name: "admin", role: .admin, actor: "test")
+        let viewer = try await setup.store.createKey(name: "viewer", role: .viewer, actor: "test")
+        let servers = try await instances(2, on: setup.database)
+        // The second instance has the key cached.
+        #expect(try await servers[1].request("GET", "/v1/incidents", key: viewer.key).status == 200)
+        #expect(try await servers[0].request("DELETE", "/v1/keys/\(viewer.record.id)", key: admin.key).status == 204)
+        let revoked = ContinuousClock.now
+        var refusedAfter: Duration?
+        while ContinuousClock.now - revoked < .seconds(5) {
+            if try await servers[1].request("GET", "/v1/incidents", key: viewer.key).status == 401 {
+                refusedAfter = ContinuousClock.now - revoked
+                break
+            }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        let after = try #require(refusedAfter, "the revoked key still worked on the other instance after 5 s")
+        #expect(after <= .milliseconds(2_500))
+        for server in servers { #expect(try server.stop() == 0) }
+    }
+
+    /// A new rules database deployed to two instances at once: open incidents computed with other
+    /// rules are recomputed once (one new revision, not one per instance), the history says the rules
+    /// moved the deadline, and subscribers get `deadline.changed`.
+    @Test func aRulesRolloutRecomputesOpenIncidentsOnce() async throws {
+        let setup = try await setUp()
+        defer { setup.database.remove() }
+        let hook = try await setup.store.createWebhook(url: "http://127.0.0.1:9/hook", format: "json", incidentID: nil,
+            events: ["deadline.changed"], secret: "whsec_rollout", actor: "test")
+        let first = try await instances(1, on: setup.database)[0]
+        let created = try await first.request("POST", "/v1/incidents", key: setup.editorKey, body: incidentBody)
+        let id = try #require(created.object["id"] as? String)
+        #expect(try first.stop() == 0)
+        // As if computed by older rules: another digest, and the first dated deadline a day earlier.
+        try await setup.store.engine.write(audited: false) { db in
+            let row = try #require(try await db.queryOne("SELECT assessment FROM assessment WHERE incident_id = ?", [id]))
+            var text: String = try row["assessment"]
+            let digest = try #require(text.range(of: #""rulesDigest":"sha256:[0-9a-f]+""#, options: .regularExpression))
+            text.replaceSubrange(digest, with: #""rulesDigest":"sha256:0ld""#)
+            let due = try #require(text.range(of: #""dueDate":"\d{4}-\d{2}-\d{2}""#, options: .regularExpression))
+            text.replaceSubrange(due, with: #""dueDate":"2000-01-01""#)
+            try await db.execute("UPDATE assessment SET assessment = ?, rules_digest = 'sha256:0ld' WHERE incident_id = ?", [text, id])
+        }
+        let both = try await instances(2, on: setup.database)
+        let recomputed = await CrashTests().waitUntil(seconds: 30) { (try? await setup.store.history(id: id).count) == 2 }
+        #expect(recomputed)
+        try await Task.sleep(for: .seconds(1))
+        let history = try await setup.store.history(id: id)
+        #expect(history.count == 2, "one recompute, not one per instance")
+        let changes = history.last?.changes ?? []
+        #expect(changes.first?.hasPrefix("rules changed from sha256:0ld to sha256:") == true)
+        #expect(changes.contains { $0.hasPrefix("rules changed: ") && $0.contains("deadline changed from due 2000-01-01") })
+        let rollouts = try await setup.store.rulesRollouts()
+        #expect(rollouts.count == 1)
+        #expect(rollouts.first?.recomputed == 1)
+        #expect(try await setup.store.deliveries(webhookID: hook.id).contains { $0.event == "deadline.changed" })
+        for server in both { #expect(try server.stop() == 0) }
+        #expect(try runProcess(Self.binary, ["audit", "verify", "--db", setup.database.location]) == 0)
+    }
 }

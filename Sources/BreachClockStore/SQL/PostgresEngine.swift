@@ -23,6 +23,10 @@ public final class PostgresEngine: SQLEngine {
     /// wait for the first to finish).
     public init(_ settings: PostgresSettings, logger: Logger = Logger(label: "breachclock.postgres")) async throws {
         self.settings = settings
+        // The pool's own chatter (such as a lease asked for a moment before `run()` starts, which
+        // simply waits) stays out of the log; failures reach the caller as errors.
+        var logger = logger
+        logger.logLevel = .error
         var configuration = PostgresClient.Configuration(host: settings.host, port: settings.port, username: settings.user,
             password: settings.password, database: settings.database, tls: settings.requireTLS ? .require(.makeClientConfiguration()) : .disable)
         configuration.options.maximumConnections = max(1, settings.poolSize)

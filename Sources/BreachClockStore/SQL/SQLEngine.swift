@@ -5,9 +5,17 @@ import Foundation
 public protocol SQLSession: Sendable {
     /// Runs a statement and returns its rows (a `RETURNING` clause's too).
     func query(_ sql: String, _ arguments: [any SQLBindable]) async throws -> [SQLRow]
+
+    /// Runs statements in order for their effect. SQLite runs them in one access to its connection
+    /// (a busy dispatcher records hundreds of attempts at once); by default, one at a time.
+    func executeAll(_ statements: [(sql: String, arguments: [any SQLBindable])]) async throws
 }
 
 extension SQLSession {
+    public func executeAll(_ statements: [(sql: String, arguments: [any SQLBindable])]) async throws {
+        for statement in statements { _ = try await query(statement.sql, statement.arguments) }
+    }
+
     public func query(_ sql: String) async throws -> [SQLRow] { try await query(sql, []) }
 
     /// The first row, if any.
@@ -84,6 +92,11 @@ public enum DatabaseLocation: Sendable, Equatable {
             guard !text.isEmpty else { throw DatabaseLocationError("empty database location") }
             self = .sqlite(path: text)
         }
+    }
+
+    public var isPostgres: Bool {
+        if case .postgres = self { return true }
+        return false
     }
 
     /// The location for logs and errors: a PostgreSQL password is never shown.

@@ -94,6 +94,17 @@ public final class SQLiteEngine: SQLEngine {
             return inTransaction ? try await pool.writeWithoutTransaction(run) : try await pool.read(run)
         }
 
+        func executeAll(_ statements: [(sql: String, arguments: [any SQLBindable])]) async throws {
+            let bound = statements.map { ($0.sql, StatementArguments($0.arguments.map { Self.databaseValue($0.sqlValue) })) }
+            let run: @Sendable (Database) throws -> Void = { db in
+                for (sql, arguments) in bound {
+                    let statement = try db.cachedStatement(sql: sql)
+                    try statement.execute(arguments: arguments)
+                }
+            }
+            if inTransaction { try await pool.writeWithoutTransaction(run) } else { try await pool.write(run) }
+        }
+
         static func databaseValue(_ value: SQLValue) -> DatabaseValue {
             switch value {
             case .null: return .null
