@@ -9,11 +9,18 @@ import Synchronization
 /// `writer` (an async lock, one per file in this process, shared by every engine on that file)
 /// keeps a second transaction of this process from interleaving its statements or waiting on
 /// SQLite's lock; SQLite's own lock, with a 10 s busy timeout, keeps other processes out.
+///
+/// While it holds `writer`, a transaction runs on a thread of its own (`WriterThread`, one per file)
+/// and calls GRDB synchronously: SQLite's write lock is then held only while statements run, never
+/// while the transaction's task waits for its turn among the process's other tasks (hundreds of
+/// webhook deliveries, say). Measured with the webhook bench: an async access per statement held
+/// the lock long enough to cut deliveries from about 4,700 to 3,300 a second.
 public final class SQLiteEngine: SQLEngine {
     let pool: DatabasePool
     private let writer: AsyncLock
-    /// The writer lock of each database file this process has open.
-    private static let writers = Mutex<[String: AsyncLock]>([:])
+    private let thread: WriterThread
+    /// The writer lock and thread of each database file this process has open.
+    private static let writers = Mutex<[String: (AsyncLock, WriterThread)]>([:])
     public var dialect: SQLDialect { .sqlite }
 
     /// How a connection's commits reach the disk (`IncidentStore.Durability`).
@@ -26,11 +33,11 @@ public final class SQLiteEngine: SQLEngine {
         }
         pool = try DatabasePool(path: path, configuration: configuration)
         let key = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
-        writer = Self.writers.withLock { locks in
-            if let lock = locks[key] { return lock }
-            let lock = AsyncLock()
-            locks[key] = lock
-            return lock
+        (writer, thread) = Self.writers.withLock { writers in
+            if let existing = writers[key] { return existing }
+            let created = (AsyncLock(), WriterThread(name: "sqlite writer"))
+            writers[key] = created
+            return created
         }
         try SQLiteMigrations.migrator().migrate(pool)
     }
@@ -46,26 +53,35 @@ public final class SQLiteEngine: SQLEngine {
 
     public func write<T: Sendable>(audited: Bool, _ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
         try await writer.withLock {
-            try await pool.writeWithoutTransaction { db in
-                // Only holders of `writer` use this connection, so a transaction still open here was
-                // left by a task cancelled between its statements: it is rolled back.
-                if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
-                try db.execute(sql: "BEGIN IMMEDIATE")
-            }
-            do {
-                let result = try await body(Session(pool: pool, inTransaction: true))
-                try await pool.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
-                return result
-            } catch {
-                // Synchronously: GRDB's async access refuses to start in a cancelled task, and a
-                // cancelled task must still release SQLite's write lock.
-                rollBackNow()
-                throw error
+            try await withTaskExecutorPreference(thread) {
+                try begin()
+                do {
+                    let result = try await body(Session(pool: pool, inTransaction: true))
+                    try commit()
+                    return result
+                } catch {
+                    rollBackNow()
+                    throw error
+                }
             }
         }
     }
 
-    /// Rolls back the open transaction, if any, blocking briefly (never refused for cancellation).
+    /// Starts the transaction (on the writer thread, synchronously). Only holders of `writer` use
+    /// this connection, so a transaction still open here was left by a task stopped between its
+    /// statements: it is rolled back first.
+    private func begin() throws {
+        try pool.writeWithoutTransaction { db in
+            if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") }
+            try db.execute(sql: "BEGIN IMMEDIATE")
+        }
+    }
+
+    private func commit() throws {
+        try pool.writeWithoutTransaction { db in try db.execute(sql: "COMMIT") }
+    }
+
+    /// Rolls back the open transaction, if any (synchronous, so never refused for cancellation).
     private func rollBackNow() {
         try? pool.writeWithoutTransaction { db in if db.isInsideTransaction { try db.execute(sql: "ROLLBACK") } }
     }
@@ -91,7 +107,14 @@ public final class SQLiteEngine: SQLEngine {
                 }
                 return rows
             }
-            return inTransaction ? try await pool.writeWithoutTransaction(run) : try await pool.read(run)
+            // In a transaction this runs on the writer thread, where blocking is what it is for.
+            return inTransaction ? try Self.onWriter(pool, run) : try await pool.read(run)
+        }
+
+        /// Runs `body` on the writer connection synchronously (a function that is not async, so
+        /// that GRDB's blocking access is the one called).
+        static func onWriter<T>(_ pool: DatabasePool, _ body: (Database) throws -> T) throws -> T {
+            try pool.writeWithoutTransaction(body)
         }
 
         func executeAll(_ statements: [(sql: String, arguments: [any SQLBindable])]) async throws {
@@ -102,7 +125,7 @@ public final class SQLiteEngine: SQLEngine {
                     try statement.execute(arguments: arguments)
                 }
             }
-            if inTransaction { try await pool.writeWithoutTransaction(run) } else { try await pool.write(run) }
+            if inTransaction { try Self.onWriter(pool, run) } else { try await pool.write(run) }
         }
 
         static func databaseValue(_ value: SQLValue) -> DatabaseValue {
@@ -147,5 +170,33 @@ actor AsyncLock {
 
     private func release() {
         if waiters.isEmpty { held = false } else { waiters.removeFirst().resume() }
+    }
+}
+
+/// A thread that runs the jobs of the tasks that prefer it (`withTaskExecutorPreference`): SQLite
+/// write transactions, which block it while their statements run. Written here because the standard
+/// library offers no dedicated-thread executor.
+final class WriterThread: TaskExecutor, @unchecked Sendable {
+    private let jobs = Mutex<[UnownedJob]>([])
+    private let ready = DispatchSemaphore(value: 0)
+
+    init(name: String) {
+        let thread = Thread { [self] in run() }
+        thread.name = name
+        thread.start()
+    }
+
+    func enqueue(_ job: consuming ExecutorJob) {
+        let job = UnownedJob(job)
+        jobs.withLock { $0.append(job) }
+        ready.signal()
+    }
+
+    private func run() {
+        while true {
+            ready.wait()
+            guard let job = jobs.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) else { continue }
+            job.runSynchronously(on: asUnownedTaskExecutor())
+        }
     }
 }
