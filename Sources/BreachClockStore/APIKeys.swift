@@ -19,7 +19,7 @@ extension IncidentStore {
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         let id = Self.newID("key")
         let now = clock()
-        try await engine.write(audited: true) { db in
+        try await engine.write { db in
             try await db.execute("INSERT INTO api_key (id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                 [id, name, role.rawValue, Self.keyHash(key), Self.text(now)])
             // The secret's hash goes into the log too, so that swapping a row's hash for an attacker's own
@@ -53,7 +53,7 @@ extension IncidentStore {
     /// Revokes a key; revoking twice is harmless.
     public func revokeKey(id: String, actor: String) async throws {
         let now = clock()
-        try await engine.write(audited: true) { db in
+        try await engine.write { db in
             guard try await db.queryOne("SELECT id FROM api_key WHERE id = ?", [id]) != nil else { throw StoreError.notFound }
             try await db.execute("UPDATE api_key SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?", [Self.text(now), id])
             try await AuditChain.append(db, at: now, actor: actor, action: "key.revoke", incidentID: nil, before: nil,

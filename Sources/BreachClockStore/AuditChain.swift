@@ -23,11 +23,12 @@ public enum AuditChain {
         return Hex.encode(hasher.finalize())
     }
 
-    /// Appends a line inside the caller's transaction, which must be `audited` (`SQLEngine.write`):
-    /// it holds the chain's lock, so no other writer reads the same head.
+    /// Appends a line inside the caller's transaction, as its last write: it takes the chain's lock
+    /// first (`SQLDialect.auditLock`, held until the commit), so no other writer reads the same head.
     static func append(_ db: any SQLSession, at date: Date, actor: String, action: String, incidentID: String?, before: String?, after: String?)
         async throws
     {
+        if let lock = db.dialect.auditLock { try await db.execute(lock) }
         let last = try await db.queryOne("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")
         let seq = (try last?["seq"] as Int? ?? 0) + 1
         let prev: String = try last?["hash"] ?? genesis
@@ -62,7 +63,7 @@ extension IncidentStore {
     /// Only for tests of `verifyAudit`; never called by the application.
     public func tamperForTesting(seq: Int, actor: String) async throws {
         let dropGuard = engine.dialect.dropAuditGuard
-        try await engine.write(audited: true) { db in
+        try await engine.write { db in
             try await db.execute(dropGuard)
             try await db.execute("UPDATE audit_log SET actor = ? WHERE seq = ?", [actor, seq])
         }

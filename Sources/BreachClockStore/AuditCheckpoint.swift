@@ -147,7 +147,7 @@ extension IncidentStore {
     /// when the chain is empty or a checkpoint of the head already exists (the head has not moved).
     public func writeAuditCheckpoint(key: AuditKey) async throws -> AuditCheckpoint? {
         let now = clock()
-        return try await engine.write(audited: true) { db in
+        return try await engine.write { db in
             guard let head = try await db.queryOne("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1") else { return nil }
             let seq: Int = try head["seq"]
             if try await db.queryOne("SELECT 1 AS one FROM audit_checkpoint WHERE seq = ?", [seq]) != nil { return nil }

@@ -93,7 +93,7 @@ public enum DatabaseTransfer {
     {
         let known = tables(store.engine.dialect)
         let byName = Dictionary(uniqueKeysWithValues: known.map { ($0.name, $0) })
-        return try await store.engine.write(audited: true) { db in
+        return try await store.engine.write { db in
             for table in known {
                 if try await db.queryOne("SELECT 1 AS one FROM \(table.name) LIMIT 1") != nil {
                     throw ImportError(line: 0, message: "the target database is not empty (table \(table.name) has rows): import into a new database")

@@ -77,7 +77,7 @@ public final class IncidentStore: Sendable {
     /// Creates an incident with its first assessment (revision 1).
     public func createIncident(id: String = newID("inc"), title: String, change: IncidentChange, actor: String) async throws -> StoredIncident {
         let now = clock()
-        return try await engine.write(audited: true) { db in
+        return try await engine.write { db in
             try await db.execute(
                 "INSERT INTO incident (id, title, status, facts, revision, created_at, updated_at) VALUES (?, ?, 'open', ?, 1, ?, ?)",
                 [id, title, change.factsJSON, Self.text(now), Self.text(now)])
@@ -123,7 +123,7 @@ public final class IncidentStore: Sendable {
     func write(_ update: IncidentChange, over current: StoredIncident, actor: String) async throws -> StoredIncident? {
         let now = clock()
         let id = current.id
-        return try await engine.write(audited: true) { db -> StoredIncident? in
+        return try await engine.write { db -> StoredIncident? in
             let revision = current.revision + 1
             let title = update.title ?? current.title
             let status = update.status ?? current.status

@@ -5,7 +5,7 @@ extension IncidentStore {
     /// instance: the first to record the digest, or a later one when the first started more than
     /// `staleAfter` ago and never finished (it crashed; recomputing is idempotent, so taking over is safe).
     public func beginRulesRollout(digest: String, instance: String, now: Date, staleAfter: TimeInterval = 600) async throws -> Bool {
-        try await engine.write(audited: false) { db in
+        try await engine.write { db in
             let inserted = try await db.query("""
                 INSERT INTO rules_rollout (digest, started_at, instance) VALUES (?, ?, ?)
                 ON CONFLICT (digest) DO NOTHING RETURNING digest
@@ -21,7 +21,7 @@ extension IncidentStore {
 
     /// Records that the rollout of `digest` is done, and how many incidents it recomputed.
     public func finishRulesRollout(digest: String, recomputed: Int, now: Date) async throws {
-        try await engine.write(audited: false) { db in
+        try await engine.write { db in
             try await db.execute("UPDATE rules_rollout SET finished_at = ?, recomputed = ? WHERE digest = ?", [Self.text(now), recomputed, digest])
         }
     }

@@ -53,7 +53,7 @@ let assessment = #"{"contract":"breachclock.assessment/v1","rulesDigest":"sha256
 let now = IncidentStore.timestamp(Date())
 
 let fillStart = ContinuousClock.now
-try await store.engine.write(audited: false) { db in
+try await store.engine.write { db in
     try await db.execute("""
         WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < ?)
         INSERT INTO incident (id, title, status, facts, revision, created_at, updated_at)

@@ -149,7 +149,7 @@ import Testing
         let id = try #require(created.object["id"] as? String)
         #expect(try first.stop() == 0)
         // As if computed by older rules: another digest, and the first dated deadline a day earlier.
-        try await setup.store.engine.write(audited: false) { db in
+        try await setup.store.engine.write { db in
             let row = try #require(try await db.queryOne("SELECT assessment FROM assessment WHERE incident_id = ?", [id]))
             var text: String = try row["assessment"]
             let digest = try #require(text.range(of: #""rulesDigest":"sha256:[0-9a-f]+""#, options: .regularExpression))

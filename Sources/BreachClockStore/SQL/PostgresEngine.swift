@@ -13,9 +13,6 @@ public final class PostgresEngine: SQLEngine {
     let settings: PostgresSettings
     public var dialect: SQLDialect { .postgres }
 
-    /// The advisory lock that serialises audit-chain appends across instances (an arbitrary constant:
-    /// "bc" "audit" in ASCII).
-    static let auditLock: Int64 = 0x6263_6175_6469_74
     /// The advisory lock that serialises migrations when several instances start at once.
     static let migrationLock: Int64 = 0x6263_6d69_6772_61
 
@@ -52,7 +49,7 @@ public final class PostgresEngine: SQLEngine {
         }
     }
 
-    public func write<T: Sendable>(audited: Bool, _ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
@@ -62,7 +59,6 @@ public final class PostgresEngine: SQLEngine {
                         let session = Session(connection: connection)
                         try await session.execute("BEGIN")
                         do {
-                            if audited { try await session.execute("SELECT pg_advisory_xact_lock(?)", [Self.auditLock]) }
                             let result = try await body(session)
                             try await session.execute("COMMIT")
                             return result
@@ -88,7 +84,7 @@ public final class PostgresEngine: SQLEngine {
 
     /// Applies pending migrations in one transaction.
     func migrate() async throws {
-        try await write(audited: false) { session in
+        try await write { session in
             try await session.execute("SELECT pg_advisory_xact_lock(?)", [Self.migrationLock])
             try await session.execute("CREATE TABLE IF NOT EXISTS breachclock_migration (id TEXT PRIMARY KEY NOT NULL, applied_at TEXT NOT NULL)")
             let applied = Set(try await session.query("SELECT id FROM breachclock_migration").map { row -> String in try row["id"] })
@@ -106,6 +102,7 @@ public final class PostgresEngine: SQLEngine {
 
     struct Session: SQLSession {
         let connection: PostgresConnection
+        var dialect: SQLDialect { .postgres }
 
         func query(_ sql: String, _ arguments: [any SQLBindable]) async throws -> [SQLRow] {
             var bindings = PostgresBindings(capacity: arguments.count)

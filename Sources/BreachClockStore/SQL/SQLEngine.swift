@@ -3,6 +3,9 @@ import Foundation
 
 /// Statements run inside one read or one transaction. `?` marks each argument, on either engine.
 public protocol SQLSession: Sendable {
+    /// The engine's differences, for the statements that need them.
+    var dialect: SQLDialect { get }
+
     /// Runs a statement and returns its rows (a `RETURNING` clause's too).
     func query(_ sql: String, _ arguments: [any SQLBindable]) async throws -> [SQLRow]
 
@@ -42,11 +45,18 @@ public struct SQLDialect: Sendable {
     public var claimLock: String
     /// Disables the audit log's append-only guard (for tamper tests only).
     public var dropAuditGuard: String
+    /// Run by an audit append before it reads the chain's head, so that appends from several
+    /// instances form one linear chain: PostgreSQL takes a transaction-scoped advisory lock, held
+    /// until the commit. Taken at the append, the transaction's last step, it is held only for the
+    /// append and the commit, and never while waiting for a row lock, so it cannot deadlock. SQLite's
+    /// single writer already serialises, so it needs none.
+    public var auditLock: String?
 
     public static let sqlite = SQLDialect(name: "sqlite", incidentPosition: "rowid", claimLock: "",
-        dropAuditGuard: "DROP TRIGGER audit_log_no_update")
+        dropAuditGuard: "DROP TRIGGER audit_log_no_update", auditLock: nil)
+    // The lock's key is an arbitrary constant: "bcaudit" in ASCII.
     public static let postgres = SQLDialect(name: "postgres", incidentPosition: "position", claimLock: " FOR UPDATE SKIP LOCKED",
-        dropAuditGuard: "DROP TRIGGER audit_log_no_update ON audit_log")
+        dropAuditGuard: "DROP TRIGGER audit_log_no_update ON audit_log", auditLock: "SELECT pg_advisory_xact_lock(27693817950136692)")
 }
 
 /// A database engine: SQLite through GRDB, or PostgreSQL through PostgresNIO. The store's logic is
@@ -58,11 +68,8 @@ public protocol SQLEngine: Sendable {
     /// Runs `body` with a session for reads (each statement sees committed data).
     func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
 
-    /// Runs `body` in one write transaction: all of it commits or none. With `audited`, the
-    /// transaction first takes the audit chain's lock (PostgreSQL: a transaction-scoped advisory
-    /// lock; SQLite: its single writer already serialises), so that appends from several instances
-    /// form one linear chain.
-    func write<T: Sendable>(audited: Bool, _ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
+    /// Runs `body` in one write transaction: all of it commits or none.
+    func write<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T
 
     /// The database's own clock (claims and leases are timed by it, so that instances whose clocks
     /// differ agree on when a claim expired).

@@ -51,7 +51,7 @@ public final class SQLiteEngine: SQLEngine {
         try await body(Session(pool: pool, inTransaction: false))
     }
 
-    public func write<T: Sendable>(audited: Bool, _ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
+    public func write<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
         try await writer.withLock {
             try await withTaskExecutorPreference(thread) {
                 try begin()
@@ -93,6 +93,7 @@ public final class SQLiteEngine: SQLEngine {
     struct Session: SQLSession {
         let pool: DatabasePool
         let inTransaction: Bool
+        var dialect: SQLDialect { .sqlite }
 
         func query(_ sql: String, _ arguments: [any SQLBindable]) async throws -> [SQLRow] {
             let bound = StatementArguments(arguments.map { Self.databaseValue($0.sqlValue) })
