@@ -27,8 +27,8 @@ public enum DatabaseTransfer {
         var order: String
     }
 
-    /// The schema every export holds: migration 0006.
-    public static let schema = "0006-rules-rollout"
+    /// The schema every export holds: the newest migration.
+    public static let schema = "0007-rescue-index"
 
     static func tables(_ dialect: SQLDialect) -> [Table] {
         [

@@ -11,6 +11,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("0004-webhook-deletion") { db in try db.execute(sql: m0004WebhookDeletion) }
         migrator.registerMigration("0005-reminder-collapse") { db in try db.execute(sql: m0005ReminderCollapse) }
         migrator.registerMigration("0006-rules-rollout") { db in try db.execute(sql: m0006RulesRollout) }
+        migrator.registerMigration("0007-rescue-index") { db in try db.execute(sql: m0007RescueIndex) }
         return migrator
     }
 

@@ -93,11 +93,18 @@ report("GET /v1/incidents/{id}", try await timings(1_000) {
     _ = try await store.incident(id: "inc_growth_\(Int.random(in: 1...incidentCount, using: &generator))")
 })
 let claimNow = Date(timeIntervalSince1970: 1_780_000_000)
-report("outbox claim of 256 among \(outboxCount) rows", try await timings(50) {
-    let claimed = try await store.claimDue(now: claimNow, limit: 256, worker: "bench", perHost: 256)
-    precondition(claimed.count == 256, "claimed \(claimed.count)")
-    try await store.rescueStuck(claimedBefore: Date.distantFuture)
-})
+var claims: [Double] = []
+var rescues: [Double] = []
+for _ in 0..<50 {
+    claims += try await timings(1) {
+        let claimed = try await store.claimDue(now: claimNow, limit: 256, worker: "bench", perHost: 256)
+        precondition(claimed.count == 256, "claimed \(claimed.count)")
+    }
+    // The rescue of expired claims, as each dispatcher runs it every 10 s; here it also resets the claim.
+    rescues += try await timings(1) { try await store.rescueStuck(claimedBefore: Date.distantFuture) }
+}
+report("outbox claim of 256 among \(outboxCount) rows", claims.sorted())
+report("outbox rescue of 256 expired claims", rescues.sorted())
 let plan = location.isPostgres
     ? "EXPLAIN SELECT id, webhook_id FROM webhook_delivery WHERE state = 'planned' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 512 FOR UPDATE SKIP LOCKED"
     : "EXPLAIN QUERY PLAN SELECT id, webhook_id FROM webhook_delivery WHERE state = 'planned' AND next_attempt_at <= ? ORDER BY next_attempt_at LIMIT 512"

@@ -91,14 +91,15 @@ enum PostgresMigrations {
         Migration(id: "0004-webhook-deletion", statements: ["ALTER TABLE webhook ADD COLUMN deleted_at TEXT"]),
         Migration(id: "0005-reminder-collapse", statements: [
             "CREATE INDEX webhook_delivery_by_deadline ON webhook_delivery(webhook_id, incident_id, obligation_id) WHERE state = 'planned'",
-            // Claims are made while sending: the rescue scan finds them by claim time.
-            "CREATE INDEX webhook_delivery_sending ON webhook_delivery(claimed_at) WHERE state = 'sending'",
         ]),
         Migration(id: "0006-rules-rollout", statements: [
             """
             CREATE TABLE rules_rollout (
                 digest TEXT PRIMARY KEY NOT NULL, started_at TEXT NOT NULL, instance TEXT NOT NULL, finished_at TEXT, recomputed BIGINT)
             """,
+        ]),
+        Migration(id: "0007-rescue-index", statements: [
+            "CREATE INDEX IF NOT EXISTS webhook_delivery_sending ON webhook_delivery(claimed_at) WHERE state = 'sending'",
         ]),
     ]
 }
