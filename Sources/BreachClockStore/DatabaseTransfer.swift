@@ -69,7 +69,7 @@ public enum DatabaseTransfer {
                         [start])
                 }
                 for row in rows {
-                    write(String(decoding: try encoder.encode(Line(table: table.name, row: row.values)), as: UTF8.self))
+                    write(String(decoding: try encoder.encode(Line(table: table.name, row: row.byColumn)), as: UTF8.self))
                 }
                 offset += rows.count
                 if rows.count < 1000 { break }

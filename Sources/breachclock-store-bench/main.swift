@@ -111,7 +111,7 @@ let plan = location.isPostgres
 print("claim query plan:")
 for row in try await store.engine.read({ db in try await db.query(plan, [IncidentStore.timestamp(claimNow)]) }) {
     print("  " + row.columns.compactMap { column -> String? in
-        if case .text(let text)? = row.values[column] { return text }
+        if case .text(let text)? = row.value(column) { return text }
         return nil
     }.joined(separator: " "))
 }

@@ -77,7 +77,7 @@ public final class PostgresEngine: SQLEngine {
     public func now() async throws -> Date {
         try await read { session in
             let row = try await session.queryOne("SELECT extract(epoch from clock_timestamp())::float8 AS now")
-            guard case .real(let seconds)? = row?.values["now"] else { throw UnreadableColumn(column: "now", found: "no clock") }
+            guard case .real(let seconds)? = row?.value("now") else { throw UnreadableColumn(column: "now", found: "no clock") }
             return Date(timeIntervalSince1970: seconds)
         }
     }

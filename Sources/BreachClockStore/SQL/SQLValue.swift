@@ -89,21 +89,32 @@ public struct UnreadableColumn: Error, CustomStringConvertible {
     public var description: String { "unreadable stored value in column `\(column)`: \(found)" }
 }
 
-/// One row of a result, by column name.
+/// One row of a result, by column name. The column names are shared by every row of a result;
+/// a row holds its values in the same order (a lookup scans a handful of names, cheaper than hashing).
 public struct SQLRow: Sendable {
-    public var values: [String: SQLValue]
     /// Column names in the order the engine returned them.
-    public var columns: [String]
+    public let columns: [String]
+    public let values: [SQLValue]
 
     public init(columns: [String], values: [SQLValue]) {
         self.columns = columns
-        self.values = Dictionary(zip(columns, values), uniquingKeysWith: { first, _ in first })
+        self.values = values
+    }
+
+    /// The value of `column`, or nil when the row has no such column.
+    public func value(_ column: String) -> SQLValue? {
+        columns.firstIndex(of: column).map { values[$0] }
+    }
+
+    /// The row as a dictionary (export writes it so).
+    public var byColumn: [String: SQLValue] {
+        Dictionary(zip(columns, values), uniquingKeysWith: { first, _ in first })
     }
 
     /// The column's value as `T`; a missing column or a value of another type is an error.
     public subscript<T: SQLDecodable>(_ column: String) -> T {
         get throws {
-            guard let value = values[column] else { throw UnreadableColumn(column: column, found: "no such column") }
+            guard let value = value(column) else { throw UnreadableColumn(column: column, found: "no such column") }
             guard let decoded = T.decode(value) else { throw UnreadableColumn(column: column, found: "\(value)") }
             return decoded
         }

@@ -101,10 +101,11 @@ public final class SQLiteEngine: SQLEngine {
                 // Cached: the dispatcher runs the same few statements thousands of times a second.
                 let statement = try db.cachedStatement(sql: sql)
                 statement.arguments = bound
+                let columns = statement.columnNames
                 let cursor = try Row.fetchCursor(statement)
                 var rows: [SQLRow] = []
                 while let row = try cursor.next() {
-                    rows.append(SQLRow(columns: Array(row.columnNames), values: row.databaseValues.map(Self.sqlValue)))
+                    rows.append(SQLRow(columns: columns, values: row.databaseValues.map(Self.sqlValue)))
                 }
                 return rows
             }
