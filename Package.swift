@@ -72,12 +72,20 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // IO: the HTTP API (Hummingbird 2) over the store and the calculator.
+        // The application: what the service does with incidents (validate, compute, explain what changed,
+        // plan reminders, roll out new rules), over the store; its errors are its own (ServiceError),
+        // which the HTTP layer maps to problems. No HTTP here.
+        .target(
+            name: "BreachClockApplication",
+            dependencies: ["BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockStore", "BreachClockWebhooks"],
+            swiftSettings: swiftSettings
+        ),
+        // IO: the HTTP API (Hummingbird 2) over the application, the store and the calculator.
         .target(
             name: "BreachClockServer",
             dependencies: [
                 "BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockStore", "BreachClockReports",
-                "BreachClockWebhooks",
+                "BreachClockWebhooks", "BreachClockApplication",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -114,7 +122,7 @@ let package = Package(
             name: "BreachClockTests",
             dependencies: [
                 "BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockCLI", "BreachClockStore",
-                "BreachClockServer", "BreachClockWebhooks", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "BreachClockServer", "BreachClockWebhooks", "BreachClockApplication", .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ],
             exclude: ["Fixtures"],

@@ -1,3 +1,4 @@
+import BreachClockApplication
 import BreachClockCalculator
 import BreachClockStore
 import Foundation
@@ -50,6 +51,8 @@ struct RequestMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let problem as Problem {
             response = render(problem, request: request, context: context)
+        } catch let error as ServiceError {
+            response = render(Problem(error), request: request, context: context)
         } catch let error as StoreError {
             switch error {
             case .notFound: response = render(.notFound, request: request, context: context)

@@ -1,3 +1,4 @@
+import BreachClockApplication
 import BreachClockCalculator
 import BreachClockRules
 import Foundation
@@ -24,9 +25,15 @@ public struct Problem: Error, Sendable {
         self.headers = headers
     }
 
-    static func invalidFacts(_ error: InvalidFacts, prefix: String = "") -> Problem {
-        Problem(.unprocessableContent, "Invalid incident facts", detail: "\(error.issues.count) problem(s) listed; nothing was computed or saved.",
-            errors: error.issues.map { (prefix.isEmpty || $0.path.isEmpty ? ($0.path.isEmpty ? prefix : $0.path) : "\(prefix).\($0.path)", $0.message) })
+    /// The problem for an application error: its kind decides the status.
+    public init(_ error: ServiceError) {
+        let status: HTTPResponse.Status = switch error.kind {
+        case .malformed: .badRequest
+        case .unsupportedFormat: .unsupportedMediaType
+        case .invalid: .unprocessableContent
+        case .conflict: .conflict
+        }
+        self.init(status, error.title, detail: error.detail, errors: error.errors)
     }
 
     static func invalid(_ field: String, _ message: String) -> Problem {

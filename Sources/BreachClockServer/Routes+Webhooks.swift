@@ -1,3 +1,4 @@
+import BreachClockApplication
 import BreachClockCalculator
 import BreachClockRules
 import BreachClockStore

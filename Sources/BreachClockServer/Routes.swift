@@ -1,3 +1,4 @@
+import BreachClockApplication
 import BreachClockCalculator
 import BreachClockReports
 import BreachClockRules
@@ -11,6 +12,9 @@ import NIOCore
 /// The HTTP API (see `openapi.yaml`). Handlers read the request, call `IncidentService`, and write JSON.
 struct Routes {
     let service: IncidentService
+    /// The store on either engine, for what the API reads and changes beside incidents (keys,
+    /// webhooks, the audit log, metrics).
+    let store: IncidentStore
     let metrics: ServerMetrics
     /// The authenticated keys the middleware remembers; revoking a key through the API clears it.
     let keys: KeyCache
@@ -19,7 +23,6 @@ struct Routes {
     /// Where webhooks may be sent: literal addresses in a subscription's URL are checked when it is made.
     var addressPolicy = AddressPolicy()
 
-    var store: IncidentStore { service.store }
     var rulebook: Rulebook { service.calculator.rulebook }
 
     /// Registers every route; returns them as `METHOD /path/{param}` (a test checks each is in the OpenAPI document).

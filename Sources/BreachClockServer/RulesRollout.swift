@@ -1,3 +1,4 @@
+import BreachClockApplication
 import BreachClockStore
 import Logging
 import ServiceLifecycle

@@ -1,3 +1,4 @@
+import BreachClockApplication
 import BreachClockCalculator
 import BreachClockLoader
 import BreachClockRules
@@ -132,7 +133,7 @@ public enum ServerApplication {
         router.add(middleware: RequestMiddleware(metrics: metrics, routes: table))
         let keys = KeyCache(lifetime: configuration.keyCacheLifetime)
         router.add(middleware: AuthenticationMiddleware(store: store, cache: keys))
-        let routes = Routes(service: service, metrics: metrics, keys: keys, clock: clock, openAPI: OpenAPIDocument.text,
+        let routes = Routes(service: service, store: store, metrics: metrics, keys: keys, clock: clock, openAPI: OpenAPIDocument.text,
             addressPolicy: AddressPolicy(allowlist: configuration.webhookAllowlist)).register(on: router)
         table.routes = routes
         return (router, routes, rulebook, service)

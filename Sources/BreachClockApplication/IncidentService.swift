@@ -9,10 +9,11 @@ import Foundation
 /// only maps requests to these calls and results to responses.
 public final class IncidentService: Sendable {
     public let calculator: Calculator
-    public let store: IncidentStore
-    let clock: @Sendable () -> Date
+    /// The storage it needs: incidents, and the record of rules rollouts.
+    public let store: any IncidentRepository & RulesRolloutLog
+    public let clock: @Sendable () -> Date
 
-    public init(calculator: Calculator, store: IncidentStore, clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(calculator: Calculator, store: any IncidentRepository & RulesRolloutLog, clock: @escaping @Sendable () -> Date = Date.init) {
         self.calculator = calculator
         self.store = store
         self.clock = clock
@@ -23,8 +24,8 @@ public final class IncidentService: Sendable {
     /// The body formats the API reads, by media type: JSON (`application/json` and any `+json`, such as
     /// `application/merge-patch+json`), and YAML only when declared (`application/yaml`). Anything
     /// else, or no `Content-Type`, is a 415 problem that says what to send.
-    static func bodyFormat(contentType: String?) throws(Problem) -> DocumentFormat {
-        let unsupported = Problem(.unsupportedMediaType, "Unsupported media type",
+    public static func bodyFormat(contentType: String?) throws(ServiceError) -> DocumentFormat {
+        let unsupported = ServiceError(.unsupportedFormat, "Unsupported media type",
             detail: "Send the body as JSON with Content-Type: application/json (YAML is read when declared as application/yaml), in UTF-8.")
         guard let contentType else { throw unsupported }
         // What nearly every client sends, without Foundation's trimming and case mapping.
@@ -46,28 +47,28 @@ public final class IncidentService: Sendable {
 
     /// Parses a body within `DocumentLimits.body`; a syntax error or a limit crossed is a 400 problem
     /// naming the line, column and limit.
-    static func parse(_ bytes: [UInt8], format: DocumentFormat) throws(Problem) -> DocumentNode {
+    public static func parse(_ bytes: [UInt8], format: DocumentFormat) throws(ServiceError) -> DocumentNode {
         do {
             return try DocumentParser.parse(bytes, format: format, file: "body", limits: .body)
         } catch {
-            throw Problem(.badRequest, format == .json ? "Malformed JSON body" : "Malformed YAML body",
+            throw ServiceError(.malformed, format == .json ? "Malformed JSON body" : "Malformed YAML body",
                 detail: "line \(error.location.line), column \(error.location.column): \(error.message)")
         }
     }
 
     /// Validates facts and computes their assessment; invalid facts are a 422 problem naming each field.
-    func assess(_ node: DocumentNode, fieldPrefix: String = "") throws(Problem) -> (IncidentFacts, Assessment) {
+    public func assess(_ node: DocumentNode, fieldPrefix: String = "") throws(ServiceError) -> (IncidentFacts, Assessment) {
         do {
             let facts = try calculator.factsDecoder.decode(node)
             return (facts, calculator.assess(facts, asOf: clock()))
         } catch {
-            throw Problem.invalidFacts(error, prefix: fieldPrefix)
+            throw ServiceError.invalidFacts(error, prefix: fieldPrefix)
         }
     }
 
     /// Reads a mapping body strictly: unknown keys are errors naming the key.
-    static func fields(_ node: DocumentNode, allowed: Set<String>) throws(Problem) -> [String: DocumentNode] {
-        guard case .mapping(let entries, _) = node else { throw Problem.invalid("", "expected a JSON object") }
+    public static func fields(_ node: DocumentNode, allowed: Set<String>) throws(ServiceError) -> [String: DocumentNode] {
+        guard case .mapping(let entries, _) = node else { throw ServiceError.invalid("", "expected a JSON object") }
         var result: [String: DocumentNode] = [:]
         var errors: [(String, String)] = []
         for entry in entries {
@@ -75,26 +76,26 @@ public final class IncidentService: Sendable {
                 errors.append((entry.key, "unknown field (expected one of: \(allowed.sorted().joined(separator: ", ")))"))
             }
         }
-        if !errors.isEmpty { throw Problem(.unprocessableContent, "Invalid request", errors: errors) }
+        if !errors.isEmpty { throw ServiceError(.invalid, "Invalid request", errors: errors) }
         return result
     }
 
     /// A text field: a JSON string (a number or boolean is refused, not turned into text), not blank,
     /// at most `maxLength` characters.
-    static func text(_ node: DocumentNode?, _ field: String, required: Bool, maxLength: Int = 1_000) throws(Problem) -> String? {
+    public static func text(_ node: DocumentNode?, _ field: String, required: Bool, maxLength: Int = 1_000) throws(ServiceError) -> String? {
         guard let node, !node.isNull else {
-            if required { throw Problem.invalid(field, "required") }
+            if required { throw ServiceError.invalid(field, "required") }
             return nil
         }
-        guard case .scalar(let value, _, _) = node else { throw Problem.invalid(field, "expected text, found \(node.shapeName)") }
-        if let kind = node.nonTextKind { throw Problem.invalid(field, "expected text, found \(kind)") }
-        if value.allSatisfy(\.isWhitespace) { throw Problem.invalid(field, "expected non-empty text") }
-        if value.count > maxLength { throw Problem.invalid(field, "at most \(maxLength) characters, found \(value.count)") }
+        guard case .scalar(let value, _, _) = node else { throw ServiceError.invalid(field, "expected text, found \(node.shapeName)") }
+        if let kind = node.nonTextKind { throw ServiceError.invalid(field, "expected text, found \(kind)") }
+        if value.allSatisfy(\.isWhitespace) { throw ServiceError.invalid(field, "expected non-empty text") }
+        if value.count > maxLength { throw ServiceError.invalid(field, "at most \(maxLength) characters, found \(value.count)") }
         return value
     }
 
     /// The decisions the API records, each with the outcomes it may have.
-    enum DecisionKind: String, CaseIterable {
+    public enum DecisionKind: String, CaseIterable {
         /// Whether a notice is required (`obligation` names which, or none for the incident as a whole).
         case notice
         /// The documented risk-of-harm finding; also sets the facts' `riskOfHarm`.
@@ -104,7 +105,7 @@ public final class IncidentService: Sendable {
         /// Whether law enforcement asked for notice to be delayed.
         case lawEnforcementDelay = "law-enforcement-delay"
 
-        var outcomes: [String] {
+        public var outcomes: [String] {
             switch self {
             case .notice: return ["required", "not-required"]
             case .riskOfHarm: return ["unlikely", "likely", "high"]
@@ -114,10 +115,10 @@ public final class IncidentService: Sendable {
         }
     }
 
-    static func instant(_ node: DocumentNode?, _ field: String, zone: TimeZone, required: Bool) throws(Problem) -> Date? {
+    public static func instant(_ node: DocumentNode?, _ field: String, zone: TimeZone, required: Bool) throws(ServiceError) -> Date? {
         guard let text = try text(node, field, required: required) else { return nil }
         guard let date = ZonedTime.parse(text, in: zone) else {
-            throw Problem.invalid(field, "expected an RFC 3339 instant with an offset, or a date")
+            throw ServiceError.invalid(field, "expected an RFC 3339 instant with an offset, or a date")
         }
         return date
     }
@@ -126,7 +127,7 @@ public final class IncidentService: Sendable {
 
     /// The stored form of a new state of an incident: facts, assessment, what changed and why, the
     /// deadlines to index, and its webhook messages.
-    func change(incidentID: String, title: String, facts: IncidentFacts, assessment: Assessment, previous: StoredIncident?, action: String,
+    public func change(incidentID: String, title: String, facts: IncidentFacts, assessment: Assessment, previous: StoredIncident?, action: String,
         newTitle: String? = nil, status: IncidentStatus? = nil, notice: StoredNotice? = nil, decision: StoredDecision? = nil,
         rulesChangedFrom oldDigest: String? = nil) -> IncidentChange
     {
@@ -170,7 +171,7 @@ public final class IncidentService: Sendable {
     }
 
     /// The facts of a stored incident (stored canonical, so they always decode).
-    func storedFacts(_ incident: StoredIncident) throws -> (node: DocumentNode, facts: IncidentFacts) {
+    public func storedFacts(_ incident: StoredIncident) throws -> (node: DocumentNode, facts: IncidentFacts) {
         let node = try DocumentParser.parse(incident.factsJSON, file: "stored")
         return (node, try calculator.factsDecoder.decode(node))
     }
@@ -181,7 +182,7 @@ public final class IncidentService: Sendable {
     public func create(body: DocumentNode, actor: String) async throws -> StoredIncident {
         let fields = try Self.fields(body, allowed: ["title", "facts"])
         let title = try Self.text(fields["title"], "title", required: true, maxLength: 500)!
-        guard let factsNode = fields["facts"] else { throw Problem.invalid("facts", "required") }
+        guard let factsNode = fields["facts"] else { throw ServiceError.invalid("facts", "required") }
         let (facts, assessment) = try assess(factsNode, fieldPrefix: "facts")
         let id = IncidentStore.newID("inc")
         return try await store.createIncident(id: id, title: title, change: change(incidentID: id, title: title, facts: facts,
@@ -193,9 +194,9 @@ public final class IncidentService: Sendable {
         let fields = try Self.fields(body, allowed: ["title", "facts"])
         let title = try Self.text(fields["title"], "title", required: false, maxLength: 500)
         let factsPatch = fields["facts"]
-        if title == nil && factsPatch == nil { throw Problem.invalid("", "nothing to change: give title and/or facts") }
+        if title == nil && factsPatch == nil { throw ServiceError.invalid("", "nothing to change: give title and/or facts") }
         return try await store.updateIncident(id: id, expectedRevisions: ifMatch, actor: actor) { current in
-            guard current.status == .open else { throw Problem(.conflict, "The incident is closed") }
+            guard current.status == .open else { throw ServiceError(.conflict, "The incident is closed") }
             let stored = try self.storedFacts(current)
             let merged = factsPatch.map { stored.node.merging(patch: $0) } ?? stored.node
             let (facts, assessment) = try self.assess(merged, fieldPrefix: "facts")
@@ -215,14 +216,14 @@ public final class IncidentService: Sendable {
         let reference = try Self.text(fields["reference"], "reference", required: false)
         let sentAtNode = fields["sentAt"]
         return try await store.updateIncident(id: id, expectedRevisions: ifMatch, actor: actor) { current in
-            guard current.status == .open else { throw Problem(.conflict, "The incident is closed") }
+            guard current.status == .open else { throw ServiceError(.conflict, "The incident is closed") }
             let stored = try self.storedFacts(current)
             let sentAt = try Self.instant(sentAtNode, "sentAt", zone: stored.facts.timeZone, required: true)!
             let assessment = self.calculator.assess(stored.facts)
             guard let obligation = assessment.obligations.first(where: { $0.id == obligationID }) else {
-                throw Problem.invalid("obligation", "`\(obligationID)` is not an obligation of this incident's current assessment")
+                throw ServiceError.invalid("obligation", "`\(obligationID)` is not an obligation of this incident's current assessment")
             }
-            if obligation.notice != nil { throw Problem.invalid("obligation", "a notice is already recorded for `\(obligationID)`") }
+            if obligation.notice != nil { throw ServiceError.invalid("obligation", "a notice is already recorded for `\(obligationID)`") }
             var facts = stored.facts
             facts.notices.append(RecordedNotice(jurisdiction: obligation.jurisdiction, recipient: obligation.recipient.kind,
                 sentAt: sentAt, obligation: obligation.id))
@@ -240,30 +241,30 @@ public final class IncidentService: Sendable {
         let fields = try Self.fields(body, allowed: ["kind", "outcome", "rationale", "owner", "obligation", "decidedAt"])
         let kindText = try Self.text(fields["kind"], "kind", required: true)!
         guard let decisionKind = DecisionKind(rawValue: kindText) else {
-            throw Problem.invalid("kind", "unknown decision kind `\(kindText)` (expected one of: \(DecisionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw ServiceError.invalid("kind", "unknown decision kind `\(kindText)` (expected one of: \(DecisionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         let kind = decisionKind.rawValue
         let outcome = try Self.text(fields["outcome"], "outcome", required: true)!
         guard decisionKind.outcomes.contains(outcome) else {
-            throw Problem.invalid("outcome", "a \(kind) decision's outcome is one of: \(decisionKind.outcomes.joined(separator: ", ")); found `\(outcome)`")
+            throw ServiceError.invalid("outcome", "a \(kind) decision's outcome is one of: \(decisionKind.outcomes.joined(separator: ", ")); found `\(outcome)`")
         }
         let owner = try Self.text(fields["owner"], "owner", required: true, maxLength: 200)!
         let obligationID = try Self.text(fields["obligation"], "obligation", required: false)
         let rationale: String?
         if outcome == "not-required", fields["rationale"].map({ $0.isNull }) ?? true {
-            throw Problem.invalid("rationale", "a \"not required\" decision must give its rationale")
+            throw ServiceError.invalid("rationale", "a \"not required\" decision must give its rationale")
         }
         rationale = try Self.text(fields["rationale"], "rationale", required: false, maxLength: 20_000)
         let risk: RiskOfHarm? = decisionKind == .riskOfHarm ? RiskOfHarm(rawValue: outcome) : nil
         let decidedAtNode = fields["decidedAt"]
         return try await store.updateIncident(id: id, expectedRevisions: ifMatch, actor: actor) { current in
-            guard current.status == .open else { throw Problem(.conflict, "The incident is closed") }
+            guard current.status == .open else { throw ServiceError(.conflict, "The incident is closed") }
             let stored = try self.storedFacts(current)
             let decidedAt = try Self.instant(decidedAtNode, "decidedAt", zone: stored.facts.timeZone, required: false) ?? now
             var facts = stored.facts
             if let risk { facts.riskOfHarm = risk }
             if let obligationID, !self.calculator.assess(stored.facts).obligations.contains(where: { $0.id == obligationID }) {
-                throw Problem.invalid("obligation", "`\(obligationID)` is not an obligation of this incident's current assessment")
+                throw ServiceError.invalid("obligation", "`\(obligationID)` is not an obligation of this incident's current assessment")
             }
             let decision = StoredDecision(id: IncidentStore.newID("dec"), incidentID: id, kind: kind, obligationID: obligationID,
                 outcome: outcome, rationale: rationale, owner: owner, decidedAt: decidedAt, recordedAt: now, recordedBy: actor)
@@ -296,7 +297,7 @@ public final class IncidentService: Sendable {
     /// recomputed, or nil when another instance has the rollout.
     public func rollOutRules(instance: String) async throws -> Int? {
         let digest = calculator.rulebook.digest
-        guard try await store.beginRulesRollout(digest: digest, instance: instance, now: clock()) else { return nil }
+        guard try await store.beginRulesRollout(digest: digest, instance: instance, now: clock(), staleAfter: 600) else { return nil }
         var count = 0
         var cursor: Int?
         repeat {
@@ -311,7 +312,7 @@ public final class IncidentService: Sendable {
     /// `POST /v1/incidents/{id}/close`.
     public func close(id: String, ifMatch: Set<Int>?, actor: String) async throws -> StoredIncident {
         try await store.updateIncident(id: id, expectedRevisions: ifMatch, actor: actor) { current in
-            guard current.status == .open else { throw Problem(.conflict, "The incident is already closed") }
+            guard current.status == .open else { throw ServiceError(.conflict, "The incident is already closed") }
             let stored = try self.storedFacts(current)
             return self.change(incidentID: current.id, title: current.title, facts: stored.facts,
                 assessment: self.calculator.assess(stored.facts), previous: current, action: "incident.close", status: .closed)
