@@ -6,8 +6,9 @@ import glob, json, os, sys
 try:
     import jsonschema, yaml
 except ImportError:
-    print("schema check skipped: python3 jsonschema and PyYAML are not installed")
-    sys.exit(0)
+    # A check that cannot run fails: a skipped schema check would look like a passed one.
+    print("schema check cannot run: install python3's jsonschema and PyYAML (python3 -m pip install jsonschema pyyaml)")
+    sys.exit(1)
 
 root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Jurisdictions")
 schema = json.load(open(os.path.join(root, "schema", "rule.schema.json")))

@@ -59,10 +59,15 @@ func runCLI(_ arguments: [String], terminal: Bool = false, noColorEnvironment: B
     return (code, output.standardOutput, output.standardError)
 }
 
-/// Compares text with a golden file under `Fixtures/golden/`; set `BREACHCLOCK_RECORD=1` to rewrite it.
-func expectGolden(_ actual: String, _ name: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) throws {
+/// Compares text with a golden file under `Fixtures/golden/`; set `BREACHCLOCK_RECORD=1` to rewrite it
+/// (refused under `CI=true`: CI compares, it never rewrites what it is meant to check).
+func expectGolden(_ actual: String, _ name: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+    sourceLocation: Testing.SourceLocation = #_sourceLocation) throws
+{
     let url = Paths.fixtures.appendingPathComponent("golden").appendingPathComponent(name)
-    if ProcessInfo.processInfo.environment["BREACHCLOCK_RECORD"] == "1" {
+    if environment["BREACHCLOCK_RECORD"] == "1" && environment["CI"] == "true" {
+        Issue.record("BREACHCLOCK_RECORD=1 under CI=true: golden files are not rewritten in CI", sourceLocation: sourceLocation)
+    } else if environment["BREACHCLOCK_RECORD"] == "1" {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         try actual.write(to: url, atomically: true, encoding: .utf8)
         return
