@@ -161,17 +161,28 @@ struct ListeningServer {
         let reader = log.fileHandleForReading
         var seen = Data()
         while true {
-            let chunk = reader.availableData
+            let chunk = Self.readChunk(reader)
             if chunk.isEmpty { break }
-            seen.append(chunk)
+            seen.append(contentsOf: chunk)
             let text = String(decoding: seen, as: UTF8.self)
             if let range = text.range(of: "listening on 127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) {
-                Thread.detachNewThread { while !reader.availableData.isEmpty {} }
+                Thread.detachNewThread { while !Self.readChunk(reader).isEmpty {} }
                 listening.value = 1
                 return ListeningServer(process: process, port: port)
             }
         }
         throw TestFailure("the server stopped before listening:\n\(String(decoding: seen, as: UTF8.self))")
+    }
+
+    /// The next bytes of a pipe (empty at its end). `FileHandle.availableData` traps when a signal
+    /// interrupts its read (EINTR); this reads again instead.
+    static func readChunk(_ handle: FileHandle) -> [UInt8] {
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
+            if count >= 0 { return Array(buffer.prefix(count)) }
+            if errno != EINTR { return [] }
+        }
     }
 
     struct Reply {

@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 import Testing
 
 /// Standard Webhooks signatures, the retry decision and the SSRF policy: pure, tested on their own.
@@ -248,12 +249,23 @@ actor Receiver {
         logger.logLevel = .critical  // cancelling the server at the end of a test logs errors of no interest
         let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in await port.set(channel.localAddress?.port ?? 0) }, logger: logger)
+        // Stopped gracefully, never by cancellation: a connection that arrives while a cancelled
+        // server is torn down ends in NIO's "Deinited NIOAsyncWriter without calling finish()"
+        // (a crash of the whole test process, seen in CI with real serve processes still sending).
+        let services = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await app.runService(gracefulShutdownSignals: []); return nil }
+            group.addTask { try await services.run(); return nil }
             let bound = await port.wait()
-            let result = try await body(receiver, bound)
-            group.cancelAll()
-            return result
+            do {
+                let result = try await body(receiver, bound)
+                await services.triggerGracefulShutdown()
+                try await group.waitForAll()
+                return result
+            } catch {
+                await services.triggerGracefulShutdown()
+                try? await group.waitForAll()
+                throw error
+            }
         }
     }
 }
