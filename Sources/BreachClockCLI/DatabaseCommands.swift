@@ -18,12 +18,7 @@ struct MigrateCommand: AsyncOutputCommand {
     func run(output: some OutputSink) async throws {
         let store = try await databaseOptions.open()
         defer { Task { await store.close() } }
-        let applied: [String]
-        switch store.engine {
-        case let sqlite as SQLiteEngine: applied = try sqlite.appliedMigrations()
-        case let postgres as PostgresEngine: applied = try await postgres.appliedMigrations()
-        default: applied = []
-        }
+        let applied = try await store.engine.appliedMigrations()
         output.write("\(try databaseOptions.location().redacted): schema at \(applied.last ?? "none") (\(applied.count) migrations applied)\n")
     }
 }

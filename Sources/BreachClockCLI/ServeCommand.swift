@@ -315,7 +315,7 @@ struct WebhooksCommand: ParsableCommand {
             }
             let record = await dispatcher.deliverAndRecord(claimed, retries: false)
             let host = hook.host
-            let milliseconds = record.duration.components.seconds * 1000 + record.duration.components.attoseconds / 1_000_000_000_000_000
+            let milliseconds = record.duration.milliseconds
             switch record.update {
             case .delivered:
                 output.write("delivered to \(host): HTTP \(record.status ?? 0) in \(milliseconds) ms (\(messageID), in the deliveries log)\n")

@@ -36,9 +36,6 @@ public struct Problem: Error, Sendable {
         self.init(status, error.title, detail: error.detail, errors: error.errors)
     }
 
-    static func invalid(_ field: String, _ message: String) -> Problem {
-        Problem(.unprocessableContent, "Invalid request", errors: [(field, message)])
-    }
 
     static let notFound = Problem(.notFound, "Not found")
 

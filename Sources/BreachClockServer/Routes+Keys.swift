@@ -14,7 +14,7 @@ extension Routes {
             let fields = try IncidentService.fields(node, allowed: ["name", "role"])
             let name = try IncidentService.text(fields["name"], "name", required: true, maxLength: 200)!
             let roleName = try IncidentService.text(fields["role"], "role", required: true)!
-            guard let role = APIRole(rawValue: roleName) else { throw Problem.invalid("role", "expected viewer, editor or admin") }
+            guard let role = APIRole(rawValue: roleName) else { throw ServiceError.invalid("role", "expected viewer, editor or admin") }
             let (key, record) = try await store.createKey(name: name, role: role, actor: Self.actor(context))
             guard case .object(var members) = Self.keyJSON(record) else { preconditionFailure("a key is an object") }
             members.append(("key", .string(key)))

@@ -20,22 +20,22 @@ extension Routes {
                 let host = parts.host, Self.isHostName(host), parts.user == nil, parts.password == nil, parts.fragment == nil,
                 parts.port.map({ (1...65_535).contains($0) }) ?? true
             else {
-                throw Problem.invalid("url", "expected an http or https URL with a host name or IP address, an optional port 1-65535, and no user, password or fragment")
+                throw ServiceError.invalid("url", "expected an http or https URL with a host name or IP address, an optional port 1-65535, and no user, password or fragment")
             }
             if let refusal = addressPolicy.refusal(forHost: host) {
-                throw Problem.invalid("url", "\(refusal); webhooks are not sent there unless the address is allowlisted (serve --webhook-allow)")
+                throw ServiceError.invalid("url", "\(refusal); webhooks are not sent there unless the address is allowlisted (serve --webhook-allow)")
             }
             let formatName = try IncidentService.text(fields["format"], "format", required: false) ?? "json"
-            guard WebhookFormat(rawValue: formatName) != nil else { throw Problem.invalid("format", "expected json, slack or teams") }
+            guard WebhookFormat(rawValue: formatName) != nil else { throw ServiceError.invalid("format", "expected json, slack or teams") }
             let incident = try IncidentService.text(fields["incident"], "incident", required: false)
-            if let incident, try await store.incident(id: incident) == nil { throw Problem.invalid("incident", "no incident `\(incident)`") }
+            if let incident, try await store.incident(id: incident) == nil { throw ServiceError.invalid("incident", "no incident `\(incident)`") }
             var events = Self.eventNames
             if let node = fields["events"] {
-                guard case .sequence(let items, _) = node else { throw Problem.invalid("events", "expected a list") }
+                guard case .sequence(let items, _) = node else { throw ServiceError.invalid("events", "expected a list") }
                 events = []
                 for (index, item) in items.enumerated() {
                     guard case .scalar(let name, _, _) = item, Self.eventNames.contains(name) else {
-                        throw Problem.invalid("events[\(index)]", "expected one of: \(Self.eventNames.joined(separator: ", "))")
+                        throw ServiceError.invalid("events[\(index)]", "expected one of: \(Self.eventNames.joined(separator: ", "))")
                     }
                     events.append(name)
                 }
@@ -106,16 +106,16 @@ extension Routes {
             guard case .scalar(let text, _, _) = node, node.nonTextKind == nil, let unit = text.last, text.utf8.count <= 6,
                 text.dropLast().utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let amount = Int(text.dropLast()), amount > 0,
                 let seconds = ["s": 1, "m": 60, "h": 3_600, "d": 86_400][String(unit)], amount * seconds <= 366 * 86_400
-            else { throw Problem.invalid(field, "expected a duration of at most a year, such as 30m, 72h or 7d") }
+            else { throw ServiceError.invalid(field, "expected a duration of at most a year, such as 30m, 72h or 7d") }
             return TimeInterval(amount * seconds)
         }
         if let node = fields["before"] {
-            guard case .sequence(let items, _) = node else { throw Problem.invalid("schedule.before", "expected a list of durations") }
+            guard case .sequence(let items, _) = node else { throw ServiceError.invalid("schedule.before", "expected a list of durations") }
             schedule.before = try items.enumerated().map { try duration($0.element, "schedule.before[\($0.offset)]") }
         }
         if let node = fields["halfWindow"] {
             guard case .scalar(let text, true, _) = node, text == "true" || text == "false" else {
-                throw Problem.invalid("schedule.halfWindow", "expected true or false")
+                throw ServiceError.invalid("schedule.halfWindow", "expected true or false")
             }
             schedule.halfWindow = text == "true"
         }

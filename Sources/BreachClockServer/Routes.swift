@@ -58,22 +58,22 @@ struct Routes {
             let query = request.uri.queryParameters
             var status: IncidentStatus? = nil
             if let text = query.get("status") {
-                guard let value = IncidentStatus(rawValue: text) else { throw Problem.invalid("status", "expected open or closed") }
+                guard let value = IncidentStatus(rawValue: text) else { throw ServiceError.invalid("status", "expected open or closed") }
                 status = value
             }
             var dueBefore: Date? = nil
             if let text = query.get("dueBefore") {
                 guard let date = ZonedTime.parse(text, in: ZonedTime.utc) else {
-                    throw Problem.invalid("dueBefore", "expected an RFC 3339 instant or a date")
+                    throw ServiceError.invalid("dueBefore", "expected an RFC 3339 instant or a date")
                 }
                 dueBefore = date
             }
             let limit = try query.get("limit").map { text -> Int in
-                guard let value = Int(text), (1...200).contains(value) else { throw Problem.invalid("limit", "expected 1 to 200") }
+                guard let value = Int(text), (1...200).contains(value) else { throw ServiceError.invalid("limit", "expected 1 to 200") }
                 return value
             } ?? 50
             let cursor = try query.get("cursor").map { text -> Int in
-                guard let value = Int(text) else { throw Problem.invalid("cursor", "not a cursor this API returned") }
+                guard let value = Int(text) else { throw ServiceError.invalid("cursor", "not a cursor this API returned") }
                 return value
             }
             let page = try await store.incidents(status: status, dueBefore: dueBefore, limit: limit, after: cursor)
@@ -173,7 +173,7 @@ struct Routes {
             guard let rule = rulebook.rule(code: try context.parameters.require("code")) else { throw Problem.notFound }
             let today = ZonedTime.civilDate(of: clock(), in: ZonedTime.utc)
             let date = try request.uri.queryParameters.get("asOf").map { text -> CivilDate in
-                guard let date = CivilDate(iso: text) else { throw Problem.invalid("asOf", "expected a date YYYY-MM-DD") }
+                guard let date = CivilDate(iso: text) else { throw ServiceError.invalid("asOf", "expected a date YYYY-MM-DD") }
                 return date
             } ?? today
             return Self.json(RuleJSON.describe(rule, on: date))

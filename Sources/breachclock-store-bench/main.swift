@@ -13,18 +13,9 @@ let folder = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent
 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
 defer { try? FileManager.default.removeItem(at: folder) }
 
-let location: DatabaseLocation
-var dropDatabase: (@Sendable () async throws -> Void)?
-if let base = environment["BENCH_DB"], case .postgres(var settings) = try DatabaseLocation(base) {
-    let admin = try await IncidentStore.open(.postgres(settings))
-    let name = "bc_growth_\(getpid())"
-    try await admin.engine.read { db in try await db.execute("CREATE DATABASE \(name)") }
-    settings.database = name
-    location = .postgres(settings)
-    dropDatabase = { try await admin.engine.read { db in try await db.execute("DROP DATABASE \(name) WITH (FORCE)") } }
-} else {
-    location = .sqlite(path: folder.appendingPathComponent("growth.sqlite").path)
-}
+let scratch = try await ScratchDatabase.create(postgresBase: environment["BENCH_DB"], name: "bc_growth_\(getpid())",
+    sqlitePath: folder.appendingPathComponent("growth.sqlite").path)
+let location = scratch.location
 let store = try await IncidentStore.open(location)
 print("store growth on \(location.redacted)")
 
@@ -116,4 +107,4 @@ for row in try await store.engine.read({ db in try await db.query(plan, [Inciden
     }.joined(separator: " "))
 }
 await store.close()
-try await dropDatabase?()
+try await scratch.drop()

@@ -28,18 +28,9 @@ defer { try? FileManager.default.removeItem(at: folder) }
 let environment = ProcessInfo.processInfo.environment
 let instances = max(1, Int(environment["BENCH_INSTANCES"] ?? "") ?? 1)
 /// Where the bench's database is: a new PostgreSQL database, or a SQLite file in the temporary folder.
-let location: DatabaseLocation
-var dropDatabase: (@Sendable () async throws -> Void)?
-if let base = environment["BENCH_DB"], case .postgres(var settings) = try DatabaseLocation(base) {
-    let admin = try await IncidentStore.open(.postgres(settings))
-    let name = "bc_bench_\(getpid())"
-    try await admin.engine.read { db in try await db.execute("CREATE DATABASE \(name)") }
-    settings.database = name
-    location = .postgres(settings)
-    dropDatabase = { try await admin.engine.read { db in try await db.execute("DROP DATABASE \(name) WITH (FORCE)") } }
-} else {
-    location = .sqlite(path: folder.appendingPathComponent("bench.sqlite").path)
-}
+let scratch = try await ScratchDatabase.create(postgresBase: environment["BENCH_DB"], name: "bc_bench_\(getpid())",
+    sqlitePath: folder.appendingPathComponent("bench.sqlite").path)
+let location = scratch.location
 let store = try await IncidentStore.open(location)
 
 let receipts = Receipts()
@@ -90,7 +81,7 @@ let deadline = due.addingTimeInterval(120)
 while receipts.snapshot.count < count && Date() < deadline { try await Task.sleep(for: .milliseconds(50)) }
 for task in dispatcherTasks { task.cancel() }
 receiverTask.cancel()
-try await dropDatabase?()
+try await scratch.drop()
 
 let lateness = receipts.snapshot.values.map { $0.timeIntervalSince(due) }.sorted()
 guard let last = lateness.last else { print("nothing was delivered"); exit(1) }

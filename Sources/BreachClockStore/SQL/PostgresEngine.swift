@@ -28,8 +28,7 @@ public final class PostgresEngine: SQLEngine {
             password: settings.password, database: settings.database, tls: settings.requireTLS ? .require(.makeClientConfiguration()) : .disable)
         configuration.options.maximumConnections = max(1, settings.poolSize)
         configuration.options.connectTimeout = .seconds(10)
-        let milliseconds = settings.statementTimeout.components.seconds * 1000 + settings.statementTimeout.components.attoseconds / 1_000_000_000_000_000
-        configuration.options.additionalStartupParameters = [("statement_timeout", String(milliseconds)), ("TimeZone", "UTC")]
+        configuration.options.additionalStartupParameters = [("statement_timeout", String(settings.statementTimeout.milliseconds)), ("TimeZone", "UTC")]
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         runner = Task { await client.run() }

@@ -75,6 +75,9 @@ public protocol SQLEngine: Sendable {
     /// differ agree on when a claim expired).
     func now() async throws -> Date
 
+    /// The migrations the database has had, oldest first.
+    func appliedMigrations() async throws -> [String]
+
     /// Closes connections.
     func close() async
 }

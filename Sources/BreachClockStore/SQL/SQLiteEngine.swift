@@ -43,8 +43,8 @@ public final class SQLiteEngine: SQLEngine {
     }
 
     /// The migrations this file has had, oldest first.
-    public func appliedMigrations() throws -> [String] {
-        try pool.read { db in try SQLiteMigrations.migrator().appliedMigrations(db) }
+    public func appliedMigrations() async throws -> [String] {
+        try await pool.read { db in try SQLiteMigrations.migrator().appliedMigrations(db) }
     }
 
     public func read<T: Sendable>(_ body: @Sendable (any SQLSession) async throws -> T) async throws -> T {
