@@ -70,6 +70,12 @@ public struct CommandFailure: Error {
     public static func internalError(_ message: String) -> CommandFailure { CommandFailure(code: 1, message: message) }
 }
 
+/// The environment the commands read their settings from: the process's, unless a caller binds
+/// its own for a task (tests do, so that nothing they run reads or writes the user's `~/.cache`).
+public enum CommandEnvironment {
+    @TaskLocal public static var values: [String: String] = ProcessInfo.processInfo.environment
+}
+
 /// Where commands write; tests capture it.
 public protocol OutputSink: Sendable {
     func write(_ text: String)
@@ -101,12 +107,12 @@ public struct StandardOutput: OutputSink {
     public var isTerminal: Bool { isatty(1) == 1 }
 
     /// `NO_COLOR` set to anything but the empty string.
-    public var noColorRequested: Bool { !(ProcessInfo.processInfo.environment["NO_COLOR"] ?? "").isEmpty }
+    public var noColorRequested: Bool { !(CommandEnvironment.values["NO_COLOR"] ?? "").isEmpty }
 
     /// `COLUMNS` when it is a positive number (the shell's, or the user's override), else the
     /// terminal's own width, else 80 (a pipe or a file).
     public var columns: Int {
-        if let text = ProcessInfo.processInfo.environment["COLUMNS"], let value = Int(text), value > 0 { return value }
+        if let text = CommandEnvironment.values["COLUMNS"], let value = Int(text), value > 0 { return value }
         var size = winsize()
         if isatty(1) == 1, ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
         return 80
@@ -133,13 +139,17 @@ struct RulesOptions: ParsableArguments {
     var rules: String?
 
     /// Loads every rule, or (with `places`) what an incident in those places needs; see `RulesLoader`.
-    func loadRulebook(places: [String]? = nil, sectors: Set<String>? = nil, window: ClosedRange<CivilDate>? = nil) throws -> Rulebook {
-        guard let directory = RulesLoader.locate(explicit: rules) else {
+    /// The validation cache serves both once the files have passed full validation; `rules validate`
+    /// passes `cached: false`, so it always reads and checks every file.
+    func loadRulebook(places: [String]? = nil, sectors: Set<String>? = nil, window: ClosedRange<CivilDate>? = nil, cached: Bool = true)
+        throws -> Rulebook
+    {
+        guard let directory = RulesLoader.locate(explicit: rules, environment: CommandEnvironment.values) else {
             throw CommandFailure.internalError("cannot find the rules folder: pass --rules DIR or set BREACHCLOCK_RULES")
         }
         do {
             return try RulesLoader(directory: directory).load(places: places, sectors: sectors, window: window,
-                cache: places == nil ? nil : ValidationCache.standard())
+                cache: cached ? ValidationCache.standard(environment: CommandEnvironment.values) : nil)
         } catch {
             throw CommandFailure.internalError("the rules database has errors:\n" + error.description)
         }

@@ -31,7 +31,7 @@ struct ValidateRules: OutputCommand {
     var strict = false
 
     func run(output: some OutputSink) throws {
-        let rulebook = try rulesOptions.loadRulebook()
+        let rulebook = try rulesOptions.loadRulebook(cached: false)
         let warnings = SourceReview.findings(for: rulebook)
         for warning in warnings { output.write("\(warning)\n") }
         let versions = rulebook.rules.reduce(0) { $0 + $1.versions.count }

@@ -24,11 +24,11 @@ struct DatabaseOptions: ParsableArguments {
         "PostgreSQL: seconds a statement may run (env BREACHCLOCK_DB_STATEMENT_TIMEOUT; default 30).", valueName: "seconds"))
     var statementTimeout: Int?
 
-    var path: String { database ?? ProcessInfo.processInfo.environment["BREACHCLOCK_DB"] ?? "breachclock.sqlite" }
+    var path: String { database ?? CommandEnvironment.values["BREACHCLOCK_DB"] ?? "breachclock.sqlite" }
 
     /// The location with its pool settings: flag, then environment, then default.
     func location() throws -> DatabaseLocation {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = CommandEnvironment.values
         var location: DatabaseLocation
         do { location = try DatabaseLocation(path) } catch { throw CommandFailure.badInput("--db: \(error)") }
         let size = try poolSize ?? environment["BREACHCLOCK_DB_POOL_SIZE"].map { text in
@@ -141,7 +141,7 @@ struct ServeCommand: AsyncOutputCommand {
     var auditCheckpointEvery: Int?
 
     func run(output: some OutputSink) async throws {
-        let environment = ProcessInfo.processInfo.environment
+        let environment = CommandEnvironment.values
         let executorName = executor ?? environment["BREACHCLOCK_EXECUTOR"] ?? ServeExecutor.nio.rawValue
         guard ServeExecutor(rawValue: executorName) != nil else { throw CommandFailure.badInput("--executor: expected nio or dispatch") }
         let levelText = logLevel ?? environment["BREACHCLOCK_LOG_LEVEL"] ?? "info"
@@ -152,7 +152,7 @@ struct ServeCommand: AsyncOutputCommand {
             guard let value = Int(text), (0...65535).contains(value) else { throw CommandFailure.badInput("BREACHCLOCK_PORT: not a port: `\(text)`") }
             return value
         } ?? 8080
-        guard let rules = RulesLoader.locate(explicit: rulesOptions.rules) else {
+        guard let rules = RulesLoader.locate(explicit: rulesOptions.rules, environment: CommandEnvironment.values) else {
             throw CommandFailure.internalError("cannot find the rules folder: pass --rules DIR or set BREACHCLOCK_RULES")
         }
         var logger = Logger(label: "breachclock") { label in
@@ -297,7 +297,7 @@ struct WebhooksCommand: ParsableCommand {
                     + " (\(hook.disabledReason ?? "no reason recorded")); nothing was sent")
             }
             var options = CurlTransport.Options()
-            options.policy = AddressPolicy(allowlist: try WebhookOptions.networks(webhookAllow ?? ProcessInfo.processInfo.environment["BREACHCLOCK_WEBHOOK_ALLOW"]))
+            options.policy = AddressPolicy(allowlist: try WebhookOptions.networks(webhookAllow ?? CommandEnvironment.values["BREACHCLOCK_WEBHOOK_ALLOW"]))
             var quiet = Logger(label: "webhooks-test")
             quiet.logLevel = .critical
             // The same path as the server's reminders: the message goes into the outbox, is claimed,
@@ -340,8 +340,8 @@ struct AuditOptions: ParsableArguments {
             valueName: "path"))
     var checkpoints: String?
 
-    var keyPath: String? { auditKey ?? ProcessInfo.processInfo.environment["BREACHCLOCK_AUDIT_KEY"] }
-    var checkpointsPath: String? { checkpoints ?? ProcessInfo.processInfo.environment["BREACHCLOCK_AUDIT_CHECKPOINTS"] }
+    var keyPath: String? { auditKey ?? CommandEnvironment.values["BREACHCLOCK_AUDIT_KEY"] }
+    var checkpointsPath: String? { checkpoints ?? CommandEnvironment.values["BREACHCLOCK_AUDIT_CHECKPOINTS"] }
 
     /// The key, if one is configured. The error names the file, never its content.
     func key() throws -> AuditKey? {

@@ -87,16 +87,18 @@ struct Stores {
 public enum ServerApplication {
     /// - Parameters:
     ///   - configuration: where to listen and what to open.
+    ///   - calculator: a calculator over rules already loaded and validated (tests share one); nil
+    ///     reads `configuration.rulesDirectory`.
     ///   - clock: the time for decisions and calendars (injected by tests).
     ///   - logger: the log; the caller chooses its handler (plain or JSON lines).
     /// - Throws: a rules database with errors (`RulebookError`), or a database that cannot be opened.
-    public static func build(configuration: ServerConfiguration, clock: (@Sendable () -> Date)? = nil,
+    public static func build(configuration: ServerConfiguration, calculator: Calculator? = nil, clock: (@Sendable () -> Date)? = nil,
         logger: Logger) async throws -> some ApplicationProtocol
     {
         let metrics = ServerMetrics()
         let stores = try await Stores(configuration: configuration, clock: clock)
-        let (router, _, rulebook, service) = try makeRouter(configuration: configuration, store: stores.main, clock: clock ?? Date.init,
-            metrics: metrics)
+        let (router, _, rulebook, service) = try makeRouter(configuration: configuration, calculator: calculator, store: stores.main,
+            clock: clock ?? Date.init, metrics: metrics)
         logger.info("rules loaded", metadata: ["rules": .stringConvertible(rulebook.rules.count), "digest": .string(rulebook.digest)])
         var services: [any Service] = []
         // First in the list, so it stops last: its final checkpoint follows every other write.
@@ -121,12 +123,13 @@ public enum ServerApplication {
     }
 
     /// The router with its middleware and routes, the route table, and the rules it serves.
-    static func makeRouter(configuration: ServerConfiguration, store: IncidentStore, clock: @escaping @Sendable () -> Date,
-        metrics: ServerMetrics = ServerMetrics()) throws -> (Router<ServerContext>, [String], Rulebook, IncidentService)
+    static func makeRouter(configuration: ServerConfiguration, calculator: Calculator? = nil, store: IncidentStore,
+        clock: @escaping @Sendable () -> Date, metrics: ServerMetrics = ServerMetrics()) throws -> (Router<ServerContext>, [String], Rulebook, IncidentService)
     {
-        let rulebook = try RulesLoader(directory: configuration.rulesDirectory).load()
+        let calculator = try calculator ?? Calculator(rulebook: RulesLoader(directory: configuration.rulesDirectory).load())
+        let rulebook = calculator.rulebook
         metrics.recordRules(digest: rulebook.digest)
-        let service = IncidentService(calculator: Calculator(rulebook: rulebook), store: store, clock: clock)
+        let service = IncidentService(calculator: calculator, store: store, clock: clock)
         // HEAD is answered wherever GET is (headers as for GET, no body).
         let router = Router(context: ServerContext.self, options: .autoGenerateHeadEndpoints)
         let table = RouteTable()

@@ -272,7 +272,7 @@ extension AuditProblem {
         let server = try await ServerApplication.build(
             configuration: ServerConfiguration(port: 0, databasePath: fixture.database, rulesDirectory: Paths.jurisdictions, sendsWebhooks: false,
                 auditCheckpoints: AuditCheckpointSettings(key: fixture.key, exportPath: fixture.exportPath, interval: .seconds(3600))),
-            clock: { AuditFixture.now }, logger: logger)
+            calculator: try RealRules.calculator(), clock: { AuditFixture.now }, logger: logger)
         let admin = try await fixture.store.createKey(name: "admin", role: .admin, actor: "cli")
         try await server.test(.live) { client in
             let reply = try await client.execute(uri: "/v1/keys", method: .post,

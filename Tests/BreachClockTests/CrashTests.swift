@@ -10,7 +10,7 @@ import FoundationNetworking
 
 /// The real `breachclock serve` process, killed with SIGKILL while it delivers: after a restart every
 /// message arrives at least once, none is lost, and a message sent twice carries the same webhook-id.
-@Suite(.serialized) struct CrashTests {
+@Suite(.serialized, SystemTests.enabled) struct CrashTests {
     static let binary = Paths.root.appendingPathComponent(".build/debug/breachclock").path
 
     func serve(database: String) throws -> Process {

@@ -249,7 +249,7 @@ import Testing
         defer { server.remove() }
         var configuration = ServerConfiguration(port: 0, databasePath: server.database, rulesDirectory: Paths.jurisdictions, sendsWebhooks: false)
         configuration.keyCacheLifetime = .milliseconds(300)
-        let app = try await ServerApplication.build(configuration: configuration, logger: Logger(label: "test"))
+        let app = try await ServerApplication.build(configuration: configuration, calculator: try RealRules.calculator(), logger: Logger(label: "test"))
         try await app.test(.router) { client in
             try await client.execute(uri: "/v1/jurisdictions", method: .get, headers: server.headers(server.viewerKey)) { #expect($0.status == .ok) }
             let store = try IncidentStore(path: server.database)
@@ -322,7 +322,7 @@ import Testing
         let logger = Logger(label: "test") { _ in lines.handler() }
         let app = try await ServerApplication.build(
             configuration: ServerConfiguration(port: 0, databasePath: server.database, rulesDirectory: Paths.jurisdictions, sendsWebhooks: false),
-            logger: logger)
+            calculator: try RealRules.calculator(), logger: logger)
         let store = try IncidentStore(path: server.database)
         let viewerID = try #require(try await store.keys().first { $0.name == "test viewer" }?.id)
         try await app.test(.router) { client in

@@ -5,7 +5,7 @@ import HTTPTypes
 import Testing
 
 /// Three real `breachclock serve` processes on one PostgreSQL database, as behind a load balancer.
-@Suite(.serialized) struct MultiInstanceTests {
+@Suite(.serialized, SystemTests.enabled) struct MultiInstanceTests {
     static let binary = CrashTests.binary
 
     /// Keys for the tests, made on the database before the instances start.

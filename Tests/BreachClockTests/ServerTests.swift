@@ -36,7 +36,7 @@ struct TestServer {
         return try await ServerApplication.build(
             configuration: ServerConfiguration(port: 0, databasePath: database, rulesDirectory: Paths.jurisdictions, webhookAllowlist: webhookAllow,
                 sendsWebhooks: false),
-            clock: clock, logger: logger)
+            calculator: try RealRules.calculator(), clock: clock, logger: logger)
     }
 
     func remove() { try? FileManager.default.removeItem(at: folder) }

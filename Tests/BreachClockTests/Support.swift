@@ -5,6 +5,16 @@ import BreachClockRules
 import Foundation
 import Testing
 
+/// The system tier: tests of real `breachclock serve` processes (SIGKILL mid-delivery, restarts,
+/// three instances sharing 10,000 reminders). They take minutes, not seconds, so a plain `swift test`
+/// skips them and says so; `scripts/test` (and so CI) sets `BREACHCLOCK_SYSTEM_TESTS=1` and runs them.
+enum SystemTests {
+    static let requested = ProcessInfo.processInfo.environment["BREACHCLOCK_SYSTEM_TESTS"] == "1"
+    static var enabled: ConditionTrait {
+        .enabled(if: requested, "real serve processes: set BREACHCLOCK_SYSTEM_TESTS=1 (scripts/test does)")
+    }
+}
+
 /// Paths of the checkout, found from this file so tests need no resource bundle.
 enum Paths {
     static let tests = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
@@ -21,9 +31,12 @@ enum RealRules {
         try RulesLoader(directory: Paths.jurisdictions).load()
     }
 
+    /// One calculator for all tests: building one prewrites every rule's JSON, which is not free.
+    static let calculatorResult: Result<Calculator, RulebookError> = result.map { Calculator(rulebook: $0) }
+
     static func rulebook() throws -> Rulebook { try result.get() }
 
-    static func calculator() throws -> Calculator { Calculator(rulebook: try rulebook()) }
+    static func calculator() throws -> Calculator { try calculatorResult.get() }
 }
 
 /// Parses facts written as YAML (or JSON) text.
@@ -52,10 +65,28 @@ final class CapturedOutput: OutputSink, @unchecked Sendable {
     var standardError: String { lock.withLock { err } }
 }
 
-/// Runs the CLI in process.
-func runCLI(_ arguments: [String], terminal: Bool = false, noColorEnvironment: Bool = false, columns: Int = 80) async -> (code: Int32, out: String, err: String) {
+/// The environment commands run in under test: the process's, with the validation cache in a
+/// folder of the test run's own, so tests never write to the user's `~/.cache`.
+enum TestEnvironment {
+    static let cacheFolder = FileManager.default.temporaryDirectory.appendingPathComponent("breachclock-test-cache-\(getpid())")
+
+    static var values: [String: String] {
+        var values = ProcessInfo.processInfo.environment
+        values["BREACHCLOCK_CACHE"] = cacheFolder.path
+        values["XDG_CACHE_HOME"] = nil
+        return values
+    }
+}
+
+/// Runs the CLI in process, in the test environment (plus `environment`).
+func runCLI(_ arguments: [String], terminal: Bool = false, noColorEnvironment: Bool = false, columns: Int = 80,
+    environment: [String: String] = [:]) async -> (code: Int32, out: String, err: String)
+{
     let output = CapturedOutput(terminal: terminal, noColor: noColorEnvironment, columns: columns)
-    let code = await BreachClockCommand.run(arguments: arguments, output: output)
+    let values = TestEnvironment.values.merging(environment) { $1 }
+    let code = await CommandEnvironment.$values.withValue(values) {
+        await BreachClockCommand.run(arguments: arguments, output: output)
+    }
     return (code, output.standardOutput, output.standardError)
 }
 

@@ -212,6 +212,17 @@ actor Receiver {
 
     func setDelay(_ value: Duration) { delay = value }
 
+    /// Set when the test is done: answers still being delayed end at once, so stopping the receiver
+    /// gracefully does not wait out a long delay.
+    var released = false
+    func release() { released = true }
+
+    /// Waits `delay`, or until released.
+    func hold(for delay: Duration) async {
+        let end = ContinuousClock.now + delay
+        while !released, ContinuousClock.now < end { try? await Task.sleep(for: .milliseconds(10)) }
+    }
+
     /// Requests being answered now, and the most at once.
     var inFlight = 0
     var mostInFlight = 0
@@ -238,7 +249,7 @@ actor Receiver {
             let (status, retryAfter, text) = await receiver.answer(request.headers, bytes)
             let delay = await receiver.delay
             await receiver.enter()
-            if delay > .zero { try? await Task.sleep(for: delay) }
+            if delay > .zero { await receiver.hold(for: delay) }
             await receiver.leave()
             var headers: HTTPFields = [:]
             if let retryAfter { headers[.retryAfter] = retryAfter }
@@ -258,10 +269,12 @@ actor Receiver {
             let bound = await port.wait()
             do {
                 let result = try await body(receiver, bound)
+                await receiver.release()
                 await services.triggerGracefulShutdown()
                 try await group.waitForAll()
                 return result
             } catch {
+                await receiver.release()
                 await services.triggerGracefulShutdown()
                 try? await group.waitForAll()
                 throw error
