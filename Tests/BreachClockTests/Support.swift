@@ -68,7 +68,7 @@ final class CapturedOutput: OutputSink, @unchecked Sendable {
 /// The environment commands run in under test: the process's, with the validation cache in a
 /// folder of the test run's own, so tests never write to the user's `~/.cache`.
 enum TestEnvironment {
-    static let cacheFolder = FileManager.default.temporaryDirectory.appendingPathComponent("breachclock-test-cache-\(getpid())")
+    static let cacheFolder = FileManager.default.temporaryDirectory.appendingPathComponent("breachclock-test-cache")
 
     static var values: [String: String] {
         var values = ProcessInfo.processInfo.environment
