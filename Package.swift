@@ -118,15 +118,30 @@ let package = Package(
         // `swift run -c release breachclock-bench`: the in-process speed benchmark (see README).
         .executableTarget(
             name: "breachclock-bench", dependencies: ["BreachClockCalculator", "BreachClockLoader"], swiftSettings: swiftSettings),
+        // Tests, by layer: the domain's build has no HTTP, TLS or database in it; the store's has no
+        // HTTP; the service's (application, webhooks, server, CLI) has everything. Fixtures are in
+        // Tests/Fixtures, shared.
+        .target(
+            name: "BreachClockTestSupport", dependencies: ["BreachClockRules", "BreachClockCalculator", "BreachClockLoader"],
+            path: "Tests/BreachClockTestSupport", swiftSettings: swiftSettings),
+        .target(
+            name: "BreachClockStoreTestSupport", dependencies: ["BreachClockStore", "BreachClockTestSupport"],
+            path: "Tests/BreachClockStoreTestSupport", swiftSettings: swiftSettings),
         .testTarget(
-            name: "BreachClockTests",
+            name: "BreachClockDomainTests",
+            dependencies: ["BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockReports", "BreachClockTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BreachClockStoreTests",
+            dependencies: ["BreachClockStore", "BreachClockTestSupport", "BreachClockStoreTestSupport"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "BreachClockServiceTests",
             dependencies: [
                 "BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockCLI", "BreachClockStore",
-                "BreachClockServer", "BreachClockWebhooks", "BreachClockApplication", .product(name: "HummingbirdTesting", package: "hummingbird"),
-                .product(name: "Yams", package: "Yams"),
+                "BreachClockServer", "BreachClockWebhooks", "BreachClockApplication", "BreachClockTestSupport", "BreachClockStoreTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Yams", package: "Yams"),
             ],
-            exclude: ["Fixtures"],
-            swiftSettings: swiftSettings
-        ),
+            swiftSettings: swiftSettings),
     ]
 )

@@ -1,5 +1,6 @@
 import BreachClockServer
 import BreachClockStore
+import BreachClockTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -56,7 +57,7 @@ import Testing
                 #expect(!response.text.contains("YAML"))
             }
             try await client.execute(uri: "/v1/assessments", method: .post,
-                headers: server.headers(server.viewerKey, [.contentType: "application/yaml"]), body: body(HostileInputTests.billionLaughs)) { response in
+                headers: server.headers(server.viewerKey, [.contentType: "application/yaml"]), body: body(HostileDocuments.billionLaughs)) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.text.contains("values in one document"))
             }
@@ -64,7 +65,7 @@ import Testing
     }
 
     static let malformedBodies: [(bytes: [UInt8], expected: String)] = [
-        (Array(HostileInputTests.nested15000.utf8), "nesting deeper than 32 levels"),
+        (Array(HostileDocuments.nested15000.utf8), "nesting deeper than 32 levels"),
         (Array(#"{"title": "a"#.utf8) + [0xFF, 0xFE] + Array(#"", "facts": {}}"#.utf8), "not valid UTF-8"),
         (Array(#"{"title": "a\u0000b", "facts": {}}"#.utf8), "NUL"),
         (Array(#"{"title": "a", "title": "b", "facts": {}}"#.utf8), "duplicate key `title`"),

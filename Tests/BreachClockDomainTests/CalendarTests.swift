@@ -1,5 +1,6 @@
 import BreachClockCalculator
 import BreachClockRules
+import BreachClockTestSupport
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
 import BreachClockLoader
 import BreachClockRules
+import BreachClockTestSupport
 import Foundation
 import Testing
 

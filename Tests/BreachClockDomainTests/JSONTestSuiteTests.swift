@@ -1,4 +1,5 @@
 import BreachClockRules
+import BreachClockTestSupport
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 import BreachClockServer
 import BreachClockStore
 import BreachClockWebhooks
+import BreachClockTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird

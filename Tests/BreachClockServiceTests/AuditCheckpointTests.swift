@@ -1,5 +1,6 @@
 import BreachClockServer
 import BreachClockStore
+import BreachClockTestSupport
 import Foundation
 import GRDB
 import HTTPTypes

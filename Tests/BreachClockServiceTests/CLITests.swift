@@ -1,4 +1,5 @@
 import BreachClockCLI
+import BreachClockTestSupport
 import Foundation
 import Testing
 
@@ -269,5 +270,33 @@ import Testing
         #expect(result.run == 0)
         #expect(result.json.contains("riskOfHarm is unknown"))
         #expect(result.json.contains("straddles the threshold"))
+    }
+}
+
+/// Hostile input through `what-if`: bad input, exit 2, the field named; never a crash.
+@Suite struct WhatIfHostileInputTests {
+    /// `what-if --now` before the discovery warns of it (the CLI passes its clock to the calculator).
+    @Test func whatIfWarnsOfAFutureDiscovery() async throws {
+        let result = await runCLI(["what-if", "--rules", Paths.jurisdictions.path, "--discovered", "2027-01-05T09:00:00Z", "--data", "name,ssn",
+            "--affected", "US-CA=10", "--format", "json", "--now", "2026-12-02T09:00:00Z"])
+        #expect(result.code == 0, "\(result.err)")
+        #expect(result.out.contains("events.discoveredAt (2027-01-05T09:00:00Z) is in the future (now 2026-12-02T09:00:00Z)"))
+    }
+
+    /// `what-if` died with SIGILL on these counts; now it is bad input, exit 2, naming the field.
+    @Test func whatIfRefusesOverflowingCounts() async throws {
+        let result = await runCLI(["what-if", "--rules", Paths.jurisdictions.path, "--discovered", "2026-03-02", "--data", "name,ssn",
+            "--affected", "US-CA=9223372036854775807,US-TX=9223372036854775807"])
+        #expect(result.code == 2)
+        #expect(result.err.contains("affected.US-CA: a count is at most 1000000000000"))
+    }
+
+    @Test func whatIfRefusesBillionLaughs() async throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("laughs-\(UUID()).yaml")
+        try HostileDocuments.billionLaughs.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = await runCLI(["what-if", "--rules", Paths.jurisdictions.path, "--facts", file.path])
+        #expect(result.code == 2)
+        #expect(result.err.contains("values in one document"))
     }
 }

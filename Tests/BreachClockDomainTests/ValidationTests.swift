@@ -1,6 +1,7 @@
 import BreachClockCalculator
 import BreachClockLoader
 import BreachClockRules
+import BreachClockTestSupport
 import Foundation
 import Testing
 
@@ -189,15 +190,14 @@ import Testing
 
     /// Every rule file in the database links its official text and rests each value on a source of
     /// standing, except the known gaps above: a new gap fails, and so does a gap fixed but still listed.
-    @Test func realDatabaseHasSourcesOfStanding() async throws {
-        let run = await runCLI(["rules", "validate", "--rules", Paths.jurisdictions.path])
-        let warnings = Set(run.out.split(separator: "\n").map(String.init).filter { $0.contains(": warning: ") })
+    @Test func realDatabaseHasSourcesOfStanding() throws {
+        let warnings = Set(SourceReview.findings(for: try RealRules.rulebook()).map(\.description))
         #expect(warnings == Self.knownSourceGaps, "new: \(warnings.subtracting(Self.knownSourceGaps)); fixed: \(Self.knownSourceGaps.subtracting(warnings))")
     }
 
     /// Issue 12: a YAML syntax error in one file no longer hides the problems of the others, and a
     /// duplicate key is reported at its own line.
-    @Test func validateReportsEveryFile() async throws {
+    @Test func validateReportsEveryFile() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bc-rules-\(UUID())")
         defer { try? FileManager.default.removeItem(at: folder) }
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("US"), withIntermediateDirectories: true)
@@ -207,10 +207,10 @@ import Testing
             .write(to: folder.appendingPathComponent("US/US-OR.yaml"), atomically: true, encoding: .utf8)
         try Self.good.replacingOccurrences(of: "US-CA", with: "US-WA").replacingOccurrences(of: "reviewed: 2026-11-27", with: "reviewed: 2026-11-27\nname: Again")
             .write(to: folder.appendingPathComponent("US/US-WA.yaml"), atomically: true, encoding: .utf8)
-        let run = await runCLI(["rules", "validate", "--rules", folder.path])
-        #expect(run.code != 0)
-        #expect(run.err.contains("US/US-CA.yaml:12:"), "\(run.err)")
-        #expect(run.err.contains("US/US-OR.yaml:3:1: unknown key `colour`"), "\(run.err)")
-        #expect(run.err.contains("US/US-WA.yaml:5:1: duplicate key `name`"), "\(run.err)")
+        let error = #expect(throws: RulebookError.self) { try RulesLoader(directory: folder).load() }
+        let text = error?.description ?? ""
+        #expect(text.contains("US/US-CA.yaml:12:"), "\(text)")
+        #expect(text.contains("US/US-OR.yaml:3:1: unknown key `colour`"), "\(text)")
+        #expect(text.contains("US/US-WA.yaml:5:1: duplicate key `name`"), "\(text)")
     }
 }

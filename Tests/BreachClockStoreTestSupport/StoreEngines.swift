@@ -3,21 +3,21 @@ import Foundation
 import Testing
 
 /// The engines every storage conformance test runs on.
-enum Engine: String, CaseIterable, CustomTestStringConvertible, Sendable {
+public enum Engine: String, CaseIterable, CustomTestStringConvertible, Sendable {
     case sqlite, postgres
-    var testDescription: String { rawValue }
+    public var testDescription: String { rawValue }
 }
 
 /// A fresh, empty database on an engine: a new SQLite file, or a new PostgreSQL database on the
 /// cluster `scripts/test` started (`BREACHCLOCK_TEST_POSTGRES`). Without that variable the
 /// PostgreSQL tests fail, never skip.
-struct FreshDatabase: Sendable {
-    let engine: Engine
+public struct FreshDatabase: Sendable {
+    public let engine: Engine
     /// What `--db` takes: a path or a URL.
-    let location: String
-    let folder: URL
+    public let location: String
+    public let folder: URL
 
-    static func make(_ engine: Engine) async throws -> FreshDatabase {
+    public static func make(_ engine: Engine) async throws -> FreshDatabase {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bc-store-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         switch engine {
@@ -29,15 +29,15 @@ struct FreshDatabase: Sendable {
     }
 
     /// A store on this database; each call opens its own connections, as another instance would.
-    func store(clock: (@Sendable () -> Date)? = nil) async throws -> IncidentStore {
+    public func store(clock: (@Sendable () -> Date)? = nil) async throws -> IncidentStore {
         try await IncidentStore.open(try DatabaseLocation(location), clock: clock)
     }
 
-    func remove() { try? FileManager.default.removeItem(at: folder) }
+    public func remove() { try? FileManager.default.removeItem(at: folder) }
 }
 
 /// The test cluster: one administrative connection that creates a database per test.
-enum PostgresForTests {
+public enum PostgresForTests {
     struct NotConfigured: Error, CustomStringConvertible {
         var description: String {
             "BREACHCLOCK_TEST_POSTGRES is not set: run the tests with scripts/test, which starts a throwaway PostgreSQL cluster, "
@@ -53,7 +53,7 @@ enum PostgresForTests {
     }
 
     /// Creates an empty database and returns its URL.
-    static func newDatabase() async throws -> String {
+    public static func newDatabase() async throws -> String {
         let store = try await admin.value
         let name = "bc_test_" + IncidentStore.newID("db").dropFirst(3)
         try await store.engine.read { db in try await db.execute("CREATE DATABASE \(name)") }
@@ -64,7 +64,7 @@ enum PostgresForTests {
 }
 
 /// A minimal change: the facts and assessment are opaque text to the store.
-func storeChange(_ marker: String, action: String = "incident.update") -> IncidentChange {
+public func storeChange(_ marker: String, action: String = "incident.update") -> IncidentChange {
     IncidentChange(factsJSON: "{\"marker\":\"\(marker)\"}", assessmentJSON: "{\"rulesDigest\":\"sha256:test\",\"obligations\":[]}",
         rulesDigest: "sha256:test", changes: ["marker \(marker)"], dueIndex: [], action: action)
 }

@@ -1,6 +1,7 @@
 import BreachClockCalculator
 import BreachClockLoader
 import BreachClockRules
+import BreachClockTestSupport
 import Foundation
 import Testing
 
@@ -18,18 +19,8 @@ import Testing
         }
     }
 
-    static let nested15000 = String(repeating: "[", count: 15_000) + String(repeating: "]", count: 15_000)
-
-    /// A 448-byte "billion laughs": nine to the seventh expansions of the first list.
-    static let billionLaughs = """
-        a: &a ["lol","lol","lol","lol","lol","lol","lol","lol","lol"]
-        b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]
-        c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]
-        d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]
-        e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]
-        f: &f [*e,*e,*e,*e,*e,*e,*e,*e,*e]
-        g: &g [*f,*f,*f,*f,*f,*f,*f,*f,*f]
-        """
+    static let nested15000 = HostileDocuments.nested15000
+    static let billionLaughs = HostileDocuments.billionLaughs
 
     struct LimitCase: Sendable, CustomTestStringConvertible {
         var text: String
@@ -225,30 +216,5 @@ import Testing
         let now = Date(timeIntervalSince1970: 1_780_000_000)  // 2026-05-28
         #expect(calculator.assess(facts, asOf: now).warnings.contains { $0.hasPrefix("events.discoveredAt (2027-01-05T09:00:00-08:00) is in the future") })
         #expect(!calculator.assess(facts, asOf: Date(timeIntervalSince1970: 1_900_000_000)).warnings.contains { $0.contains("in the future") })
-    }
-
-    /// `what-if --now` before the discovery warns of it (the CLI passes its clock to the calculator).
-    @Test func whatIfWarnsOfAFutureDiscovery() async throws {
-        let result = await runCLI(["what-if", "--rules", Paths.jurisdictions.path, "--discovered", "2027-01-05T09:00:00Z", "--data", "name,ssn",
-            "--affected", "US-CA=10", "--format", "json", "--now", "2026-12-02T09:00:00Z"])
-        #expect(result.code == 0, "\(result.err)")
-        #expect(result.out.contains("events.discoveredAt (2027-01-05T09:00:00Z) is in the future (now 2026-12-02T09:00:00Z)"))
-    }
-
-    /// `what-if` died with SIGILL on these counts; now it is bad input, exit 2, naming the field.
-    @Test func whatIfRefusesOverflowingCounts() async throws {
-        let result = await runCLI(["what-if", "--rules", Paths.jurisdictions.path, "--discovered", "2026-03-02", "--data", "name,ssn",
-            "--affected", "US-CA=9223372036854775807,US-TX=9223372036854775807"])
-        #expect(result.code == 2)
-        #expect(result.err.contains("affected.US-CA: a count is at most 1000000000000"))
-    }
-
-    @Test func whatIfRefusesBillionLaughs() async throws {
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("laughs-\(UUID()).yaml")
-        try HostileInputTests.billionLaughs.write(to: file, atomically: true, encoding: .utf8)
-        defer { try? FileManager.default.removeItem(at: file) }
-        let result = await runCLI(["what-if", "--rules", Paths.jurisdictions.path, "--facts", file.path])
-        #expect(result.code == 2)
-        #expect(result.err.contains("values in one document"))
     }
 }

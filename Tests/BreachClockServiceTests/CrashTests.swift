@@ -1,5 +1,6 @@
 import BreachClockStore
 import BreachClockWebhooks
+import BreachClockTestSupport
 import Foundation
 import HTTPTypes
 import Testing

@@ -1,6 +1,7 @@
 import BreachClockCalculator
 import BreachClockLoader
 import BreachClockRules
+import BreachClockTestSupport
 import Foundation
 import Testing
 

@@ -1,6 +1,7 @@
 @testable import BreachClockServer
 import BreachClockStore
 import BreachClockWebhooks
+import BreachClockTestSupport
 import Foundation
 import Logging
 import Testing

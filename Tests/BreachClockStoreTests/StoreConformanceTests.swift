@@ -1,4 +1,6 @@
 import BreachClockStore
+import BreachClockTestSupport
+import BreachClockStoreTestSupport
 import Foundation
 import Testing
 

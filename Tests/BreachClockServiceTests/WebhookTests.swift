@@ -1,4 +1,5 @@
 import BreachClockWebhooks
+import BreachClockTestSupport
 import Foundation
 import HTTPTypes
 import Hummingbird

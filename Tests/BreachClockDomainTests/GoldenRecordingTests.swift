@@ -1,3 +1,4 @@
+import BreachClockTestSupport
 import Foundation
 import Testing
 

@@ -1,5 +1,7 @@
 import BreachClockStore
 import BreachClockWebhooks
+import BreachClockTestSupport
+import BreachClockStoreTestSupport
 import Foundation
 import HTTPTypes
 import Testing

@@ -1,4 +1,5 @@
 import BreachClockServer
+import BreachClockTestSupport
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
