@@ -9,7 +9,8 @@ import Foundation
 import Hummingbird
 import Logging
 
-/// Options every command that opens the database shares: flag, then environment, then default.
+/// Options every command that opens the database shares. Each is resolved by `Settings`: its flag,
+/// else its environment variable, else the config file, else the default.
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .customLong("db"), help: ArgumentHelp(
         "A SQLite file, or a PostgreSQL URL postgres://user:password@host:port/db (env BREACHCLOCK_DB; default breachclock.sqlite).",
@@ -24,27 +25,35 @@ struct DatabaseOptions: ParsableArguments {
         "PostgreSQL: seconds a statement may run (env BREACHCLOCK_DB_STATEMENT_TIMEOUT; default 30).", valueName: "seconds"))
     var statementTimeout: Int?
 
-    var path: String { database ?? CommandEnvironment.values["BREACHCLOCK_DB"] ?? "breachclock.sqlite" }
+    @Option(name: .customLong("config"), help: ArgumentHelp(
+        "A settings file, YAML or JSON, keyed by the flags' names without -- (env BREACHCLOCK_CONFIG; see serve --help).", valueName: "path"))
+    var configFile: String?
 
-    /// The location with its pool settings: flag, then environment, then default.
-    func location() throws -> DatabaseLocation {
-        let environment = CommandEnvironment.values
+    /// The flags given, by setting name.
+    var flags: [String: String] {
+        var flags: [String: String] = [:]
+        flags["db"] = database
+        flags["db-pool-size"] = poolSize.map(String.init)
+        flags["db-statement-timeout"] = statementTimeout.map(String.init)
+        return flags
+    }
+
+    /// These options' settings with `extra` flags of the command's own.
+    func settings(extra: [String: String] = [:]) throws -> Settings {
+        try Settings(flags: flags.merging(extra) { $1 }, environment: CommandEnvironment.values, configFile: configFile)
+    }
+
+    /// The location with its pool settings.
+    func location(_ settings: Settings? = nil) throws -> DatabaseLocation {
+        let settings = try settings ?? self.settings()
         var location: DatabaseLocation
-        do { location = try DatabaseLocation(path) } catch { throw CommandFailure.badInput("--db: \(error)") }
-        let size = try poolSize ?? environment["BREACHCLOCK_DB_POOL_SIZE"].map { text in
-            guard let value = Int(text) else { throw CommandFailure.badInput("BREACHCLOCK_DB_POOL_SIZE: not a number: `\(text)`") }
-            return value
-        } ?? 10
-        guard (1...1_000).contains(size) else { throw CommandFailure.badInput("--db-pool-size: expected 1 to 1000, found \(size)") }
-        let timeout = try statementTimeout ?? environment["BREACHCLOCK_DB_STATEMENT_TIMEOUT"].map { text in
-            guard let value = Int(text) else { throw CommandFailure.badInput("BREACHCLOCK_DB_STATEMENT_TIMEOUT: not a number: `\(text)`") }
-            return value
-        } ?? 30
-        guard (1...3_600).contains(timeout) else { throw CommandFailure.badInput("--db-statement-timeout: expected 1 to 3600 seconds, found \(timeout)") }
-        if case .postgres(var settings) = location {
-            settings.poolSize = size
-            settings.statementTimeout = .seconds(timeout)
-            location = .postgres(settings)
+        do { location = try DatabaseLocation(settings.text("db") ?? "") } catch { throw CommandFailure.badInput("\(settings.origin(of: "db")): \(error)") }
+        let size = try settings.integer("db-pool-size", in: 1...1_000)
+        let timeout = try settings.integer("db-statement-timeout", in: 1...3_600)
+        if case .postgres(var postgres) = location {
+            postgres.poolSize = size
+            postgres.statementTimeout = .seconds(timeout)
+            location = .postgres(postgres)
         }
         return location
     }
@@ -86,22 +95,13 @@ struct ServeCommand: AsyncOutputCommand {
         commandName: "serve",
         abstract: "Run the incident service: the HTTP API on an embedded SQLite database.",
         discussion: """
-            Each setting is taken from its flag, else its environment variable, else the default:
-              --host        BREACHCLOCK_HOST        127.0.0.1
-              --port        BREACHCLOCK_PORT        8080
-              --db          BREACHCLOCK_DB          breachclock.sqlite  (or postgres://user:password@host:port/db)
-              --db-pool-size  BREACHCLOCK_DB_POOL_SIZE  10   (PostgreSQL connections per instance)
-              --db-statement-timeout  BREACHCLOCK_DB_STATEMENT_TIMEOUT  30  (PostgreSQL: seconds a statement may run)
-              --rules       BREACHCLOCK_RULES       ./Jurisdictions, or the one beside the program
-              --log-level   BREACHCLOCK_LOG_LEVEL   info   (trace, debug, info, notice, warning, error, critical)
-              --log-format  BREACHCLOCK_LOG_FORMAT  text   (text or json)
-              --webhook-allow  BREACHCLOCK_WEBHOOK_ALLOW  none  (networks webhooks may reach although private, e.g. 10.0.0.0/8,127.0.0.1)
-              --public-url  BREACHCLOCK_PUBLIC_URL  none   (for links back to incidents in webhook messages)
-              --webhook-rescue-after  BREACHCLOCK_WEBHOOK_RESCUE_AFTER  60  (seconds before a dead worker's claim is retried)
-              --executor    BREACHCLOCK_EXECUTOR    nio    (nio: NIO's event loops run Swift concurrency; dispatch: its own pool)
-              --audit-key   BREACHCLOCK_AUDIT_KEY   none   (key file that signs audit checkpoints; make one with `breachclock audit keygen`)
-              --audit-checkpoints  BREACHCLOCK_AUDIT_CHECKPOINTS  none  (append-only file that receives a copy of each checkpoint)
-              --audit-checkpoint-every  BREACHCLOCK_AUDIT_CHECKPOINT_EVERY  60  (seconds between checkpoints while the log grows)
+            Each setting is taken from its flag, else its environment variable, else the config file \
+            (--config or BREACHCLOCK_CONFIG: YAML or JSON, a mapping keyed by the names below without --), \
+            else its default:
+            \(Settings.helpTable)
+              --executor, BREACHCLOCK_EXECUTOR (default nio)
+                  nio (NIO's event loops run Swift concurrency) or dispatch; flag or variable
+                  only: it is applied before the command starts
             Every /v1 route needs an API key: create the first with `breachclock keys create --name NAME --role admin`.
             SIGTERM or SIGINT stops the server gracefully: requests in flight finish first.
             """
@@ -140,41 +140,59 @@ struct ServeCommand: AsyncOutputCommand {
     @Option(help: ArgumentHelp("Seconds between audit checkpoints while the log grows (one more on shutdown).", valueName: "seconds"))
     var auditCheckpointEvery: Int?
 
+    /// The flags given, by setting name.
+    var flags: [String: String] {
+        var flags: [String: String] = [:]
+        flags["host"] = host
+        flags["port"] = port.map(String.init)
+        flags["rules"] = rulesOptions.rules
+        flags["log-level"] = logLevel
+        flags["log-format"] = logFormat
+        flags["webhook-allow"] = webhookAllow
+        flags["public-url"] = publicURL
+        flags["webhook-rescue-after"] = webhookRescueAfter.map(String.init)
+        flags["audit-key"] = auditOptions.auditKey
+        flags["audit-checkpoints"] = auditOptions.checkpoints
+        flags["audit-checkpoint-every"] = auditCheckpointEvery.map(String.init)
+        return flags
+    }
+
     func run(output: some OutputSink) async throws {
-        let environment = CommandEnvironment.values
-        let executorName = executor ?? environment["BREACHCLOCK_EXECUTOR"] ?? ServeExecutor.nio.rawValue
+        let settings = try databaseOptions.settings(extra: flags)
+        let executorName = executor ?? CommandEnvironment.values["BREACHCLOCK_EXECUTOR"] ?? ServeExecutor.nio.rawValue
         guard ServeExecutor(rawValue: executorName) != nil else { throw CommandFailure.badInput("--executor: expected nio or dispatch") }
-        let levelText = logLevel ?? environment["BREACHCLOCK_LOG_LEVEL"] ?? "info"
-        guard let level = Logger.Level(rawValue: levelText) else { throw CommandFailure.badInput("--log-level: unknown level `\(levelText)`") }
-        let format = logFormat ?? environment["BREACHCLOCK_LOG_FORMAT"] ?? "text"
-        guard format == "text" || format == "json" else { throw CommandFailure.badInput("--log-format: expected text or json") }
-        let portValue = try port ?? environment["BREACHCLOCK_PORT"].map { text -> Int in
-            guard let value = Int(text), (0...65535).contains(value) else { throw CommandFailure.badInput("BREACHCLOCK_PORT: not a port: `\(text)`") }
-            return value
-        } ?? 8080
-        guard let rules = RulesLoader.locate(explicit: rulesOptions.rules, environment: CommandEnvironment.values) else {
+        let levelText = settings.text("log-level") ?? ""
+        guard let level = Logger.Level(rawValue: levelText) else {
+            throw CommandFailure.badInput("\(settings.origin(of: "log-level")): unknown level `\(levelText)`")
+        }
+        let format = settings.text("log-format") ?? ""
+        guard format == "text" || format == "json" else { throw CommandFailure.badInput("\(settings.origin(of: "log-format")): expected text or json") }
+        let portValue = try settings.integer("port", in: 0...65_535)
+        guard let rules = RulesLoader.locate(explicit: settings.text("rules"), environment: [:]) else {
             throw CommandFailure.internalError("cannot find the rules folder: pass --rules DIR or set BREACHCLOCK_RULES")
         }
         var logger = Logger(label: "breachclock") { label in
             format == "json" ? JSONLogHandler(label: label) as any LogHandler : StreamLogHandler.standardError(label: label)
         }
         logger.logLevel = level
-        let allow = try WebhookOptions.networks(webhookAllow ?? environment["BREACHCLOCK_WEBHOOK_ALLOW"])
-        let rescueText = webhookRescueAfter.map(String.init) ?? environment["BREACHCLOCK_WEBHOOK_RESCUE_AFTER"] ?? "60"
-        guard let rescue = Int(rescueText), rescue > 0 else { throw CommandFailure.badInput("--webhook-rescue-after: expected seconds") }
-        let everyText = auditCheckpointEvery.map(String.init) ?? environment["BREACHCLOCK_AUDIT_CHECKPOINT_EVERY"] ?? "60"
-        guard let every = Int(everyText), every > 0 else { throw CommandFailure.badInput("--audit-checkpoint-every: expected seconds") }
-        let checkpoints = try auditOptions.key().map {
-            AuditCheckpointSettings(key: $0, exportPath: auditOptions.checkpointsPath, interval: .seconds(every))
+        let allow: [AddressPolicy.Network]
+        do { allow = try WebhookOptions.networks(settings.text("webhook-allow")) } catch let failure as CommandFailure {
+            throw CommandFailure.badInput("\(settings.origin(of: "webhook-allow")): \(failure.message)")
         }
-        if checkpoints == nil, auditOptions.checkpointsPath != nil {
+        let rescue = try settings.integer("webhook-rescue-after", in: 1...86_400)
+        let every = try settings.integer("audit-checkpoint-every", in: 1...86_400)
+        let auditKeyPath = settings.text("audit-key"), checkpointsPath = settings.text("audit-checkpoints")
+        let checkpoints = try AuditOptions.key(at: auditKeyPath).map {
+            AuditCheckpointSettings(key: $0, exportPath: checkpointsPath, interval: .seconds(every))
+        }
+        if checkpoints == nil, checkpointsPath != nil {
             throw CommandFailure.badInput("--audit-checkpoints needs --audit-key (or BREACHCLOCK_AUDIT_KEY) to sign them")
         }
-        var configuration = ServerConfiguration(host: host ?? environment["BREACHCLOCK_HOST"] ?? "127.0.0.1", port: portValue,
-            databasePath: databaseOptions.path, rulesDirectory: rules, logLevel: level, webhookAllowlist: allow,
-            publicURL: publicURL ?? environment["BREACHCLOCK_PUBLIC_URL"], webhookRescueAfter: TimeInterval(rescue),
+        let location = try databaseOptions.location(settings)
+        var configuration = ServerConfiguration(host: settings.text("host") ?? "", port: portValue,
+            databasePath: settings.text("db") ?? "", rulesDirectory: rules, logLevel: level, webhookAllowlist: allow,
+            publicURL: settings.text("public-url"), webhookRescueAfter: TimeInterval(rescue),
             auditCheckpoints: checkpoints)
-        let location = try databaseOptions.location()
         if case .postgres(let settings) = location {
             configuration.databasePoolSize = settings.poolSize
             configuration.databaseStatementTimeout = settings.statementTimeout
@@ -344,8 +362,11 @@ struct AuditOptions: ParsableArguments {
     var checkpointsPath: String? { checkpoints ?? CommandEnvironment.values["BREACHCLOCK_AUDIT_CHECKPOINTS"] }
 
     /// The key, if one is configured. The error names the file, never its content.
-    func key() throws -> AuditKey? {
-        guard let path = keyPath else { return nil }
+    func key() throws -> AuditKey? { try Self.key(at: keyPath) }
+
+    /// The key in the file at `path`, or nil without a path.
+    static func key(at path: String?) throws -> AuditKey? {
+        guard let path else { return nil }
         do {
             return try AuditKey(contentsOfFile: path)
         } catch {
