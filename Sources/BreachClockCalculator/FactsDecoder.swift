@@ -1,5 +1,6 @@
 import BreachClockRules
 import Foundation
+import Synchronization
 
 /// Invalid incident facts: one issue per problem, each naming its field path.
 public struct InvalidFacts: Error, Sendable, CustomStringConvertible {
@@ -283,14 +284,13 @@ public struct FactsDecoder: Sendable {
 
     /// Zones already accepted, by name: making a `TimeZone` and reading its identifier goes through
     /// ICU, which costs more than the rest of decoding a small body. Bounded by the IANA names.
-    final class ZoneCache: @unchecked Sendable {
+    final class ZoneCache: Sendable {
         static let shared = ZoneCache()
-        private let lock = NSLock()
-        private var zones: [String: TimeZone] = [:]
+        private let zones = Mutex<[String: TimeZone]>([:])
 
-        func zone(named name: String) -> TimeZone? { lock.withLock { zones[name] } }
+        func zone(named name: String) -> TimeZone? { zones.withLock { $0[name] } }
 
-        func remember(_ zone: TimeZone, as name: String) { lock.withLock { zones[name] = zone } }
+        func remember(_ zone: TimeZone, as name: String) { zones.withLock { $0[name] = zone } }
     }
 
     func decodeCount(_ node: DocumentNode, _ path: String, _ issues: IssueCollector) -> AffectedCount? {

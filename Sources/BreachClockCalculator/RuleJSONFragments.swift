@@ -8,7 +8,8 @@ import Foundation
 ///
 /// The bytes live in one block the table owns, and lookups return offsets, so copying a fragment
 /// touches no reference counts (answers are written on several threads at once, and reference
-/// counts shared between threads are slow to update).
+/// counts shared between threads are slow to update). `@unchecked Sendable` because of that raw
+/// block: it is written once, in `init`, and only read after, so sharing it needs no lock.
 final class RuleJSONFragments: @unchecked Sendable {
     /// Where one obligation's fragments are in `storage`.
     struct Entry {

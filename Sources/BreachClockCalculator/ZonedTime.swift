@@ -1,41 +1,44 @@
 import BreachClockRules
 import Foundation
+import Synchronization
 
 /// A time zone with its UTC offsets, for one assessment. It remembers the stretch between two of the
 /// zone's transitions that it last used (an assessment's instants mostly fall in one or two) and asks
 /// the process-wide `ZoneOffsetTable` otherwise.
-public final class ZoneOffsets: @unchecked Sendable {
+public final class ZoneOffsets: Sendable {
     private let table: ZoneOffsetTable
-    private var last = ZoneOffsetTable.Stretch(start: 0, end: 0, offset: 0)
+    /// Uncontended in practice (one assessment uses it), but a `Mutex` keeps it sound if shared.
+    private let last = Mutex(ZoneOffsetTable.Stretch(start: 0, end: 0, offset: 0))
 
     public init(_ zone: TimeZone) { table = ZoneOffsetTable.table(for: zone) }
 
     /// The zone's offset from UTC, in seconds, at `instant`.
     public func offset(at instant: Date) -> Int {
         let second = Int64(instant.timeIntervalSince1970.rounded(.down))
-        if last.start <= second && second < last.end { return last.offset }
-        last = table.stretch(containing: second)
-        return last.offset
+        if let offset = last.withLock({ $0.start <= second && second < $0.end ? $0.offset : nil }) { return offset }
+        let found = table.stretch(containing: second)
+        last.withLock { $0 = found }
+        return found.offset
     }
 }
 
 /// A zone's offsets from UTC as stretches of time between its transitions, learned from Foundation
 /// as instants are asked about and kept for the life of the process. Foundation answers each
 /// `secondsFromGMT(for:)` through ICU under a lock, which is slow and, on a busy server, contended.
-final class ZoneOffsetTable: @unchecked Sendable {
+final class ZoneOffsetTable: Sendable {
     /// Seconds since 1970 in `start..<end` have `offset`; `end` is the zone's next transition.
-    struct Stretch {
+    struct Stretch: Sendable {
         var start: Int64
         var end: Int64
         var offset: Int
     }
 
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var tables: [String: ZoneOffsetTable] = [:]
+    /// Every zone's table, by identifier (bounded by the IANA names).
+    private static let tables = Mutex<[String: ZoneOffsetTable]>([:])
 
     /// The table of `zone`, shared by every assessment in that zone.
     static func table(for zone: TimeZone) -> ZoneOffsetTable {
-        lock.withLock {
+        tables.withLock { tables in
             if let table = tables[zone.identifier] { return table }
             let table = ZoneOffsetTable(zone)
             tables[zone.identifier] = table
@@ -44,14 +47,13 @@ final class ZoneOffsetTable: @unchecked Sendable {
     }
 
     private let zone: TimeZone
-    private let lock = NSLock()
     /// Sorted by `end`, which is unique: two stretches ending at the same transition are one.
-    private var stretches: [Stretch] = []
+    private let stretches = Mutex<[Stretch]>([])
 
     init(_ zone: TimeZone) { self.zone = zone }
 
     func stretch(containing second: Int64) -> Stretch {
-        lock.withLock {
+        stretches.withLock { stretches in
             // The first stretch that ends after `second`.
             var low = 0
             var high = stretches.count

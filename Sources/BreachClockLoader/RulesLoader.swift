@@ -49,7 +49,12 @@ public struct RulesLoader: Sendable {
             if (info.st_mode & S_IFMT) == S_IFDIR {
                 _ = walk(full, relative: rel, into: &found, depth: depth + 1)
             } else if name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
-                found.append((rel, full, "\(info.st_size)\u{0}\(info.st_mtim.tv_sec).\(info.st_mtim.tv_nsec)\u{0}\(info.st_ino)"))
+                #if canImport(Darwin)
+                let modified = info.st_mtimespec  // Darwin's name for it
+                #else
+                let modified = info.st_mtim
+                #endif
+                found.append((rel, full, "\(info.st_size)\u{0}\(modified.tv_sec).\(modified.tv_nsec)\u{0}\(info.st_ino)"))
             }
         }
         return true

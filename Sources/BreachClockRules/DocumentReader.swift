@@ -22,8 +22,9 @@ public struct DocumentIssue: Error, Sendable, Hashable, CustomStringConvertible 
 
 /// Collects issues while a document is decoded, so that every problem is reported at once, up to
 /// `limit` of them: past that they are only counted (`omitted`), so that a document with 20,000 bad
-/// values gives a short answer that says how many more there were.
-public final class IssueCollector: @unchecked Sendable {
+/// values gives a short answer that says how many more there were. Not `Sendable`: one decode owns
+/// it, on one task.
+public final class IssueCollector {
     public private(set) var issues: [DocumentIssue] = []
     /// Problems found past `limit`, not kept.
     public private(set) var omitted = 0

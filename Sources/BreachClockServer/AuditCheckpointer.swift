@@ -63,7 +63,7 @@ public final class AuditCheckpointer: Service, Sendable {
             do {
                 try AuditCheckpointFile.append(checkpoint, to: path)
             } catch {
-                logger.error("could not export the audit checkpoint", metadata: ["seq": "\(checkpoint.seq)", "file": "\(path)"])
+                logger.error("could not export the audit checkpoint", metadata: ["seq": "\(checkpoint.seq)", "file": "\(path)", "error": "\(error)"])
             }
         }
         return checkpoint

@@ -82,7 +82,10 @@ struct RequestMiddleware: RouterMiddleware {
         } catch let error as HTTPError {
             response = render(Problem(error.status, error.status.reasonPhrase, detail: error.body), request: request, context: context)
         } catch {
-            context.logger.error("unexpected error", metadata: ["type": "\(type(of: error))", "request_id": .string(context.requestID)])
+            // The message too, not only the type: the store's errors name the failing statement and
+            // redact credentials, so they are safe to log and are what an operator needs.
+            context.logger.error("unexpected error", metadata: ["type": "\(type(of: error))", "error": "\(error)",
+                "request_id": .string(context.requestID)])
             response = render(Problem(.internalServerError, "Internal error", detail: "The request id identifies it in the server log."),
                 request: request, context: context)
         }

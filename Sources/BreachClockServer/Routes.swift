@@ -8,6 +8,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import Synchronization
 
 /// The HTTP API (see `openapi.yaml`). Handlers read the request, call `IncidentService`, and write JSON.
 struct Routes {
@@ -291,15 +292,20 @@ final class RecordingRouter: @unchecked Sendable {
 }
 
 /// The routes registered, as `METHOD /path/{param}`; filled at start-up, read-only afterwards.
-final class RouteTable: @unchecked Sendable {
-    var routes: [String] = []
+final class RouteTable: Sendable {
+    private let stored = Mutex<[String]>([])
+
+    var routes: [String] {
+        get { stored.withLock { $0 } }
+        set { stored.withLock { $0 = newValue } }
+    }
 
     /// The methods served at a concrete path (`/v1/incidents/inc_1`), HEAD with each GET; empty when
     /// no route has that path.
     func methods(forPath path: String) -> [String] {
         let segments = path.split(separator: "/", omittingEmptySubsequences: true)
         var methods: [String] = []
-        for route in routes {
+        for route in self.routes {
             let parts = route.split(separator: " ", maxSplits: 1)
             guard parts.count == 2 else { continue }
             let template = parts[1].split(separator: "/", omittingEmptySubsequences: true)

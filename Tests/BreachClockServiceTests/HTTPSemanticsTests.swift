@@ -332,6 +332,28 @@ import Testing
         #expect(lines.records.contains { $0.message == "request" && $0.metadata["key_id"] == viewerID })
         #expect(!lines.records.contains { "\($0.metadata)".contains(server.viewerKey) })
     }
+
+    /// An unexpected error is a 500 whose log line carries the error's message, not only its type
+    /// (issue 14: the line said `type: DatabaseError` and nothing an operator could act on).
+    @Test func unexpectedErrorsAreLoggedWithTheirMessage() async throws {
+        let server = try await TestServer.make()
+        defer { server.remove() }
+        let lines = LogCapture()
+        let logger = Logger(label: "test") { _ in lines.handler() }
+        let app = try await ServerApplication.build(
+            configuration: ServerConfiguration(port: 0, databasePath: server.database, rulesDirectory: Paths.jurisdictions, sendsWebhooks: false),
+            calculator: try RealRules.calculator(), logger: logger)
+        let store = try IncidentStore(path: server.database)
+        try await store.engine.write { db in try await db.execute("ALTER TABLE incident RENAME TO incident_elsewhere") }
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/v1/incidents", method: .get, headers: server.headers(server.viewerKey)) { response in
+                #expect(response.status == .internalServerError)
+                #expect(!response.text.contains("no such table"), "the client is told only the request id")
+            }
+        }
+        let logged = lines.records.first { $0.message == "unexpected error" }
+        #expect(logged?.metadata["error"]?.contains("no such table: incident") == true, "\(String(describing: logged))")
+    }
 }
 
 /// Keeps log records in memory.
