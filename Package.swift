@@ -106,7 +106,10 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "breachclock", dependencies: ["BreachClockCLI", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio")], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "breachclock",
+            dependencies: ["BreachClockCLI", .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings),
         // `swift run -c release breachclock-webhook-bench`: 10,000 reminders due at once (see README).
         .executableTarget(
             name: "breachclock-webhook-bench",

@@ -29,7 +29,8 @@ enum ChangeDescriber {
             if before.kind != obligation.deadline.kind.rawValue || before.dueDate != due {
                 let from = before.dueDate.map { "due \($0)" } ?? before.kind
                 let to = due.map { "due \($0)" } ?? obligation.deadline.kind.rawValue
-                let why = obligation.notice == nil && obligation.deadline.clockStart?.hasPrefix("notice:") == true
+                let why =
+                    obligation.notice == nil && obligation.deadline.clockStart?.hasPrefix("notice:") == true
                     ? " (the notice it runs from was recorded)" : ""
                 lines.append("\(obligation.id) deadline changed from \(from) to \(to)\(why)")
             }
@@ -72,7 +73,9 @@ enum ChangeDescriber {
             }
         }
         if old.elements != new.elements {
-            lines.append("data.elements changed from \(old.elements.map(\.rawValue).joined(separator: ", ")) to \(new.elements.map(\.rawValue).joined(separator: ", "))")
+            lines.append(
+                "data.elements changed from \(old.elements.map(\.rawValue).joined(separator: ", ")) to \(new.elements.map(\.rawValue).joined(separator: ", "))"
+            )
         }
         if old.encrypted != new.encrypted || old.keyCompromised != new.keyCompromised {
             lines.append("encryption changed: encrypted \(new.encrypted), key compromised \(new.keyCompromised)")

@@ -25,7 +25,8 @@ public final class IncidentService: Sendable {
     /// `application/merge-patch+json`), and YAML only when declared (`application/yaml`). Anything
     /// else, or no `Content-Type`, is a 415 problem that says what to send.
     public static func bodyFormat(contentType: String?) throws(ServiceError) -> DocumentFormat {
-        let unsupported = ServiceError(.unsupportedFormat, "Unsupported media type",
+        let unsupported = ServiceError(
+            .unsupportedFormat, "Unsupported media type",
             detail: "Send the body as JSON with Content-Type: application/json (YAML is read when declared as application/yaml), in UTF-8.")
         guard let contentType else { throw unsupported }
         // What nearly every client sends, without Foundation's trimming and case mapping.
@@ -51,7 +52,8 @@ public final class IncidentService: Sendable {
         do {
             return try DocumentParser.parse(bytes, format: format, file: "body", limits: .body)
         } catch {
-            throw ServiceError(.malformed, format == .json ? "Malformed JSON body" : "Malformed YAML body",
+            throw ServiceError(
+                .malformed, format == .json ? "Malformed JSON body" : "Malformed YAML body",
                 detail: "line \(error.location.line), column \(error.location.column): \(error.message)")
         }
     }
@@ -72,7 +74,9 @@ public final class IncidentService: Sendable {
         var result: [String: DocumentNode] = [:]
         var errors: [(String, String)] = []
         for entry in entries {
-            if allowed.contains(entry.key) { result[entry.key] = entry.value } else {
+            if allowed.contains(entry.key) {
+                result[entry.key] = entry.value
+            } else {
                 errors.append((entry.key, "unknown field (expected one of: \(allowed.sorted().joined(separator: ", ")))"))
             }
         }
@@ -127,22 +131,27 @@ public final class IncidentService: Sendable {
 
     /// The stored form of a new state of an incident: facts, assessment, what changed and why, the
     /// deadlines to index, and its webhook messages.
-    public func change(incidentID: String, title: String, facts: IncidentFacts, assessment: Assessment, previous: StoredIncident?, action: String,
+    public func change(
+        incidentID: String, title: String, facts: IncidentFacts, assessment: Assessment, previous: StoredIncident?, action: String,
         newTitle: String? = nil, status: IncidentStatus? = nil, notice: StoredNotice? = nil, decision: StoredDecision? = nil,
-        rulesChangedFrom oldDigest: String? = nil) -> IncidentChange
-    {
+        rulesChangedFrom oldDigest: String? = nil
+    ) -> IncidentChange {
         let due = assessment.obligations.map { o in
             DueIndexEntry(obligationID: o.id, kind: o.deadline.kind.rawValue, due: o.deadline.due, satisfied: o.notice != nil)
         }
-        var changes = previous.map { ChangeDescriber.describe(previous: $0, facts: facts, assessment: assessment, decoder: calculator.factsDecoder) }
+        var changes =
+            previous.map { ChangeDescriber.describe(previous: $0, facts: facts, assessment: assessment, decoder: calculator.factsDecoder) }
             ?? ["first assessment: \(assessment.obligations.count) obligation(s), \(assessment.notTriggered.count) not triggered"]
         if let oldDigest {
             // Facts are unchanged: every line is the rules' doing, and says so.
-            changes = ["rules changed from \(oldDigest.prefix(19)) to \(assessment.rulesDigest.prefix(19))"]
+            changes =
+                ["rules changed from \(oldDigest.prefix(19)) to \(assessment.rulesDigest.prefix(19))"]
                 + (changes.isEmpty ? ["no obligation moved"] : changes.map { "rules changed: " + $0 })
         }
         if let previous, let newTitle, newTitle != previous.title {
-            changes.insert("title changed from \(OrderedJSON.string(previous.title).serialized(pretty: false)) to \(OrderedJSON.string(newTitle).serialized(pretty: false))", at: 0)
+            changes.insert(
+                "title changed from \(OrderedJSON.string(previous.title).serialized(pretty: false)) to \(OrderedJSON.string(newTitle).serialized(pretty: false))",
+                at: 0)
         }
         var events: [(type: WebhookEventType, obligation: Obligation?)] = []
         if previous == nil { events.append((.incidentCreated, nil)) }
@@ -161,7 +170,8 @@ public final class IncidentService: Sendable {
         } else {
             events += assessment.obligations.map { (.obligationAdded, $0) }
         }
-        let context = ReminderPlanner.Context(incidentID: incidentID, title: newTitle ?? title, facts: facts, assessment: assessment,
+        let context = ReminderPlanner.Context(
+            incidentID: incidentID, title: newTitle ?? title, facts: facts, assessment: assessment,
             now: clock(), events: events)
         return IncidentChange(
             title: newTitle, status: status, factsJSON: facts.json().serialized(pretty: false),
@@ -185,8 +195,11 @@ public final class IncidentService: Sendable {
         guard let factsNode = fields["facts"] else { throw ServiceError.invalid("facts", "required") }
         let (facts, assessment) = try assess(factsNode, fieldPrefix: "facts")
         let id = IncidentStore.newID("inc")
-        return try await store.createIncident(id: id, title: title, change: change(incidentID: id, title: title, facts: facts,
-            assessment: assessment, previous: nil, action: "incident.create"), actor: actor)
+        return try await store.createIncident(
+            id: id, title: title,
+            change: change(
+                incidentID: id, title: title, facts: facts,
+                assessment: assessment, previous: nil, action: "incident.create"), actor: actor)
     }
 
     /// `PATCH /v1/incidents/{id}`: `{"title"?: …, "facts"?: <JSON Merge Patch of the facts>}`.
@@ -203,7 +216,8 @@ public final class IncidentService: Sendable {
             // A patch that changes nothing makes no revision (and no audit line): PATCH is idempotent.
             let sameTitle = title == nil || title == current.title
             if sameTitle && facts.json().serialized(pretty: false) == current.factsJSON { return nil }
-            return self.change(incidentID: current.id, title: current.title, facts: facts, assessment: assessment, previous: current,
+            return self.change(
+                incidentID: current.id, title: current.title, facts: facts, assessment: assessment, previous: current,
                 action: "incident.update", newTitle: sameTitle ? nil : title)
         }
     }
@@ -225,11 +239,15 @@ public final class IncidentService: Sendable {
             }
             if obligation.notice != nil { throw ServiceError.invalid("obligation", "a notice is already recorded for `\(obligationID)`") }
             var facts = stored.facts
-            facts.notices.append(RecordedNotice(jurisdiction: obligation.jurisdiction, recipient: obligation.recipient.kind,
-                sentAt: sentAt, obligation: obligation.id))
-            let notice = StoredNotice(id: IncidentStore.newID("ntc"), incidentID: id, obligationID: obligationID, sentAt: sentAt,
+            facts.notices.append(
+                RecordedNotice(
+                    jurisdiction: obligation.jurisdiction, recipient: obligation.recipient.kind,
+                    sentAt: sentAt, obligation: obligation.id))
+            let notice = StoredNotice(
+                id: IncidentStore.newID("ntc"), incidentID: id, obligationID: obligationID, sentAt: sentAt,
                 method: method, reference: reference, recordedAt: sentAt, recordedBy: actor)
-            return self.change(incidentID: current.id, title: current.title, facts: facts, assessment: self.calculator.assess(facts),
+            return self.change(
+                incidentID: current.id, title: current.title, facts: facts, assessment: self.calculator.assess(facts),
                 previous: current, action: "notice.record", notice: notice)
         }
     }
@@ -241,12 +259,14 @@ public final class IncidentService: Sendable {
         let fields = try Self.fields(body, allowed: ["kind", "outcome", "rationale", "owner", "obligation", "decidedAt"])
         let kindText = try Self.text(fields["kind"], "kind", required: true)!
         guard let decisionKind = DecisionKind(rawValue: kindText) else {
-            throw ServiceError.invalid("kind", "unknown decision kind `\(kindText)` (expected one of: \(DecisionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            throw ServiceError.invalid(
+                "kind", "unknown decision kind `\(kindText)` (expected one of: \(DecisionKind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
         let kind = decisionKind.rawValue
         let outcome = try Self.text(fields["outcome"], "outcome", required: true)!
         guard decisionKind.outcomes.contains(outcome) else {
-            throw ServiceError.invalid("outcome", "a \(kind) decision's outcome is one of: \(decisionKind.outcomes.joined(separator: ", ")); found `\(outcome)`")
+            throw ServiceError.invalid(
+                "outcome", "a \(kind) decision's outcome is one of: \(decisionKind.outcomes.joined(separator: ", ")); found `\(outcome)`")
         }
         let owner = try Self.text(fields["owner"], "owner", required: true, maxLength: 200)!
         let obligationID = try Self.text(fields["obligation"], "obligation", required: false)
@@ -266,9 +286,11 @@ public final class IncidentService: Sendable {
             if let obligationID, !self.calculator.assess(stored.facts).obligations.contains(where: { $0.id == obligationID }) {
                 throw ServiceError.invalid("obligation", "`\(obligationID)` is not an obligation of this incident's current assessment")
             }
-            let decision = StoredDecision(id: IncidentStore.newID("dec"), incidentID: id, kind: kind, obligationID: obligationID,
+            let decision = StoredDecision(
+                id: IncidentStore.newID("dec"), incidentID: id, kind: kind, obligationID: obligationID,
                 outcome: outcome, rationale: rationale, owner: owner, decidedAt: decidedAt, recordedAt: now, recordedBy: actor)
-            return self.change(incidentID: current.id, title: current.title, facts: facts, assessment: self.calculator.assess(facts),
+            return self.change(
+                incidentID: current.id, title: current.title, facts: facts, assessment: self.calculator.assess(facts),
                 previous: current, action: "decision.record", decision: decision)
         }
     }
@@ -286,7 +308,8 @@ public final class IncidentService: Sendable {
             guard oldDigest != digest else { return nil }
             let stored = try self.storedFacts(current)
             let assessment = self.calculator.assess(stored.facts)
-            return self.change(incidentID: current.id, title: current.title, facts: stored.facts, assessment: assessment, previous: current,
+            return self.change(
+                incidentID: current.id, title: current.title, facts: stored.facts, assessment: assessment, previous: current,
                 action: "rules.recompute", rulesChangedFrom: oldDigest ?? "unknown rules")
         }
         return result.revision != before.revision ? result : nil
@@ -314,9 +337,9 @@ public final class IncidentService: Sendable {
         try await store.updateIncident(id: id, expectedRevisions: ifMatch, actor: actor) { current in
             guard current.status == .open else { throw ServiceError(.conflict, "The incident is already closed") }
             let stored = try self.storedFacts(current)
-            return self.change(incidentID: current.id, title: current.title, facts: stored.facts,
+            return self.change(
+                incidentID: current.id, title: current.title, facts: stored.facts,
                 assessment: self.calculator.assess(stored.facts), previous: current, action: "incident.close", status: .closed)
         }
     }
 }
-

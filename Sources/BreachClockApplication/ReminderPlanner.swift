@@ -35,8 +35,10 @@ enum ReminderPlanner {
                     jurisdiction: obligation?.jurisdiction, recipient: obligation?.recipient.name, citation: obligation?.citation,
                     deadlineKind: obligation?.deadline.kind.rawValue, due: obligation?.deadline.due,
                     deadlineText: obligation.map(describe), timeZone: context.facts.timeZone, at: at)
-                planned.append(PlannedDelivery(webhookID: hook.id, incidentID: context.incidentID, obligationID: obligation?.id,
-                    event: type.rawValue, dueAt: at, payload: event.payloadJSON()))
+                planned.append(
+                    PlannedDelivery(
+                        webhookID: hook.id, incidentID: context.incidentID, obligationID: obligation?.id,
+                        event: type.rawValue, dueAt: at, payload: event.payloadJSON()))
             }
             for event in context.events { add(event.type, event.obligation, at: context.now) }
             guard open else { continue }
@@ -77,8 +79,9 @@ enum ReminderPlanner {
     static func describe(_ obligation: Obligation) -> String {
         let d = obligation.deadline
         switch d.kind {
-        case .fixed: return [d.period, d.clockStart.map { $0.hasPrefix("notice:") ? "" : "from \($0)" }].compactMap { $0 }.joined(separator: " ")
-            .trimmingCharacters(in: .whitespaces)
+        case .fixed:
+            return [d.period, d.clockStart.map { $0.hasPrefix("notice:") ? "" : "from \($0)" }].compactMap { $0 }.joined(separator: " ")
+                .trimmingCharacters(in: .whitespaces)
         case .none: return d.standard.map { "no fixed limit: \"\($0)\"" } ?? "no fixed limit"
         case .relative: return d.period ?? "relative to another notice"
         case .pending: return "clock not started"

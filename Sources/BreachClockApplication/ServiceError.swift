@@ -29,8 +29,11 @@ public struct ServiceError: Error, Sendable {
     }
 
     public static func invalidFacts(_ error: InvalidFacts, prefix: String = "") -> ServiceError {
-        ServiceError(.invalid, "Invalid incident facts", detail: "\(error.issues.count) problem(s) listed; nothing was computed or saved.",
-            errors: error.issues.map { (prefix.isEmpty || $0.path.isEmpty ? ($0.path.isEmpty ? prefix : $0.path) : "\(prefix).\($0.path)", $0.message) })
+        ServiceError(
+            .invalid, "Invalid incident facts", detail: "\(error.issues.count) problem(s) listed; nothing was computed or saved.",
+            errors: error.issues.map {
+                (prefix.isEmpty || $0.path.isEmpty ? ($0.path.isEmpty ? prefix : $0.path) : "\(prefix).\($0.path)", $0.message)
+            })
     }
 
     public static func invalid(_ field: String, _ message: String) -> ServiceError {

@@ -16,8 +16,10 @@ public struct BreachClockCommand: ParsableCommand {
             The rules folder is --rules, else $BREACHCLOCK_RULES, else ./Jurisdictions, else the one beside the program.
             """,
         version: version,
-        subcommands: [WhatIfCommand.self, RulesCommand.self, ServeCommand.self, KeysCommand.self, WebhooksCommand.self, AuditCommand.self,
-            MigrateCommand.self, ExportCommand.self, ImportCommand.self]
+        subcommands: [
+            WhatIfCommand.self, RulesCommand.self, ServeCommand.self, KeysCommand.self, WebhooksCommand.self, AuditCommand.self,
+            MigrateCommand.self, ExportCommand.self, ImportCommand.self,
+        ]
     )
 
     public init() {}
@@ -148,7 +150,8 @@ struct RulesOptions: ParsableArguments {
             throw CommandFailure.internalError("cannot find the rules folder: pass --rules DIR or set BREACHCLOCK_RULES")
         }
         do {
-            return try RulesLoader(directory: directory).load(places: places, sectors: sectors, window: window,
+            return try RulesLoader(directory: directory).load(
+                places: places, sectors: sectors, window: window,
                 cache: cached ? ValidationCache.standard(environment: CommandEnvironment.values) : nil)
         } catch {
             throw CommandFailure.internalError("the rules database has errors:\n" + error.description)

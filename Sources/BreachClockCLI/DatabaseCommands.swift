@@ -5,7 +5,8 @@ import Foundation
 /// `breachclock migrate`: applies pending migrations (opening a store does too; this does only that,
 /// for a release step run before the instances start).
 struct MigrateCommand: AsyncOutputCommand {
-    static let configuration = CommandConfiguration(commandName: "migrate", abstract: "Apply the database's pending migrations.",
+    static let configuration = CommandConfiguration(
+        commandName: "migrate", abstract: "Apply the database's pending migrations.",
         discussion: """
             Examples:
               breachclock migrate --db breachclock.sqlite
@@ -25,7 +26,8 @@ struct MigrateCommand: AsyncOutputCommand {
 
 /// `breachclock export`: the whole database as JSON lines on standard output.
 struct ExportCommand: AsyncOutputCommand {
-    static let configuration = CommandConfiguration(commandName: "export", abstract: "Write the whole database as JSON lines.",
+    static let configuration = CommandConfiguration(
+        commandName: "export", abstract: "Write the whole database as JSON lines.",
         discussion: """
             The file holds webhook secrets and API key hashes: keep it as you keep the database.
             Examples:
@@ -45,7 +47,8 @@ struct ExportCommand: AsyncOutputCommand {
 
 /// `breachclock import`: reads an export into an empty database, all of it or nothing.
 struct ImportCommand: AsyncOutputCommand {
-    static let configuration = CommandConfiguration(commandName: "import", abstract: "Read an export into an empty database.",
+    static let configuration = CommandConfiguration(
+        commandName: "import", abstract: "Read an export into an empty database.",
         discussion: """
             The target must be empty (new, or only migrated). Everything is imported in one transaction.
             Then check the copy: breachclock audit verify --db <the target>.

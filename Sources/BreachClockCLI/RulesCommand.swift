@@ -36,8 +36,12 @@ struct ValidateRules: OutputCommand {
         for warning in warnings { output.write("\(warning)\n") }
         let versions = rulebook.rules.reduce(0) { $0 + $1.versions.count }
         let obligations = rulebook.rules.reduce(0) { $0 + $1.versions.reduce(0) { $0 + $1.obligations.count } }
-        output.write("ok: \(rulebook.rules.count) rules, \(versions) versions, \(obligations) obligations, \(rulebook.calendars.count) calendars (\(rulebook.digest))\(warnings.isEmpty ? "" : ", \(warnings.count) warnings")\n")
-        if strict && !warnings.isEmpty { throw CommandFailure(code: 1, message: "\(warnings.count) warning\(warnings.count == 1 ? "" : "s") (--strict)") }
+        output.write(
+            "ok: \(rulebook.rules.count) rules, \(versions) versions, \(obligations) obligations, \(rulebook.calendars.count) calendars (\(rulebook.digest))\(warnings.isEmpty ? "" : ", \(warnings.count) warnings")\n"
+        )
+        if strict && !warnings.isEmpty {
+            throw CommandFailure(code: 1, message: "\(warnings.count) warning\(warnings.count == 1 ? "" : "s") (--strict)")
+        }
     }
 }
 
@@ -142,7 +146,8 @@ struct StaleRules: OutputCommand {
         output.write("Rules last reviewed before \(cutoff) (\(daysText(days)) before \(now)):\n")
         for rule in stale {
             let age = now.dayNumber - rule.reviewed.dayNumber
-            output.write("  \(rule.code.padding(toLength: 10, withPad: " ", startingAt: 0)) reviewed \(rule.reviewed) (\(daysText(age)) ago)  \(rule.file)\n")
+            output.write(
+                "  \(rule.code.padding(toLength: 10, withPad: " ", startingAt: 0)) reviewed \(rule.reviewed) (\(daysText(age)) ago)  \(rule.file)\n")
         }
         // A check that can gate a CI job or a cron: stale rules make the exit status 1.
         throw CommandFailure(code: 1, message: "\(stale.count) rule\(stale.count == 1 ? " is" : "s are") stale")

@@ -12,21 +12,30 @@ import Logging
 /// Options every command that opens the database shares. Each is resolved by `Settings`: its flag,
 /// else its environment variable, else the config file, else the default.
 struct DatabaseOptions: ParsableArguments {
-    @Option(name: .customLong("db"), help: ArgumentHelp(
-        "A SQLite file, or a PostgreSQL URL postgres://user:password@host:port/db (env BREACHCLOCK_DB; default breachclock.sqlite).",
-        valueName: "path|url"))
+    @Option(
+        name: .customLong("db"),
+        help: ArgumentHelp(
+            "A SQLite file, or a PostgreSQL URL postgres://user:password@host:port/db (env BREACHCLOCK_DB; default breachclock.sqlite).",
+            valueName: "path|url"))
     var database: String?
 
-    @Option(name: .customLong("db-pool-size"), help: ArgumentHelp("PostgreSQL: connections per instance (env BREACHCLOCK_DB_POOL_SIZE; default 10).",
-        valueName: "n"))
+    @Option(
+        name: .customLong("db-pool-size"),
+        help: ArgumentHelp(
+            "PostgreSQL: connections per instance (env BREACHCLOCK_DB_POOL_SIZE; default 10).",
+            valueName: "n"))
     var poolSize: Int?
 
-    @Option(name: .customLong("db-statement-timeout"), help: ArgumentHelp(
-        "PostgreSQL: seconds a statement may run (env BREACHCLOCK_DB_STATEMENT_TIMEOUT; default 30).", valueName: "seconds"))
+    @Option(
+        name: .customLong("db-statement-timeout"),
+        help: ArgumentHelp(
+            "PostgreSQL: seconds a statement may run (env BREACHCLOCK_DB_STATEMENT_TIMEOUT; default 30).", valueName: "seconds"))
     var statementTimeout: Int?
 
-    @Option(name: .customLong("config"), help: ArgumentHelp(
-        "A settings file, YAML or JSON, keyed by the flags' names without -- (env BREACHCLOCK_CONFIG; see serve --help).", valueName: "path"))
+    @Option(
+        name: .customLong("config"),
+        help: ArgumentHelp(
+            "A settings file, YAML or JSON, keyed by the flags' names without -- (env BREACHCLOCK_CONFIG; see serve --help).", valueName: "path"))
     var configFile: String?
 
     /// The flags given, by setting name.
@@ -47,7 +56,9 @@ struct DatabaseOptions: ParsableArguments {
     func location(_ settings: Settings? = nil) throws -> DatabaseLocation {
         let settings = try settings ?? self.settings()
         var location: DatabaseLocation
-        do { location = try DatabaseLocation(settings.text("db") ?? "") } catch { throw CommandFailure.badInput("\(settings.origin(of: "db")): \(error)") }
+        do { location = try DatabaseLocation(settings.text("db") ?? "") } catch {
+            throw CommandFailure.badInput("\(settings.origin(of: "db")): \(error)")
+        }
         let size = try settings.integer("db-pool-size", in: 1...1_000)
         let timeout = try settings.integer("db-statement-timeout", in: 1...3_600)
         if case .postgres(var postgres) = location {
@@ -131,8 +142,10 @@ struct ServeCommand: AsyncOutputCommand {
     @Option(help: ArgumentHelp("Seconds before a claimed webhook message with no result is sent again.", valueName: "seconds"))
     var webhookRescueAfter: Int?
 
-    @Option(help: ArgumentHelp("Where Swift concurrency runs: nio or dispatch (applied by the program before the command starts).",
-        valueName: "executor"))
+    @Option(
+        help: ArgumentHelp(
+            "Where Swift concurrency runs: nio or dispatch (applied by the program before the command starts).",
+            valueName: "executor"))
     var executor: String?
 
     @OptionGroup var auditOptions: AuditOptions
@@ -166,7 +179,9 @@ struct ServeCommand: AsyncOutputCommand {
             throw CommandFailure.badInput("\(settings.origin(of: "log-level")): unknown level `\(levelText)`")
         }
         let format = settings.text("log-format") ?? ""
-        guard format == "text" || format == "json" else { throw CommandFailure.badInput("\(settings.origin(of: "log-format")): expected text or json") }
+        guard format == "text" || format == "json" else {
+            throw CommandFailure.badInput("\(settings.origin(of: "log-format")): expected text or json")
+        }
         let portValue = try settings.integer("port", in: 0...65_535)
         guard let rules = RulesLoader.locate(explicit: settings.text("rules"), environment: [:]) else {
             throw CommandFailure.internalError("cannot find the rules folder: pass --rules DIR or set BREACHCLOCK_RULES")
@@ -181,7 +196,8 @@ struct ServeCommand: AsyncOutputCommand {
         }
         let rescue = try settings.integer("webhook-rescue-after", in: 1...86_400)
         let every = try settings.integer("audit-checkpoint-every", in: 1...86_400)
-        let auditKeyPath = settings.text("audit-key"), checkpointsPath = settings.text("audit-checkpoints")
+        let auditKeyPath = settings.text("audit-key")
+        let checkpointsPath = settings.text("audit-checkpoints")
         let checkpoints = try AuditOptions.key(at: auditKeyPath).map {
             AuditCheckpointSettings(key: $0, exportPath: checkpointsPath, interval: .seconds(every))
         }
@@ -189,7 +205,8 @@ struct ServeCommand: AsyncOutputCommand {
             throw CommandFailure.badInput("--audit-checkpoints needs --audit-key (or BREACHCLOCK_AUDIT_KEY) to sign them")
         }
         let location = try databaseOptions.location(settings)
-        var configuration = ServerConfiguration(host: settings.text("host") ?? "", port: portValue,
+        var configuration = ServerConfiguration(
+            host: settings.text("host") ?? "", port: portValue,
             databasePath: settings.text("db") ?? "", rulesDirectory: rules, logLevel: level, webhookAllowlist: allow,
             publicURL: settings.text("public-url"), webhookRescueAfter: TimeInterval(rescue),
             auditCheckpoints: checkpoints)
@@ -221,11 +238,14 @@ struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String,
-        function: String, line: UInt)
-    {
-        var fields: [String: String] = ["level": level.rawValue, "message": message.description, "label": label,
-            "time": ISO8601DateFormatter().string(from: Date())]
+    func log(
+        level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String,
+        function: String, line: UInt
+    ) {
+        var fields: [String: String] = [
+            "level": level.rawValue, "message": message.description, "label": label,
+            "time": ISO8601DateFormatter().string(from: Date()),
+        ]
         for (key, value) in metadata.merging(extra ?? [:], uniquingKeysWith: { $1 }) { fields[key] = value.description }
         guard let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
         FileHandle.standardError.write(data + Data("\n".utf8))
@@ -311,11 +331,13 @@ struct WebhooksCommand: ParsableCommand {
             let store = try await databaseOptions.open()
             guard let hook = try await store.webhook(id: id) else { throw CommandFailure.badInput("no webhook with id \(id)") }
             if let disabled = hook.disabledAt {
-                throw CommandFailure.badInput("webhook \(id) is disabled since \(ZonedTime.rfc3339(disabled, in: ZonedTime.utc))"
-                    + " (\(hook.disabledReason ?? "no reason recorded")); nothing was sent")
+                throw CommandFailure.badInput(
+                    "webhook \(id) is disabled since \(ZonedTime.rfc3339(disabled, in: ZonedTime.utc))"
+                        + " (\(hook.disabledReason ?? "no reason recorded")); nothing was sent")
             }
             var options = CurlTransport.Options()
-            options.policy = AddressPolicy(allowlist: try WebhookOptions.networks(webhookAllow ?? CommandEnvironment.values["BREACHCLOCK_WEBHOOK_ALLOW"]))
+            options.policy = AddressPolicy(
+                allowlist: try WebhookOptions.networks(webhookAllow ?? CommandEnvironment.values["BREACHCLOCK_WEBHOOK_ALLOW"]))
             var quiet = Logger(label: "webhooks-test")
             quiet.logLevel = .critical
             // The same path as the server's reminders: the message goes into the outbox, is claimed,
@@ -324,10 +346,13 @@ struct WebhooksCommand: ParsableCommand {
             defer { transport.shutdown() }
             let dispatcher = WebhookDispatcher(store: store, transport: transport, logger: quiet)
             let now = Date()
-            let event = WebhookEvent(type: .test, incidentID: "none", incidentTitle: "breachclock test message",
+            let event = WebhookEvent(
+                type: .test, incidentID: "none", incidentTitle: "breachclock test message",
                 timeZone: ZonedTime.utc, at: now)
-            let messageID = try await store.enqueue(PlannedDelivery(webhookID: hook.id, incidentID: "none", obligationID: nil,
-                event: WebhookEventType.test.rawValue, dueAt: now, payload: event.payloadJSON()))
+            let messageID = try await store.enqueue(
+                PlannedDelivery(
+                    webhookID: hook.id, incidentID: "none", obligationID: nil,
+                    event: WebhookEventType.test.rawValue, dueAt: now, payload: event.payloadJSON()))
             guard let claimed = try await store.claim(id: messageID, now: now, worker: "cli") else {
                 throw CommandFailure.internalError("the test message \(messageID) was taken by another sender")
             }
@@ -349,12 +374,16 @@ struct WebhooksCommand: ParsableCommand {
 
 /// The audit key and the exported checkpoints file, shared by `serve` and `audit`: flag, then environment.
 struct AuditOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("File holding the key that signs audit checkpoints, kept outside the database (env BREACHCLOCK_AUDIT_KEY).",
-        valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "File holding the key that signs audit checkpoints, kept outside the database (env BREACHCLOCK_AUDIT_KEY).",
+            valueName: "path"))
     var auditKey: String?
 
-    @Option(name: [.customLong("audit-checkpoints"), .customLong("checkpoints")],
-        help: ArgumentHelp("Append-only file of exported audit checkpoints, JSON lines (env BREACHCLOCK_AUDIT_CHECKPOINTS).",
+    @Option(
+        name: [.customLong("audit-checkpoints"), .customLong("checkpoints")],
+        help: ArgumentHelp(
+            "Append-only file of exported audit checkpoints, JSON lines (env BREACHCLOCK_AUDIT_CHECKPOINTS).",
             valueName: "path"))
     var checkpoints: String?
 
@@ -404,12 +433,15 @@ struct AuditCommand: ParsableCommand {
             if result.keyed {
                 let file = result.fileCheckpoints.map { ", \($0) in \(path ?? "the file")" } ?? ", no --checkpoints file"
                 report += "checkpoints: \(result.databaseCheckpoints) in the database\(file); MACs checked with the audit key\n"
-                report += result.signedThrough == 0
+                report +=
+                    result.signedThrough == 0
                     ? "no signed checkpoint holds: every line rests on the unkeyed hash chain alone\n"
                     : "signed through line \(result.signedThrough)"
-                        + (result.lines > result.signedThrough ? "; the \(result.lines - result.signedThrough) after it rest on the unkeyed chain alone\n" : "\n")
+                        + (result.lines > result.signedThrough
+                            ? "; the \(result.lines - result.signedThrough) after it rest on the unkeyed chain alone\n" : "\n")
             } else {
-                report += "no audit key: only the unkeyed hash chain and the stored state were checked, not the checkpoints' "
+                report +=
+                    "no audit key: only the unkeyed hash chain and the stored state were checked, not the checkpoints' "
                     + "signatures (pass --audit-key or set BREACHCLOCK_AUDIT_KEY)\n"
             }
             report += "stored state: \(result.incidents) incidents and \(result.keys) keys compared with the log\n"

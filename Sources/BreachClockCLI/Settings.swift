@@ -36,7 +36,8 @@ struct Settings: Sendable {
         SettingSpec(name: "rules", defaultValue: nil, help: "the rules folder; unset: ./Jurisdictions, or the one beside the program"),
         SettingSpec(name: "log-level", defaultValue: "info", help: "trace, debug, info, notice, warning, error or critical"),
         SettingSpec(name: "log-format", defaultValue: "text", help: "text or json"),
-        SettingSpec(name: "webhook-allow", defaultValue: nil,
+        SettingSpec(
+            name: "webhook-allow", defaultValue: nil,
             help: "networks webhooks may reach although private or loopback, e.g. 10.0.0.0/8,127.0.0.1"),
         SettingSpec(name: "public-url", defaultValue: nil, help: "the server's public address, for links in webhook messages"),
         SettingSpec(name: "webhook-rescue-after", defaultValue: "60", help: "seconds before a dead worker's claim is sent again"),
@@ -55,7 +56,8 @@ struct Settings: Sendable {
 
     /// Where one source's values came from, for error messages.
     private enum Source: Sendable {
-        case flags, environment, file(path: String, lines: [String: Int])
+        case flags, environment
+        case file(path: String, lines: [String: Int])
     }
 
     private let reader: ConfigReader
@@ -92,7 +94,8 @@ struct Settings: Sendable {
     func integer(_ name: String, in range: ClosedRange<Int>) throws -> Int {
         let value = text(name) ?? ""
         guard let number = Int(value), range.contains(number) else {
-            throw CommandFailure.badInput("\(origin(of: name)): expected a whole number from \(range.lowerBound) to \(range.upperBound), found `\(value)`")
+            throw CommandFailure.badInput(
+                "\(origin(of: name)): expected a whole number from \(range.lowerBound) to \(range.upperBound), found `\(value)`")
         }
         return number
     }
@@ -138,7 +141,8 @@ struct Settings: Sendable {
             let at = "config file \(path):\(entry.keyAt.line):\(entry.keyAt.column)"
             guard all.contains(where: { $0.name == entry.key }) else {
                 let known = all.map(\.name).joined(separator: ", ")
-                throw CommandFailure.badInput("\(at): unknown setting `\(entry.key)` (known: \(known); `executor` is read before the file, from its flag or variable)")
+                throw CommandFailure.badInput(
+                    "\(at): unknown setting `\(entry.key)` (known: \(known); `executor` is read before the file, from its flag or variable)")
             }
             let text: String
             switch entry.value {

@@ -101,7 +101,8 @@ struct WhatIfCommand: OutputCommand {
 
     func run(output: some OutputSink) throws {
         let document = try factsDocument()
-        let rulebook = try rulesOptions.loadRulebook(places: Self.places(in: document.node), sectors: Self.sectors(in: document.node),
+        let rulebook = try rulesOptions.loadRulebook(
+            places: Self.places(in: document.node), sectors: Self.sectors(in: document.node),
             window: Self.dates(in: document.node))
         let calculator = Calculator(rulebook: rulebook)
         let facts: IncidentFacts
@@ -109,8 +110,9 @@ struct WhatIfCommand: OutputCommand {
             facts = try calculator.factsDecoder.decode(document.node)
         } catch {
             let prefix = document.file.map { _ in true } ?? false
-            throw CommandFailure.badInput(error.issues.map { prefix ? "\($0.location): \($0.pathDescription)" : $0.pathDescription }
-                .joined(separator: "\n"))
+            throw CommandFailure.badInput(
+                error.issues.map { prefix ? "\($0.location): \($0.pathDescription)" : $0.pathDescription }
+                    .joined(separator: "\n"))
         }
         let clock: Date
         if let now {
@@ -129,7 +131,11 @@ struct WhatIfCommand: OutputCommand {
         case .json:
             output.write(assessment.jsonText(pretty: true) + "\n")
         case .table:
-            output.write(TableRenderer(assessment: assessment, facts: facts, now: clock, color: output.isTerminal && !noColor && !output.noColorRequested, width: output.columns).render())
+            output.write(
+                TableRenderer(
+                    assessment: assessment, facts: facts, now: clock, color: output.isTerminal && !noColor && !output.noColorRequested,
+                    width: output.columns
+                ).render())
         case .markdown:
             output.write(MarkdownRenderer(assessment: assessment, facts: facts, rulebook: rulebook, asOf: clock).render())
         case .ics:

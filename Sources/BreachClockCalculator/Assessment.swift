@@ -30,9 +30,10 @@ public final class Obligation: Sendable {
     /// The notice recorded for this obligation, if given.
     public let notice: RecordedNotice?
 
-    public init(rule: Rule, version: RuleVersion, source: ObligationRule, recipient: Recipient, deadline: Deadline,
-        reasonDetails: [Reason], notice: RecordedNotice?)
-    {
+    public init(
+        rule: Rule, version: RuleVersion, source: ObligationRule, recipient: Recipient, deadline: Deadline,
+        reasonDetails: [Reason], notice: RecordedNotice?
+    ) {
         self.rule = rule
         self.version = version
         self.source = source

@@ -23,13 +23,17 @@ public struct Calculator: Sendable {
     /// - Parameter now: when given, facts dated after it are warned of (a discovery in the future is a
     ///   typing slip, or a tabletop exercise). The calculator reads no clock of its own.
     public func assess(_ facts: IncidentFacts, asOf now: Date? = nil) -> Assessment {
-        var result = Assessment(rulesDigest: rulebook.digest, obligations: [], notTriggered: [], warnings: facts.warnings,
+        var result = Assessment(
+            rulesDigest: rulebook.digest, obligations: [], notTriggered: [], warnings: facts.warnings,
             timeZone: facts.timeZone, fragments: fragments)
         if let now, facts.discoveredAt > now {
-            result.warnings.append("events.discoveredAt (\(ZonedTime.rfc3339(facts.discoveredAt, in: facts.timeZone))) is in the future (now \(ZonedTime.rfc3339(now, in: facts.timeZone))): fine for a tabletop exercise, otherwise check the date")
+            result.warnings.append(
+                "events.discoveredAt (\(ZonedTime.rfc3339(facts.discoveredAt, in: facts.timeZone))) is in the future (now \(ZonedTime.rfc3339(now, in: facts.timeZone))): fine for a tabletop exercise, otherwise check the date"
+            )
         }
         if facts.riskOfHarm == .unknown {
-            result.warnings.append("riskOfHarm is unknown and is treated as likely; record a documented finding before relying on a risk-of-harm exemption")
+            result.warnings.append(
+                "riskOfHarm is unknown and is treated as likely; record a documented finding before relying on a risk-of-harm exemption")
         }
         // One pass over the affected places: the rules they touch, each with its residents and (for a
         // regime) the affected places it covers; then the rules in database order.
@@ -92,8 +96,10 @@ public struct Calculator: Sendable {
         var keptOrder: [Int] = []
         for (index, obligation) in result.obligations.enumerated() {
             if let other = obligation.deadline.relativeTo, !other.hasPrefix(obligation.jurisdiction + "/"), !required.contains(other) {
-                result.notTriggered.append(NotTriggered(id: obligation.id, jurisdiction: obligation.jurisdiction, recipient: obligation.recipient,
-                    why: .referencedNoticeNotRequired(other, before: false), citation: obligation.deadline.citation))
+                result.notTriggered.append(
+                    NotTriggered(
+                        id: obligation.id, jurisdiction: obligation.jurisdiction, recipient: obligation.recipient,
+                        why: .referencedNoticeNotRequired(other, before: false), citation: obligation.deadline.citation))
                 continue
             }
             kept.append(obligation)
@@ -112,7 +118,8 @@ public struct Calculator: Sendable {
             ("events.materialityDeterminedAt", facts.materialityDeterminedAt, .materiality),
             ("events.classifiedAt", facts.classifiedAt, .classification), ("events.extortionPaymentAt", facts.extortionPaymentAt, .extortionPayment),
         ]
-        let anyGiven = !facts.sectors.isEmpty || !facts.establishments.isEmpty || facts.size != .larger || facts.cause != .unknown
+        let anyGiven =
+            !facts.sectors.isEmpty || !facts.establishments.isEmpty || facts.size != .larger || facts.cause != .unknown
             || facts.mainEstablishment != nil || given.contains { $0.1 != nil }
         guard anyGiven else { return }
         var reads = FactReads()
@@ -228,7 +235,9 @@ struct RuleAssessor {
             // which run from the discovery, do not.
             found = later
             onlyLaterClocks = true
-            result.warnings.append("\(rule.code): \(rule.law) took effect on \(later.effective), after the discovery on \(shared.discoveryDate); only duties whose clocks start on or after that date are assessed")
+            result.warnings.append(
+                "\(rule.code): \(rule.law) took effect on \(later.effective), after the discovery on \(shared.discoveryDate); only duties whose clocks start on or after that date are assessed"
+            )
         }
         guard let base = found, base.isComplete else {
             if let base = found, !base.isComplete {
@@ -239,9 +248,13 @@ struct RuleAssessor {
                 // Not in force yet, or not encoded: say so and what is known, never invent a deadline.
                 switch law.reason {
                 case .awaiting:
-                    result.warnings.append("\(rule.code): \(rule.law) sets no duty in force on \(shared.discoveryDate): \(law.about) (\(law.provenance.cite)); no deadline is computed")
+                    result.warnings.append(
+                        "\(rule.code): \(rule.law) sets no duty in force on \(shared.discoveryDate): \(law.about) (\(law.provenance.cite)); no deadline is computed"
+                    )
                 case .unverified:
-                    result.warnings.append("\(rule.code): \(rule.law) may apply but is not encoded, because its text has not been verified: \(law.about) (\(law.provenance.cite)); no deadline is computed - check it by hand")
+                    result.warnings.append(
+                        "\(rule.code): \(rule.law) may apply but is not encoded, because its text has not been verified: \(law.about) (\(law.provenance.cite)); no deadline is computed - check it by hand"
+                    )
                 }
                 return
             }
@@ -256,22 +269,28 @@ struct RuleAssessor {
         func boundElsewhereBySize(_ o: ObligationRule) -> Bool { !o.forSize.isEmpty && !o.forSize.contains(facts.size) && o.binds(facts.role) }
         if base.reads.size, case let sizeBound = base.obligations.filter(boundElsewhereBySize), !sizeBound.isEmpty {
             let sizes = Set(sizeBound.flatMap(\.forSize)).map(\.rawValue).sorted().joined(separator: ", ")
-            result.warnings.append("\(rule.code): \(sizeBound.map(\.qualifiedID).joined(separator: ", ")) bind only \(sizes) entities on \(shared.discoveryDate); entity.size is \(facts.size.rawValue), so they are not assessed")
+            result.warnings.append(
+                "\(rule.code): \(sizeBound.map(\.qualifiedID).joined(separator: ", ")) bind only \(sizes) entities on \(shared.discoveryDate); entity.size is \(facts.size.rawValue), so they are not assessed"
+            )
         }
         for obligation in base.obligations where applies(obligation) && (!onlyLaterClocks || startsOnOrAfter(base.effective, obligation)) {
             let version = versionFor(obligation, base: base)
             let chosen = version === base ? obligation : version.obligation(obligation.id) ?? obligation
             let failure = version === base ? baseFailure : breachFailure(version)
-            evaluated.append(Evaluated(version: version, obligation: chosen,
-                outcome: evaluate(chosen, in: version, failure: failure, residents: residentsReason)))
+            evaluated.append(
+                Evaluated(
+                    version: version, obligation: chosen,
+                    outcome: evaluate(chosen, in: version, failure: failure, residents: residentsReason)))
         }
         var delayWarned = false
         for item in evaluated {
             let obligation = item.obligation
             switch item.outcome {
             case .notTriggered(let reason, let citation, _):
-                result.notTriggered.append(NotTriggered(id: obligation.qualifiedID, jurisdiction: rule.code,
-                    recipient: recipientFor(obligation), why: reason, citation: citation))
+                result.notTriggered.append(
+                    NotTriggered(
+                        id: obligation.qualifiedID, jurisdiction: rule.code,
+                        recipient: recipientFor(obligation), why: reason, citation: citation))
             case .triggered(var reasons):
                 // A deadline relative to a notice that is not given does not arise either.
                 switch obligation.deadline.rule {
@@ -279,9 +298,11 @@ struct RuleAssessor {
                     if !isGiven(ref, evaluated) {
                         var before = false
                         if case .before = obligation.deadline.rule { before = true }
-                        result.notTriggered.append(NotTriggered(id: obligation.qualifiedID, jurisdiction: rule.code,
-                            recipient: recipientFor(obligation), why: .referencedNoticeNotRequired("\(rule.code)/\(ref)", before: before),
-                            citation: obligation.provenance.cite))
+                        result.notTriggered.append(
+                            NotTriggered(
+                                id: obligation.qualifiedID, jurisdiction: rule.code,
+                                recipient: recipientFor(obligation), why: .referencedNoticeNotRequired("\(rule.code)/\(ref)", before: before),
+                                citation: obligation.provenance.cite))
                         continue
                     }
                 default: break
@@ -294,23 +315,33 @@ struct RuleAssessor {
                 if deadline.kind == .fixed, let dueDate = deadline.dueDate, let next = rule.nextVersion(after: item.version.effective),
                     next.effective <= dueDate
                 {
-                    result.warnings.append("\(obligation.qualifiedID): an amendment takes effect on \(next.effective), inside the window that ends \(dueDate); the law in force when the clock started (\(item.version.label)) is applied")
+                    result.warnings.append(
+                        "\(obligation.qualifiedID): an amendment takes effect on \(next.effective), inside the window that ends \(dueDate); the law in force when the clock started (\(item.version.label)) is applied"
+                    )
                 }
                 if let threshold = obligation.threshold {
                     let count = thresholdCount(threshold)
                     if !threshold.isSurelyMet(by: count) && waiverReason(threshold) == nil {
-                        result.warnings.append("\(obligation.qualifiedID): the affected count \(count) straddles the threshold (\(threshold.comparison.phrase(threshold.value))); the obligation is listed until the count is known")
+                        result.warnings.append(
+                            "\(obligation.qualifiedID): the affected count \(count) straddles the threshold (\(threshold.comparison.phrase(threshold.value))); the obligation is listed until the count is known"
+                        )
                     }
                 }
-                let notice = facts.notices.isEmpty ? nil : facts.notices.first {
-                    $0.satisfies(obligationID: obligation.qualifiedID, jurisdiction: rule.code, kind: obligation.recipient.kind)
-                }
+                let notice =
+                    facts.notices.isEmpty
+                    ? nil
+                    : facts.notices.first {
+                        $0.satisfies(obligationID: obligation.qualifiedID, jurisdiction: rule.code, kind: obligation.recipient.kind)
+                    }
                 if obligation.recipient.kind == .regulator, !rule.authorities.isEmpty, facts.mainEstablishment == nil, facts.establishments.isEmpty {
-                    result.warnings.append("\(obligation.qualifiedID): entity.mainEstablishment is not given, so the lead supervisory authority cannot be named; give the main establishment (or entity.establishments) to see which authority to notify")
+                    result.warnings.append(
+                        "\(obligation.qualifiedID): entity.mainEstablishment is not given, so the lead supervisory authority cannot be named; give the main establishment (or entity.establishments) to see which authority to notify"
+                    )
                 }
-                result.obligations.append(Obligation(
-                    rule: rule, version: item.version, source: obligation, recipient: recipientFor(obligation),
-                    deadline: deadline, reasonDetails: reasons, notice: notice))
+                result.obligations.append(
+                    Obligation(
+                        rule: rule, version: item.version, source: obligation, recipient: recipientFor(obligation),
+                        deadline: deadline, reasonDetails: reasons, notice: notice))
             }
         }
     }
@@ -381,7 +412,8 @@ struct RuleAssessor {
         } else if main != nil || !facts.establishments.isEmpty {
             let places = facts.affected.filter { rule.covers.contains($0.code) && $0.count.max > 0 }.map(\.code)
             let named = places.map { code in rule.authorities[code].map { "\($0) (\(code))" } ?? code }
-            recipient.name = "No establishment in the rule's places, so no lead authority: the supervisory authority of each place where affected people live - "
+            recipient.name =
+                "No establishment in the rule's places, so no lead authority: the supervisory authority of each place where affected people live - "
                 + named.joined(separator: "; ")
         }
         return recipient
@@ -392,7 +424,9 @@ struct RuleAssessor {
         let waiver = threshold.waiver
         if waiver.isEmpty { return nil }
         if waiver.established, let place = establishedHere { return .establishedIn(place) }
-        if let risk = waiver.risk, facts.riskOfHarm.effective >= risk { return .thresholdWaivedByRisk(facts.riskOfHarm, minimum: risk, cite: threshold.provenance.cite) }
+        if let risk = waiver.risk, facts.riskOfHarm.effective >= risk {
+            return .thresholdWaivedByRisk(facts.riskOfHarm, minimum: risk, cite: threshold.provenance.cite)
+        }
         if !waiver.elements.isEmpty, case let exposed = facts.elements.filter(waiver.elements.contains), !exposed.isEmpty {
             return .thresholdWaivedByElements(exposed, cite: threshold.provenance.cite)
         }
@@ -446,9 +480,10 @@ struct RuleAssessor {
     }
 
     /// Whether `obligation` arises, given whether the facts are a breach under `version` at all (`failure`).
-    func evaluate(_ obligation: ObligationRule, in version: RuleVersion, failure: (reason: Reason, citation: String)?,
-        residents residentsReason: Reason) -> Outcome
-    {
+    func evaluate(
+        _ obligation: ObligationRule, in version: RuleVersion, failure: (reason: Reason, citation: String)?,
+        residents residentsReason: Reason
+    ) -> Outcome {
         if let failure { return .notTriggered(failure.reason, citation: failure.citation) }
         if obligation.onlyIfEstablished && establishedHere == nil {
             return .notTriggered(.notEstablished(rule.covers.joined(separator: ", ")), citation: obligation.provenance.cite)
@@ -478,7 +513,8 @@ struct RuleAssessor {
                 guard used else { return .notTriggered(.onlyWhenHarmExempt(harm.exemptWhen), citation: obligation.provenance.cite) }
                 reasons.append(.harmFindingMustBeReported(harm.exemptWhen, cite: harm.provenance.cite))
             } else if used, exempts(harm.exempts, obligation) {
-                return .notTriggered(.harmExempt(documentationRequired: harm.documentationRequired, retainYears: harm.retainYears),
+                return .notTriggered(
+                    .harmExempt(documentationRequired: harm.documentationRequired, retainYears: harm.retainYears),
                     citation: harm.provenance.cite)
             } else if facts.riskOfHarm == harm.exemptWhen, exempts(harm.exempts, obligation) {
                 // The finding was made, but the law's exemption does not reach this cause.
@@ -486,7 +522,8 @@ struct RuleAssessor {
             }
         }
         for exemption in version.exemptions where !exemption.sectors.isDisjoint(with: facts.sectors) && exempts(exemption.exempts, obligation) {
-            return .notTriggered(.deemedCompliant(sectors: Array(exemption.sectors.intersection(facts.sectors)), condition: exemption.condition),
+            return .notTriggered(
+                .deemedCompliant(sectors: Array(exemption.sectors.intersection(facts.sectors)), condition: exemption.condition),
                 citation: exemption.provenance.cite, noticeGivenElsewhere: true)
         }
         if !obligation.forElements.isEmpty {

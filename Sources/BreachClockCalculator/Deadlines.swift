@@ -53,16 +53,19 @@ extension RuleAssessor {
                 // binds already (DORA: 24 hours from awareness, whenever the classification comes).
                 if let sooner, let event = sooner.from, let outerStart = facts.instant(of: event) {
                     reasons.append(.outerLimit(sooner.period, from: event, waitingFor: ClockStart.factName(from)))
-                    return fixed(due(after: outerStart, sooner.period), clockStart: event.rawValue, period: sooner.period.description,
+                    return fixed(
+                        due(after: outerStart, sooner.period), clockStart: event.rawValue, period: sooner.period.description,
                         standard: standard, citation: cite)
                 }
-                return Deadline(kind: .pending, clockStart: from.rawValue, period: period.description, standard: standard,
+                return Deadline(
+                    kind: .pending, clockStart: from.rawValue, period: period.description, standard: standard,
                     waitingFor: ClockStart.factName(from), citation: cite)
             }
             let delay = facts.lawEnforcementDelayUntil.flatMap { until in item.version.lawEnforcementDelay.map { (until, $0) } }
             if let (until, rule) = delay, rule.effect == .restart, until > start {
                 start = until
-                reasons.append(.lawEnforcementDelay(until: ZonedTime.rfc3339(until, in: facts.timeZone), effect: .restart, cite: rule.provenance.cite))
+                reasons.append(
+                    .lawEnforcementDelay(until: ZonedTime.rfc3339(until, in: facts.timeZone), effect: .restart, cite: rule.provenance.cite))
             }
             var dueAt = due(after: start, period)
             if let (until, rule) = delay, rule.effect == .extend, until > dueAt {
@@ -83,7 +86,8 @@ extension RuleAssessor {
                         reasons.append(.dueSooner(after: other, givenOn: ZonedTime.civilDate(of: notice.sentAt, in: offsets)))
                         // The other branch decides now: say so in the deadline's own words, not the
                         // main period's ("14 business days from discovery" no longer applies).
-                        let phrase = sooner.period.amount == 0 ? "no later than the notice to \(other)" : "\(sooner.period) after the notice to \(other)"
+                        let phrase =
+                            sooner.period.amount == 0 ? "no later than the notice to \(other)" : "\(sooner.period) after the notice to \(other)"
                         return fixed(soonerDue, clockStart: "notice:\(other)", period: phrase, standard: standard, citation: cite)
                     }
                 } else {
@@ -95,10 +99,12 @@ extension RuleAssessor {
         case .after(let period, let ref, let standard):
             let o = item.obligation
             if let notice = noticeFor(ref, evaluated) {
-                return fixed(due(after: notice.sentAt, period), clockStart: o.relativeClockStart ?? "", period: o.relativePhrase,
+                return fixed(
+                    due(after: notice.sentAt, period), clockStart: o.relativeClockStart ?? "", period: o.relativePhrase,
                     standard: standard, citation: cite)
             }
-            return Deadline(kind: .relative, clockStart: o.relativeClockStart, period: o.relativePhrase, standard: standard,
+            return Deadline(
+                kind: .relative, clockStart: o.relativeClockStart, period: o.relativePhrase, standard: standard,
                 relativeTo: o.relativeTo, offset: period.isoDuration, citation: cite)
 
         case .before(let ref, let standard):
@@ -106,7 +112,8 @@ extension RuleAssessor {
             if let notice = noticeFor(ref, evaluated) {
                 return fixed(notice.sentAt, clockStart: o.relativeClockStart ?? "", period: o.relativePhrase, standard: standard, citation: cite)
             }
-            return Deadline(kind: .relative, clockStart: o.relativeClockStart, period: o.relativePhrase, standard: standard,
+            return Deadline(
+                kind: .relative, clockStart: o.relativeClockStart, period: o.relativePhrase, standard: standard,
                 relativeTo: o.relativeTo, offset: "-P0D", citation: cite)
         }
     }

@@ -32,7 +32,9 @@ public struct FactsDecoder: Sendable {
                 zone = found
                 zoneGiven = true
             } else {
-                issues.report(node, "timezone", "unknown IANA time zone `\(name)` (a name such as America/New_York or EST5EDT; abbreviations such as PST are ambiguous)")
+                issues.report(
+                    node, "timezone",
+                    "unknown IANA time zone `\(name)` (a name such as America/New_York or EST5EDT; abbreviations such as PST are ambiguous)")
             }
         }
         var warnings: [String] = []
@@ -73,7 +75,8 @@ public struct FactsDecoder: Sendable {
             if let n = events.optional("cause"), let value: BreachCause = S.choice(n, "events.cause", issues, "cause") { cause = value }
             events.finish()
             if let discoveredAt, let extortionPaymentAt, extortionPaymentAt < discoveredAt, let n = events.optional("extortionPaymentAt") {
-                issues.report(n, "events.extortionPaymentAt", "is before events.discoveredAt: a ransom cannot be paid for a breach not yet discovered")
+                issues.report(
+                    n, "events.extortionPaymentAt", "is before events.discoveredAt: a ransom cannot be paid for a breach not yet discovered")
             }
             if let discoveredAt, let determinedAt, determinedAt < discoveredAt, let n = events.optional("determinedAt") {
                 issues.report(n, "events.determinedAt", "is before events.discoveredAt: a breach cannot be determined before it is discovered")
@@ -94,7 +97,9 @@ public struct FactsDecoder: Sendable {
                 sectors = values
             }
             if let n = entity.optional("mainEstablishment"), let code = S.text(n, "entity.mainEstablishment", issues) {
-                if PlaceCodes.countries.contains(code) { mainEstablishment = code } else {
+                if PlaceCodes.countries.contains(code) {
+                    mainEstablishment = code
+                } else {
                     issues.report(n, "entity.mainEstablishment", "unknown country code `\(code)` (ISO 3166-1 alpha-2)")
                 }
             }
@@ -102,7 +107,9 @@ public struct FactsDecoder: Sendable {
                 for (index, item) in items.enumerated() {
                     guard let code = S.text(item, "entity.establishments[\(index)]", issues) else { continue }
                     if !PlaceCodes.isKnown(code) {
-                        issues.report(item, "entity.establishments[\(index)]", "unknown place code `\(code)` (ISO 3166-1 or, for US states, ISO 3166-2 such as US-NY)")
+                        issues.report(
+                            item, "entity.establishments[\(index)]",
+                            "unknown place code `\(code)` (ISO 3166-1 or, for US states, ISO 3166-2 such as US-NY)")
                     } else if establishments.contains(code) {
                         issues.report(item, "entity.establishments[\(index)]", "`\(code)` is listed twice")
                     } else {
@@ -162,18 +169,23 @@ public struct FactsDecoder: Sendable {
                 guard var reader = MappingReader(item, path: path, issues: issues) else { continue }
                 var jurisdiction: String?
                 if let n = reader.required("jurisdiction"), let code = S.text(n, reader.path("jurisdiction"), issues) {
-                    if PlaceCodes.isKnown(code) || ruleCodes.contains(code) { jurisdiction = code } else {
+                    if PlaceCodes.isKnown(code) || ruleCodes.contains(code) {
+                        jurisdiction = code
+                    } else {
                         issues.report(n, reader.path("jurisdiction"), "unknown jurisdiction code `\(code)`")
                     }
                 }
-                let recipient: RecipientKind? = reader.required("recipient").flatMap { S.choice($0, reader.path("recipient"), issues, "recipient kind") }
+                let recipient: RecipientKind? = reader.required("recipient").flatMap {
+                    S.choice($0, reader.path("recipient"), issues, "recipient kind")
+                }
                 let sentAt = instant(&reader, "sentAt", required: true)
                 if let sentAt, let discoveredAt, sentAt < discoveredAt, let n = reader.optional("sentAt") {
                     issues.report(n, reader.path("sentAt"), "is before events.discoveredAt: a breach cannot be notified before it is discovered")
                 }
                 var obligation = reader.optional("obligation").flatMap { S.text($0, reader.path("obligation"), issues) }
                 if let id = obligation, id.utf8.count > 200 || !id.utf8.contains(0x2F) {
-                    issues.report(item, reader.path("obligation"), "expected an obligation id such as US-NY/regulator-dos (CODE/name, at most 200 characters)")
+                    issues.report(
+                        item, reader.path("obligation"), "expected an obligation id such as US-NY/regulator-dos (CODE/name, at most 200 characters)")
                     obligation = nil
                 }
                 reader.finish()
@@ -221,8 +233,10 @@ public struct FactsDecoder: Sendable {
             return .failure(InstantProblem(message: "a leap second (:60) is not accepted; write :59 (found `\(text)`)"))
         }
         guard let date = ZonedTime.parse(text, in: zone ?? utc) else {
-            return .failure(InstantProblem(message:
-                "expected an RFC 3339 instant with an offset (2026-03-02T14:00:00-05:00) or a date (2026-03-02), found `\(text)`"))
+            return .failure(
+                InstantProblem(
+                    message:
+                        "expected an RFC 3339 instant with an offset (2026-03-02T14:00:00-05:00) or a date (2026-03-02), found `\(text)`"))
         }
         guard instants.contains(date.timeIntervalSince1970) else {
             return .failure(InstantProblem(message: "must fall between \(years.lowerBound) and \(years.upperBound), found `\(text)`"))
@@ -239,9 +253,17 @@ public struct FactsDecoder: Sendable {
         }
         let name = zone.identifier
         if !exists {
-            return .success((date, "\(local) does not exist in \(name) (the clocks skipped it), so the offset \(offsetText(written)) cannot be its local time; the instant is read as written, \(offsetText(actual)) there"))
+            return .success(
+                (
+                    date,
+                    "\(local) does not exist in \(name) (the clocks skipped it), so the offset \(offsetText(written)) cannot be its local time; the instant is read as written, \(offsetText(actual)) there"
+                ))
         }
-        return .success((date, "the offset \(offsetText(written)) is not \(name)'s at that instant (\(offsetText(actual))); the instant is read as written: check it"))
+        return .success(
+            (
+                date,
+                "the offset \(offsetText(written)) is not \(name)'s at that instant (\(offsetText(actual))); the instant is read as written: check it"
+            ))
     }
 
     /// The `±hh:mm` offset written at the end of an instant, in seconds; nil for `Z` or none.
@@ -257,7 +279,8 @@ public struct FactsDecoder: Sendable {
 
     static func offsetText(_ seconds: Int) -> String {
         let magnitude = abs(seconds)
-        let hours = magnitude / 3600, minutes = magnitude % 3600 / 60
+        let hours = magnitude / 3600
+        let minutes = magnitude % 3600 / 60
         return (seconds < 0 ? "-" : "+") + (hours < 10 ? "0" : "") + "\(hours):" + (minutes < 10 ? "0" : "") + "\(minutes)"
     }
 

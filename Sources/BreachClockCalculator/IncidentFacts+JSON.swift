@@ -43,15 +43,20 @@ extension IncidentFacts {
             ("affected", .object(affected)),
         ]
         if !notices.isEmpty {
-            members.append(("notices", .array(notices.map { notice in
-                var fields: [(String, OrderedJSON)] = [
-                    ("jurisdiction", .string(notice.jurisdiction)),
-                    ("recipient", .string(notice.recipient.rawValue)),
-                    ("sentAt", instant(notice.sentAt)),
-                ]
-                if let obligation = notice.obligation { fields.append(("obligation", .string(obligation))) }
-                return .object(fields)
-            })))
+            members.append(
+                (
+                    "notices",
+                    .array(
+                        notices.map { notice in
+                            var fields: [(String, OrderedJSON)] = [
+                                ("jurisdiction", .string(notice.jurisdiction)),
+                                ("recipient", .string(notice.recipient.rawValue)),
+                                ("sentAt", instant(notice.sentAt)),
+                            ]
+                            if let obligation = notice.obligation { fields.append(("obligation", .string(obligation))) }
+                            return .object(fields)
+                        })
+                ))
         }
         return .object(members)
     }

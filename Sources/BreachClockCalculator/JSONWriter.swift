@@ -45,7 +45,10 @@ public struct JSONWriter: ~Copyable {
 
     private mutating func newline() {
         output.append(0x0A)
-        for _ in 0..<depth { output.append(0x20); output.append(0x20) }
+        for _ in 0..<depth {
+            output.append(0x20)
+            output.append(0x20)
+        }
     }
 
     public mutating func beginObject() { open(UInt8(ascii: "{")) }

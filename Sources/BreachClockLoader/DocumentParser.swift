@@ -30,7 +30,8 @@ public enum DocumentParser {
         -> DocumentNode
     {
         if bytes.count > limits.maxBytes {
-            throw DocumentIssue(location: SourceLocation(file: file, line: 1, column: 1), path: "",
+            throw DocumentIssue(
+                location: SourceLocation(file: file, line: 1, column: 1), path: "",
                 message: "the document is larger than \(limits.maxBytes) bytes, the limit")
         }
         switch format ?? DocumentFormat.sniff(bytes) {
@@ -39,7 +40,8 @@ public enum DocumentParser {
         case .yaml:
             if let offset = firstInvalidUTF8(bytes) {
                 let (line, column) = position(of: offset, in: bytes)
-                throw DocumentIssue(location: SourceLocation(file: file, line: line, column: column), path: "",
+                throw DocumentIssue(
+                    location: SourceLocation(file: file, line: line, column: column), path: "",
                     message: "not valid UTF-8 (byte \(offset))")
             }
             return try YAMLDocumentReader(file: file, limits: limits).read(bytes)

@@ -140,7 +140,8 @@ public enum NodeArchive {
 
         mutating func u32() -> UInt32? {
             guard position + 4 <= end else { return nil }
-            let value = UInt32(bytes[position]) | UInt32(bytes[position + 1]) << 8 | UInt32(bytes[position + 2]) << 16
+            let value =
+                UInt32(bytes[position]) | UInt32(bytes[position + 1]) << 8 | UInt32(bytes[position + 2]) << 16
                 | UInt32(bytes[position + 3]) << 24
             position += 4
             return value

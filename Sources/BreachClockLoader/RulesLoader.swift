@@ -1,9 +1,10 @@
 import BreachClockRules
 import Crypto
-#if canImport(Glibc)
-import Glibc
-#endif
 import Foundation
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Reads the rules database from a folder (`Jurisdictions/`): every `*.yaml` rule file, and the
 /// holiday calendars under `calendars/`. Nothing is returned while any file has an error.
@@ -26,8 +27,11 @@ public struct RulesLoader: Sendable {
         let base = directory.path
         var found: [(String, String, String)] = []
         guard RulesLoader.walk(base, relative: "", into: &found, depth: 0) else {
-            throw RulebookError(issues: [DocumentIssue(location: SourceLocation(file: base, line: 1, column: 1), path: "",
-                message: "the rules folder: \(PathProblem.of(folder: base) ?? "cannot be read")")])
+            throw RulebookError(issues: [
+                DocumentIssue(
+                    location: SourceLocation(file: base, line: 1, column: 1), path: "",
+                    message: "the rules folder: \(PathProblem.of(folder: base) ?? "cannot be read")")
+            ])
         }
         return found.sorted { $0.0 < $1.0 }
     }
@@ -50,9 +54,9 @@ public struct RulesLoader: Sendable {
                 _ = walk(full, relative: rel, into: &found, depth: depth + 1)
             } else if name.hasSuffix(".yaml") || name.hasSuffix(".yml") {
                 #if canImport(Darwin)
-                let modified = info.st_mtimespec  // Darwin's name for it
+                    let modified = info.st_mtimespec  // Darwin's name for it
                 #else
-                let modified = info.st_mtim
+                    let modified = info.st_mtim
                 #endif
                 found.append((rel, full, "\(info.st_size)\u{0}\(modified.tv_sec).\(modified.tv_nsec)\u{0}\(info.st_ino)"))
             }
@@ -85,8 +89,11 @@ public struct RulesLoader: Sendable {
         let stamped = try stampedFiles()
         let files = stamped.map { (relative: $0.relative, path: $0.path) }
         if files.isEmpty {
-            throw RulebookError(issues: [DocumentIssue(location: SourceLocation(file: directory.path, line: 1, column: 1), path: "",
-                message: "no rule files (*.yaml) found in the rules folder")])
+            throw RulebookError(issues: [
+                DocumentIssue(
+                    location: SourceLocation(file: directory.path, line: 1, column: 1), path: "",
+                    message: "no rule files (*.yaml) found in the rules folder")
+            ])
         }
         // Warm path: the files' names, sizes and modification times name an archive made from them.
         let fingerprint = cache == nil ? nil : RulesLoader.fingerprint(stamped)
@@ -100,7 +107,8 @@ public struct RulesLoader: Sendable {
         var problems: [DocumentIssue] = []
         for file in files {
             guard let data = FileManager.default.contents(atPath: file.path) else {
-                problems.append(DocumentIssue(location: SourceLocation(file: file.relative, line: 1, column: 1), path: "", message: "cannot read the file"))
+                problems.append(
+                    DocumentIssue(location: SourceLocation(file: file.relative, line: 1, column: 1), path: "", message: "cannot read the file"))
                 continue
             }
             hasher.update(data: Data(file.relative.utf8))
@@ -109,10 +117,12 @@ public struct RulesLoader: Sendable {
             contents.append((file.relative, data))
         }
         if !problems.isEmpty { throw RulebookError(issues: problems) }
-        let digest = "sha256:" + hasher.finalize().map { byte in
-            let hex = String(byte, radix: 16)
-            return byte < 16 ? "0" + hex : hex
-        }.joined()
+        let digest =
+            "sha256:"
+            + hasher.finalize().map { byte in
+                let hex = String(byte, radix: 16)
+                return byte < 16 ? "0" + hex : hex
+            }.joined()
 
         var parsed: [(relative: String, root: DocumentNode)] = []
         for file in contents {
@@ -126,7 +136,8 @@ public struct RulesLoader: Sendable {
             // Report every file's problems in one run: the files that did parse are still decoded,
             // though cross-file checks wait until every file parses.
             let decoded = decodeFiles(parsed, window: nil)
-            throw RulebookError(issues: (problems + decoded.problems).sorted { ($0.location.file, $0.location.line) < ($1.location.file, $1.location.line) })
+            throw RulebookError(
+                issues: (problems + decoded.problems).sorted { ($0.location.file, $0.location.line) < ($1.location.file, $1.location.line) })
         }
         let rulebook = try decode(parsed, digest: digest)
         if let fingerprint { cache?.store(NodeArchive.encode(parsed, digest: digest), for: fingerprint) }
@@ -134,9 +145,10 @@ public struct RulesLoader: Sendable {
     }
 
     /// Decodes parsed files into a rulebook, checking each rule sits in the file named by its code.
-    func decode(_ parsed: [(relative: String, root: DocumentNode)], digest: String, window: ClosedRange<CivilDate>? = nil,
-        partial: Bool = false) throws(RulebookError) -> Rulebook
-    {
+    func decode(
+        _ parsed: [(relative: String, root: DocumentNode)], digest: String, window: ClosedRange<CivilDate>? = nil,
+        partial: Bool = false
+    ) throws(RulebookError) -> Rulebook {
         let decoded = decodeFiles(parsed, window: window)
         if !decoded.problems.isEmpty { throw RulebookError(issues: decoded.problems) }
         return try Rulebook(rules: decoded.rules, calendars: decoded.calendars, digest: digest, partial: partial)
@@ -164,8 +176,13 @@ public struct RulesLoader: Sendable {
                 let stem = RulesLoader.stem(file.relative)
                 if stem != rule.code {
                     collector.report(file.root, "code", "rule `\(rule.code)` must be in a file named \(rule.code).yaml")
-                } else if PlaceCodes.isKnown(stem) && (!rule.covers.contains(stem) || !rule.covers.allSatisfy { PlaceCodes.isWithin($0, country: stem) }) {
-                    collector.report(file.root, "covers", "a rule named by a place code covers that place and its own subdivisions only; a regime over several places needs a code of its own")
+                } else if PlaceCodes.isKnown(stem)
+                    && (!rule.covers.contains(stem) || !rule.covers.allSatisfy { PlaceCodes.isWithin($0, country: stem) })
+                {
+                    collector.report(
+                        file.root, "covers",
+                        "a rule named by a place code covers that place and its own subdivisions only; a regime over several places needs a code of its own"
+                    )
                 } else {
                     rules.append(rule)
                 }
@@ -176,9 +193,10 @@ public struct RulesLoader: Sendable {
     }
 
     /// Reads a validated archive, decoding only what `places` need (everything when nil).
-    func decodeArchive(_ archive: NodeArchive.Contents, digest: String, places: Set<String>?, sectors: Set<String>? = nil,
-        window: ClosedRange<CivilDate>?) throws -> Rulebook
-    {
+    func decodeArchive(
+        _ archive: NodeArchive.Contents, digest: String, places: Set<String>?, sectors: Set<String>? = nil,
+        window: ClosedRange<CivilDate>?
+    ) throws -> Rulebook {
         var parsed: [(relative: String, root: DocumentNode)] = []
         var calendarFiles: [Int] = []
         for (index, entry) in archive.entries.enumerated() {
@@ -212,7 +230,11 @@ public struct RulesLoader: Sendable {
         case .sequence(let items, _): for item in items { collectCalendars(item, into: &named) }
         case .mapping(let entries, _):
             for entry in entries {
-                if entry.key == "calendar", case .scalar(let code, _, _) = entry.value { named.insert(code) } else { collectCalendars(entry.value, into: &named) }
+                if entry.key == "calendar", case .scalar(let code, _, _) = entry.value {
+                    named.insert(code)
+                } else {
+                    collectCalendars(entry.value, into: &named)
+                }
             }
         }
     }
@@ -251,9 +273,10 @@ public struct RulesLoader: Sendable {
     /// Finds the rules folder: `explicit`, then `$BREACHCLOCK_RULES`, then `./Jurisdictions`, then a
     /// `Jurisdictions` folder beside the executable or above it (a build folder inside the checkout),
     /// then `../share/breachclock/Jurisdictions` from the executable (an installed layout).
-    public static func locate(explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
-        executable: String = CommandLine.arguments.first ?? "") -> URL?
-    {
+    public static func locate(
+        explicit: String?, environment: [String: String] = ProcessInfo.processInfo.environment,
+        executable: String = CommandLine.arguments.first ?? ""
+    ) -> URL? {
         let fm = FileManager.default
         func isDir(_ url: URL) -> Bool {
             var flag: ObjCBool = false

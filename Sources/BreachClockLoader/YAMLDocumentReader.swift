@@ -115,7 +115,9 @@ struct YAMLDocumentReader {
         func countNode(_ mark: yaml_mark_t, adding size: Int = 1) throws(DocumentIssue) {
             nodes += size
             if nodes > limits.maxNodes {
-                throw DocumentIssue(location: location(mark), path: "", message: "more than \(limits.maxNodes) values in one document (YAML aliases count each time they are used)")
+                throw DocumentIssue(
+                    location: location(mark), path: "",
+                    message: "more than \(limits.maxNodes) values in one document (YAML aliases count each time they are used)")
             }
             if stack.count > limits.maxDepth {
                 throw DocumentIssue(location: location(mark), path: "", message: "nesting deeper than \(limits.maxDepth) levels")
@@ -142,7 +144,9 @@ struct YAMLDocumentReader {
                 return root ?? .mapping([], at: SourceLocation(file: file, line: 1, column: 1))
             case YAML_DOCUMENT_START_EVENT:
                 documents += 1
-                if documents > 1 { throw DocumentIssue(location: location(mark), path: "", message: "expected one YAML document, found another (`---`)") }
+                if documents > 1 {
+                    throw DocumentIssue(location: location(mark), path: "", message: "expected one YAML document, found another (`---`)")
+                }
             case YAML_SCALAR_EVENT:
                 let scalar = event.data.scalar
                 let length = Int(scalar.length)
@@ -175,20 +179,24 @@ struct YAMLDocumentReader {
                 // An alias puts a whole subtree here: the nesting it brings counts too (found by fuzzing:
                 // chains of aliases inside nested lists made trees far deeper than the limit).
                 if stack.count + target.height > limits.maxDepth {
-                    throw DocumentIssue(location: location(mark), path: "", message: "nesting deeper than \(limits.maxDepth) levels (through the alias `*\(name)`)")
+                    throw DocumentIssue(
+                        location: location(mark), path: "", message: "nesting deeper than \(limits.maxDepth) levels (through the alias `*\(name)`)")
                 }
                 try add(target.node, size: target.size, height: target.height, anchor: nil, isScalarKeyCandidate: nil)
             case YAML_SEQUENCE_START_EVENT, YAML_MAPPING_START_EVENT:
                 let isMapping = event.type == YAML_MAPPING_START_EVENT
                 if expectsKey {
-                    throw DocumentIssue(location: location(mark), path: "", message: "a mapping key must be plain text, not a \(isMapping ? "mapping" : "list")")
+                    throw DocumentIssue(
+                        location: location(mark), path: "", message: "a mapping key must be plain text, not a \(isMapping ? "mapping" : "list")")
                 }
                 let anchor = Self.text(isMapping ? event.data.mapping_start.anchor : event.data.sequence_start.anchor)
                 if anchor != nil { try countAlias(mark) }
                 try countNode(mark)
                 stack.append(Frame(isMapping: isMapping, at: location(mark), anchor: anchor, nodesBefore: nodes))
             case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
-                guard let open = stack.popLast() else { throw DocumentIssue(location: location(mark), path: "", message: "YAML syntax: unbalanced collection") }
+                guard let open = stack.popLast() else {
+                    throw DocumentIssue(location: location(mark), path: "", message: "YAML syntax: unbalanced collection")
+                }
                 let node: DocumentNode = open.isMapping ? .mapping(open.entries, at: open.at) : .sequence(open.items, at: open.at)
                 try add(node, size: nodes - open.nodesBefore + 1, height: open.childHeight, anchor: open.anchor, isScalarKeyCandidate: nil)
             default:

@@ -60,7 +60,10 @@ public struct CalendarRenderer {
                 "DTSTART:\(utc(due))",
                 "DURATION:PT0S",
                 "SUMMARY:" + escape("Notify \(o.recipient.name) (\(o.jurisdiction)) — deadline"),
-                "DESCRIPTION:" + escape("Due \(o.deadline.period ?? "")\(o.deadline.clockStart.map { $0.hasPrefix("notice:") ? "" : " from \($0)" } ?? ""), under \(o.citation). Why: " + o.reasons.joined(separator: "; ") + "."),
+                "DESCRIPTION:"
+                    + escape(
+                        "Due \(o.deadline.period ?? "")\(o.deadline.clockStart.map { $0.hasPrefix("notice:") ? "" : " from \($0)" } ?? ""), under \(o.citation). Why: "
+                            + o.reasons.joined(separator: "; ") + "."),
                 "CATEGORIES:breach-notification",
                 "BEGIN:VALARM", "ACTION:DISPLAY", "TRIGGER:-P1D", "DESCRIPTION:" + escape("1 day left: \(o.id)"), "END:VALARM",
                 "END:VEVENT",

@@ -40,7 +40,9 @@ public struct MarkdownRenderer {
             let d = o.deadline
             let when: String
             switch d.kind {
-            case .fixed: when = "**due \(d.due.map { ZonedTime.rfc3339($0, in: zone) } ?? "")** (\(plain(d.period ?? ""))\(d.clockStart.map { $0.hasPrefix("notice:") ? "" : " from \($0)" } ?? ""))"
+            case .fixed:
+                when =
+                    "**due \(d.due.map { ZonedTime.rfc3339($0, in: zone) } ?? "")** (\(plain(d.period ?? ""))\(d.clockStart.map { $0.hasPrefix("notice:") ? "" : " from \($0)" } ?? ""))"
             case .relative: when = "**\(plain(d.period ?? "relative to another notice"))**"
             case .none: when = "**no fixed deadline in law**"
             case .pending: when = "**clock not started** (waiting for \(d.waitingFor ?? "an event"))"
@@ -88,16 +90,21 @@ public struct MarkdownRenderer {
         var found: [String] = []
         let obligations = assessment.obligations
         if facts.determinedAt == nil, obligations.contains(where: { $0.deadline.clockStart == ClockStart.determination.rawValue }) {
-            found.append("No determination time was given (`events.determinedAt`): clocks that run from the determination start at discovery, the earlier reading.")
+            found.append(
+                "No determination time was given (`events.determinedAt`): clocks that run from the determination start at discovery, the earlier reading."
+            )
         }
         if facts.mainEstablishment == nil, obligations.contains(where: { !$0.rule.authorities.isEmpty }) {
             found.append("No main establishment was given (`entity.mainEstablishment`): the lead supervisory authority cannot be named.")
         }
         if facts.sectors.isEmpty {
-            found.append("No sectors were given (`entity.sectors`): sector regimes (HIPAA, GLBA, the SEC, NYDFS, insurance, NIS2, DORA and others) were not assessed.")
+            found.append(
+                "No sectors were given (`entity.sectors`): sector regimes (HIPAA, GLBA, the SEC, NYDFS, insurance, NIS2, DORA and others) were not assessed."
+            )
         }
         if facts.cause == .unknown, obligations.contains(where: { $0.version.reads.cause }) {
-            found.append("The breach's cause is unknown (`events.cause`): exemptions and clocks that depend on it are read the way that notifies more.")
+            found.append(
+                "The breach's cause is unknown (`events.cause`): exemptions and clocks that depend on it are read the way that notifies more.")
         }
         if facts.riskOfHarm == .unknown {
             found.append("The risk of harm is unknown (`riskOfHarm`): it is treated as likely, so no risk-of-harm exemption is applied.")

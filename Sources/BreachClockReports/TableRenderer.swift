@@ -86,7 +86,9 @@ public struct TableRenderer {
         var out = ""
         let zone = facts.timeZone
         let discovered = ZonedTime.rfc3339(facts.discoveredAt, in: zone)
-        out += paint("breachclock", "1") + String(wrapped("breachclock — discovered \(discovered) (\(zone.contractName))", column: 0).dropFirst("breachclock".count))
+        out +=
+            paint("breachclock", "1")
+            + String(wrapped("breachclock — discovered \(discovered) (\(zone.contractName))", column: 0).dropFirst("breachclock".count))
         out += "as of \(ZonedTime.rfc3339(now, in: zone))\n\n"
         if assessment.obligations.isEmpty {
             out += "No notification obligation is triggered.\n"

@@ -19,7 +19,9 @@ public struct CivilDate: Sendable, Hashable, Comparable, CustomStringConvertible
         // Reads the ten bytes `YYYY-MM-DD` in one pass: every rule source carries dates, and splitting
         // strings was a visible share of loading the rules on each CLI run.
         guard text.utf8.count == 10 else { return nil }
-        var year = 0, month = 0, day = 0
+        var year = 0
+        var month = 0
+        var day = 0
         for (position, byte) in text.utf8.enumerated() {
             if position == 4 || position == 7 {
                 guard byte == UInt8(ascii: "-") else { return nil }

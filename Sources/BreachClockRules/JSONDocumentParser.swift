@@ -20,7 +20,10 @@ public struct JSONDocumentParser {
         if bytes.count > limits.maxBytes {
             throw parser.issue("the document is larger than \(limits.maxBytes) bytes")
         }
-        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { parser.index = 3; parser.lineStart = 3 }
+        if bytes.starts(with: [0xEF, 0xBB, 0xBF]) {
+            parser.index = 3
+            parser.lineStart = 3
+        }
         parser.skipSpace()
         guard parser.index < bytes.count else { throw parser.issue("empty document: expected a JSON value") }
         let node = try parser.value()
@@ -112,8 +115,14 @@ public struct JSONDocumentParser {
             if let exceeded = counter.items(entries.count, "entries") { throw issue(exceeded, at: at) }
             skipSpace()
             guard index < bytes.count else { throw issue("unexpected end of the document: expected `,` or `}`") }
-            if bytes[index] == 0x2C { index += 1; continue }
-            if bytes[index] == 0x7D { index += 1; return .mapping(entries, at: at) }
+            if bytes[index] == 0x2C {
+                index += 1
+                continue
+            }
+            if bytes[index] == 0x7D {
+                index += 1
+                return .mapping(entries, at: at)
+            }
             throw issue("expected `,` or `}` after a member, found \(describeHere())")
         }
     }
@@ -134,20 +143,27 @@ public struct JSONDocumentParser {
             if let exceeded = counter.items(items.count, "items") { throw issue(exceeded, at: at) }
             skipSpace()
             guard index < bytes.count else { throw issue("unexpected end of the document: expected `,` or `]`") }
-            if bytes[index] == 0x2C { index += 1; continue }
-            if bytes[index] == 0x5D { index += 1; return .sequence(items, at: at) }
+            if bytes[index] == 0x2C {
+                index += 1
+                continue
+            }
+            if bytes[index] == 0x5D {
+                index += 1
+                return .sequence(items, at: at)
+            }
             throw issue("expected `,` or `]` after an item, found \(describeHere())")
         }
     }
 
     /// `true`, `false`, `null` or a number (RFC 8259 section 6), as a plain scalar.
     private mutating func literal(_ at: SourceLocation) throws(DocumentIssue) -> DocumentNode {
-        let word: StaticString? = switch bytes[index] {
+        let word: StaticString? =
+            switch bytes[index] {
             case 0x74: "true"
             case 0x66: "false"
             case 0x6E: "null"
             default: nil
-        }
+            }
         if let word {
             let expected = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
             guard bytes[index...].starts(with: expected) else { throw issue("expected \(word), found \(describeHere())", at: at) }
@@ -158,7 +174,9 @@ public struct JSONDocumentParser {
         let start = index
         func digit(_ i: Int) -> Bool { i < bytes.count && bytes[i] >= 0x30 && bytes[i] <= 0x39 }
         if index < bytes.count, bytes[index] == 0x2D { index += 1 }
-        guard digit(index) else { throw issue("expected a value (an object, list, string, number, true, false or null), found \(describeHere())", at: at) }
+        guard digit(index) else {
+            throw issue("expected a value (an object, list, string, number, true, false or null), found \(describeHere())", at: at)
+        }
         if bytes[index] == 0x30 {
             index += 1
             if digit(index) { throw issue("a number cannot have a leading zero", at: at) }

@@ -42,7 +42,8 @@ public enum PlaceCodes {
 
     /// Whether `code` is `country` or one of its subdivisions (`CA-QC` in `CA`).
     public static func isWithin(_ code: String, country: String) -> Bool {
-        code == country || (code.hasPrefix(country) && code.utf8.count == country.utf8.count + 3
-            && code.utf8[code.utf8.index(code.utf8.startIndex, offsetBy: country.utf8.count)] == UInt8(ascii: "-"))
+        code == country
+            || (code.hasPrefix(country) && code.utf8.count == country.utf8.count + 3
+                && code.utf8[code.utf8.index(code.utf8.startIndex, offsetBy: country.utf8.count)] == UInt8(ascii: "-"))
     }
 }

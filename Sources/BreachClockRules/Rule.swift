@@ -254,9 +254,13 @@ public final class ObligationRule: Sendable {
     public let provenance: Provenance
     public let notes: String?
 
-    public init(id: String, qualifiedID: String, sourceURLs: [String], relativeTo: String?, relativeClockStart: String?,
-        relativePhrase: String?, recipient: Recipient, roles: Set<EntityRole>, condition: ObligationCondition, minimumRisk: RiskOfHarm?, forSectors: Set<Sector>, notForSectors: Set<Sector>, threshold: Threshold?, deadline: DeadlineSpec, provenance: Provenance, notes: String?,
-        forSize: Set<EntitySize> = [], onlyIfEstablished: Bool = false, forCauses: Set<BreachCause> = [], notForCauses: Set<BreachCause> = [], forElements: Set<DataElement> = []) {
+    public init(
+        id: String, qualifiedID: String, sourceURLs: [String], relativeTo: String?, relativeClockStart: String?,
+        relativePhrase: String?, recipient: Recipient, roles: Set<EntityRole>, condition: ObligationCondition, minimumRisk: RiskOfHarm?,
+        forSectors: Set<Sector>, notForSectors: Set<Sector>, threshold: Threshold?, deadline: DeadlineSpec, provenance: Provenance, notes: String?,
+        forSize: Set<EntitySize> = [], onlyIfEstablished: Bool = false, forCauses: Set<BreachCause> = [], notForCauses: Set<BreachCause> = [],
+        forElements: Set<DataElement> = []
+    ) {
         self.forElements = forElements
         self.forCauses = forCauses
         self.notForCauses = notForCauses
@@ -388,7 +392,11 @@ public final class RuleVersion: Sendable {
     /// so that an assessment can say which given facts no rule read).
     public let reads: FactReads
 
-    public init(effective: CivilDate, label: String, change: String, sources: [String], personalInformation: PersonalInformationRule, trigger: TriggerRule, encryption: EncryptionRule?, riskOfHarm: RiskOfHarmRule?, exemptions: [SectorExemption], lawEnforcementDelay: LawEnforcementDelayRule?, obligations: [ObligationRule], notes: String?, isComplete: Bool = true) {
+    public init(
+        effective: CivilDate, label: String, change: String, sources: [String], personalInformation: PersonalInformationRule, trigger: TriggerRule,
+        encryption: EncryptionRule?, riskOfHarm: RiskOfHarmRule?, exemptions: [SectorExemption], lawEnforcementDelay: LawEnforcementDelayRule?,
+        obligations: [ObligationRule], notes: String?, isComplete: Bool = true
+    ) {
         self.isComplete = isComplete
         var reads = FactReads()
         for exemption in exemptions { reads.sectors.formUnion(exemption.sectors) }
@@ -426,7 +434,8 @@ public final class RuleVersion: Sendable {
     /// A version known only by its dates and summary (not decoded).
     static func outline(effective: CivilDate, label: String, change: String) -> RuleVersion {
         let none = Provenance(cite: "", sources: [])
-        return RuleVersion(effective: effective, label: label, change: change, sources: [],
+        return RuleVersion(
+            effective: effective, label: label, change: change, sources: [],
             personalInformation: PersonalInformationRule(combinations: [], provenance: none, notes: nil),
             trigger: TriggerRule(event: .acquisition, media: [], provenance: none), encryption: nil, riskOfHarm: nil, exemptions: [],
             lawEnforcementDelay: nil, obligations: [], notes: nil, isComplete: false)
@@ -473,7 +482,11 @@ public final class Rule: Sendable {
     /// The file it was read from, relative to the rules folder.
     public let file: String
 
-    public init(code: String, name: String, law: String, official: String? = nil, covers: [String], requiredSectors: Set<Sector>?, authorities: [String: String], reviewed: CivilDate, sources: [RuleSource], disputes: [RuleDispute], notes: String?, region: Region = .unitedStates, unassessed: UnassessedLaw? = nil, versions: [RuleVersion], file: String) {
+    public init(
+        code: String, name: String, law: String, official: String? = nil, covers: [String], requiredSectors: Set<Sector>?,
+        authorities: [String: String], reviewed: CivilDate, sources: [RuleSource], disputes: [RuleDispute], notes: String?,
+        region: Region = .unitedStates, unassessed: UnassessedLaw? = nil, versions: [RuleVersion], file: String
+    ) {
         self.code = code
         self.name = name
         self.law = law

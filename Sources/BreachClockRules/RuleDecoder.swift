@@ -35,7 +35,9 @@ public struct RuleDecoder {
             covers = []
             for (index, item) in items.enumerated() {
                 guard let value = S.text(item, "covers[\(index)]", issues) else { continue }
-                if PlaceCodes.isKnown(value) { covers?.append(value) } else {
+                if PlaceCodes.isKnown(value) {
+                    covers?.append(value)
+                } else {
                     issues.report(item, "covers[\(index)]", "unknown place code `\(value)` (ISO 3166-1 or ISO 3166-2:US)")
                 }
             }
@@ -81,7 +83,9 @@ public struct RuleDecoder {
         var region: Region? = regionNode.flatMap { S.choice($0, "region", issues, "region") }
         if regionNode == nil, let code {
             region = Region.implied(by: code)
-            if region == nil { issues.report(root, "region", "rule \(code) needs a `region` (one of: \(Region.allCases.map(\.rawValue).joined(separator: ", ")))") }
+            if region == nil {
+                issues.report(root, "region", "rule \(code) needs a `region` (one of: \(Region.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
         }
         var unassessed: UnassessedLaw? = nil
         for reason in [UnassessedLaw.Reason.awaiting, .unverified] {
@@ -92,12 +96,16 @@ public struct RuleDecoder {
             let ids = reader.required("sources").flatMap { sourceList($0, "\(key).sources", sourceIDs) }
             reader.finish()
             if unassessed != nil { issues.report(node, key, "a rule is either `awaiting` or `unverified`, not both") }
-            if let about, let cite, let ids { unassessed = UnassessedLaw(reason: reason, about: about, provenance: Provenance(cite: cite, sources: ids)) }
+            if let about, let cite, let ids {
+                unassessed = UnassessedLaw(reason: reason, about: about, provenance: Provenance(cite: cite, sources: ids))
+            }
         }
         var versions: [RuleVersion] = []
         if let node = map.required("versions"), let items = S.list(node, "versions", issues) {
             if items.isEmpty && unassessed == nil {
-                issues.report(node, "versions", "a rule needs at least one version, or `awaiting` (a law not yet in force) or `unverified` (a law not yet encoded)")
+                issues.report(
+                    node, "versions",
+                    "a rule needs at least one version, or `awaiting` (a law not yet in force) or `unverified` (a law not yet encoded)")
             }
             // Each version is in force from its effective date until the next one's.
             let starts = items.map { RuleDecoder.child($0, "effective").flatMap(RuleDecoder.plainText).flatMap(CivilDate.init(iso:)) }
@@ -112,7 +120,8 @@ public struct RuleDecoder {
                 }
                 if let version = decodeVersion(item, "versions[\(index)]", context) {
                     if let previous = versions.last, previous.effective >= version.effective {
-                        issues.report(item, "versions[\(index)].effective",
+                        issues.report(
+                            item, "versions[\(index)].effective",
                             "versions overlap: effective \(version.effective) is not after the previous version's \(previous.effective)")
                     }
                     versions.append(version)
@@ -249,7 +258,8 @@ public struct RuleDecoder {
             if let sooner = RuleDecoder.child(deadline.node, "orIfSooner"), let refNode = RuleDecoder.child(sooner, "after"),
                 let ref = RuleDecoder.plainText(refNode), !ids.contains(ref)
             {
-                issues.report(refNode, deadline.path + ".orIfSooner.after", "relative deadline names obligation `\(ref)`, which this version does not have")
+                issues.report(
+                    refNode, deadline.path + ".orIfSooner.after", "relative deadline names obligation `\(ref)`, which this version does not have")
             }
         }
         let exemptLists: [(String, [String]?)] =
@@ -332,14 +342,16 @@ public struct RuleDecoder {
         if let node = map.optional("causes") {
             causes = S.choices(node, map.path("causes"), issues, "breach cause") ?? []
             if causes.contains(.unknown) {
-                issues.report(node, map.path("causes"), "`unknown` cannot qualify for a risk-of-harm exemption: an unknown cause is read as not qualifying")
+                issues.report(
+                    node, map.path("causes"), "`unknown` cannot qualify for a risk-of-harm exemption: an unknown cause is read as not qualifying")
             }
         }
         let exempts = obligationIDs(&map)
         let provenance = provenance(&map, known)
         map.finish()
         guard let exemptWhen, let provenance else { return nil }
-        return RiskOfHarmRule(exemptWhen: exemptWhen, documentationRequired: required, retainYears: retain, exempts: exempts,
+        return RiskOfHarmRule(
+            exemptWhen: exemptWhen, documentationRequired: required, retainYears: retain, exempts: exempts,
             causes: Set(causes), provenance: provenance)
     }
 
@@ -417,7 +429,8 @@ public struct RuleDecoder {
         }
         return ObligationRule(
             id: id, qualifiedID: "\(context.code)/\(id)", sourceURLs: sourceIDs.compactMap { context.urls[$0] },
-            relativeTo: relativeTo, relativeClockStart: relativeTo.map { "notice:\($0)" }, relativePhrase: phrase, recipient: recipient, roles: roles, condition: condition, minimumRisk: minimumRisk,
+            relativeTo: relativeTo, relativeClockStart: relativeTo.map { "notice:\($0)" }, relativePhrase: phrase, recipient: recipient, roles: roles,
+            condition: condition, minimumRisk: minimumRisk,
             forSectors: Set(forSectors), notForSectors: Set(notForSectors), threshold: threshold, deadline: deadline,
             provenance: provenance, notes: notes, forSize: Set(forSize), onlyIfEstablished: onlyIfEstablished,
             forCauses: Set(forCauses), notForCauses: Set(notForCauses), forElements: Set(forElements))
@@ -428,7 +441,11 @@ public struct RuleDecoder {
         var comparison: Threshold.Comparison? = nil
         if let opNode = map.required("op"), let op = S.string(opNode, map.path("op"), issues) {
             comparison = Threshold.Comparison(rawValue: op)
-            if comparison == nil { issues.report(opNode, map.path("op"), "unknown comparison `\(op)` (expected `>` for \"more than\", `>=` for \"N or more\" or `<` for \"fewer than\")") }
+            if comparison == nil {
+                issues.report(
+                    opNode, map.path("op"),
+                    "unknown comparison `\(op)` (expected `>` for \"more than\", `>=` for \"N or more\" or `<` for \"fewer than\")")
+            }
         }
         let value = map.required("value").flatMap { S.integer($0, map.path("value"), issues) }
         if let value, value < 0, let node = map.optional("value") { issues.report(node, map.path("value"), "a threshold cannot be negative") }
@@ -440,7 +457,8 @@ public struct RuleDecoder {
                 waiver.established = waiver.established || flag
             }
             waiver.risk = reader.optional("risk").flatMap { S.choice($0, reader.path("risk"), issues, "risk of harm") }
-            waiver.elements = Set(reader.optional("elements").flatMap { S.choices($0, reader.path("elements"), issues, "data element") } ?? [DataElement]())
+            waiver.elements = Set(
+                reader.optional("elements").flatMap { S.choices($0, reader.path("elements"), issues, "data element") } ?? [DataElement]())
             waiver.causes = Set(reader.optional("causes").flatMap { S.choices($0, reader.path("causes"), issues, "cause") } ?? [BreachCause]())
             reader.finish()
             if waiver.risk == .unknown { issues.report(node, map.path("waivedIf.risk"), "`unknown` is read as `likely`; write `likely`") }
@@ -457,7 +475,8 @@ public struct RuleDecoder {
         guard let node = required ? map.required("period") : map.optional("period") else { return nil }
         guard let text = S.text(node, map.path("period"), issues) else { return nil }
         guard let period = Period(text: text, calendar: calendar) else {
-            issues.report(node, map.path("period"), "bad period `\(text)` (expected `N hours`, `N days`, `N calendar days`, `N business days` or `N months`)")
+            issues.report(
+                node, map.path("period"), "bad period `\(text)` (expected `N hours`, `N days`, `N calendar days`, `N business days` or `N months`)")
             return nil
         }
         if period.unit == .businessDays && calendar == nil {
@@ -500,15 +519,24 @@ public struct RuleDecoder {
                 issues.report(node, path, "a deadline needs a `period` with `from` or `after`, `before`, or (for no fixed limit) a `standard`")
                 return nil
             }
-            if sooner != nil { issues.report(node, map.path("orIfSooner"), "`orIfSooner` needs a `period` and `from`"); return nil }
+            if sooner != nil {
+                issues.report(node, map.path("orIfSooner"), "`orIfSooner` needs a `period` and `from`")
+                return nil
+            }
             rule = .open(standard: standard)
         case (let period?, let from?, nil, nil):
             rule = .fixed(period, from: from, standard: standard, orIfSooner: sooner)
         case (let period?, nil, let after?, nil):
-            if sooner != nil { issues.report(node, map.path("orIfSooner"), "`orIfSooner` goes with `from`, not `after`"); return nil }
+            if sooner != nil {
+                issues.report(node, map.path("orIfSooner"), "`orIfSooner` goes with `from`, not `after`")
+                return nil
+            }
             rule = .after(period, obligation: after, standard: standard)
         case (nil, nil, nil, let beforeID?):
-            if sooner != nil { issues.report(node, map.path("orIfSooner"), "`orIfSooner` goes with `from`, not `before`"); return nil }
+            if sooner != nil {
+                issues.report(node, map.path("orIfSooner"), "`orIfSooner` goes with `from`, not `before`")
+                return nil
+            }
             rule = .before(obligation: beforeID, standard: standard)
         case (_?, nil, nil, nil):
             issues.report(node, path, "a `period` needs `from` (an event) or `after` (another obligation)")
@@ -554,7 +582,9 @@ public struct RuleDecoder {
             weekend = []
             for (index, item) in items.enumerated() {
                 guard let text = S.text(item, "weekend[\(index)]", issues) else { continue }
-                if let day = weekdayNames.firstIndex(of: text.lowercased()) { weekend.insert(day + 1) } else {
+                if let day = weekdayNames.firstIndex(of: text.lowercased()) {
+                    weekend.insert(day + 1)
+                } else {
                     issues.report(item, "weekend[\(index)]", "unknown weekday `\(text)`")
                 }
             }
@@ -585,7 +615,11 @@ public struct RuleDecoder {
                     }
                 } else if let offsetNode = reader.optional("easter") {
                     if let offset = S.integer(offsetNode, reader.path("easter"), issues) {
-                        if abs(offset) > 100 { issues.report(offsetNode, reader.path("easter"), "an Easter offset is at most 100 days either way") } else { when = .easter(offset: offset) }
+                        if abs(offset) > 100 {
+                            issues.report(offsetNode, reader.path("easter"), "an Easter offset is at most 100 days either way")
+                        } else {
+                            when = .easter(offset: offset)
+                        }
                     }
                 } else {
                     let weekdays = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
@@ -595,12 +629,15 @@ public struct RuleDecoder {
                     let weekday = weekdayText.flatMap { weekdays.firstIndex(of: $0.lowercased()) }.map { $0 + 1 }
                     if weekdayText != nil && weekday == nil { issues.report(item, reader.path("weekday"), "unknown weekday") }
                     if let month, !(1...12).contains(month) { issues.report(item, reader.path("month"), "month must be 1 to 12") }
-                    if let nth, !(1...5).contains(nth) && nth != -1 { issues.report(item, reader.path("nth"), "nth must be 1 to 5, or -1 for the last") }
+                    if let nth, !(1...5).contains(nth) && nth != -1 {
+                        issues.report(item, reader.path("nth"), "nth must be 1 to 5, or -1 for the last")
+                    }
                     if let weekday, let month, let nth, (1...12).contains(month) { when = .nthWeekday(month: month, weekday: weekday, nth: nth) }
                 }
                 if let since, let until, until < since { issues.report(item, reader.path("until"), "`until` \(until) is before `since` \(since)") }
                 if let holidayName, let when {
-                    holidays.append(HolidayCalendar.Holiday(name: holidayName, when: when, observed: observed ?? .onTheDay, since: since, until: until))
+                    holidays.append(
+                        HolidayCalendar.Holiday(name: holidayName, when: when, observed: observed ?? .onTheDay, since: since, until: until))
                 }
                 reader.finish()
             }

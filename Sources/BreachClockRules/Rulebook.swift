@@ -11,14 +11,18 @@ public struct Rulebook: Sendable {
     /// Builds a rulebook, or throws every cross-file problem (duplicate codes, unknown calendars).
     /// - Parameter partial: only some rule files were loaded (for one incident), so a deadline that
     ///   names a rule not loaded is not an error here.
-    public init(rules: [Rule], calendars: [HolidayCalendar], digest: String, locations: [String: SourceLocation] = [:],
-        partial: Bool = false) throws(RulebookError)
-    {
+    public init(
+        rules: [Rule], calendars: [HolidayCalendar], digest: String, locations: [String: SourceLocation] = [:],
+        partial: Bool = false
+    ) throws(RulebookError) {
         var problems: [DocumentIssue] = []
         var calendarsByCode: [String: HolidayCalendar] = [:]
         for calendar in calendars {
             if calendarsByCode[calendar.code] != nil {
-                problems.append(DocumentIssue(location: SourceLocation(file: calendar.file, line: 1, column: 1), path: "code", message: "duplicate calendar code `\(calendar.code)`"))
+                problems.append(
+                    DocumentIssue(
+                        location: SourceLocation(file: calendar.file, line: 1, column: 1), path: "code",
+                        message: "duplicate calendar code `\(calendar.code)`"))
             }
             calendarsByCode[calendar.code] = calendar
         }
@@ -35,8 +39,10 @@ public struct Rulebook: Sendable {
                 for (o, obligation) in version.obligations.enumerated() {
                     for period in Rulebook.periods(of: obligation.deadline.rule) where period.unit == .businessDays {
                         if let code = period.calendar, calendarsByCode[code] == nil {
-                            problems.append(DocumentIssue(location: here, path: "versions[\(v)].obligations[\(o)].deadline.calendar",
-                                message: "unknown holiday calendar `\(code)` (known: \(calendarsByCode.keys.sorted().joined(separator: ", ")))"))
+                            problems.append(
+                                DocumentIssue(
+                                    location: here, path: "versions[\(v)].obligations[\(o)].deadline.calendar",
+                                    message: "unknown holiday calendar `\(code)` (known: \(calendarsByCode.keys.sorted().joined(separator: ", ")))"))
                         }
                     }
                 }
@@ -51,17 +57,22 @@ public struct Rulebook: Sendable {
             for (v, version) in rule.versions.enumerated() where version.isComplete {
                 for (o, obligation) in version.obligations.enumerated() {
                     guard case .after(_, let ref, _) = obligation.deadline.rule, let slash = ref.firstIndex(of: "/") else { continue }
-                    let code = String(ref[..<slash]), id = String(ref[ref.index(after: slash)...])
+                    let code = String(ref[..<slash])
+                    let id = String(ref[ref.index(after: slash)...])
                     guard let other = byCode[code] else {
                         if !PlaceCodes.isKnown(code) && !partial {
-                            problems.append(DocumentIssue(location: here, path: "versions[\(v)].obligations[\(o)].deadline.after",
-                                message: "relative deadline names `\(ref)`, but there is no rule `\(code)`"))
+                            problems.append(
+                                DocumentIssue(
+                                    location: here, path: "versions[\(v)].obligations[\(o)].deadline.after",
+                                    message: "relative deadline names `\(ref)`, but there is no rule `\(code)`"))
                         }
                         continue
                     }
                     if !other.versions.contains(where: { !$0.isComplete || $0.obligation(id) != nil }) {
-                        problems.append(DocumentIssue(location: here, path: "versions[\(v)].obligations[\(o)].deadline.after",
-                            message: "relative deadline names `\(ref)`, but no version of \(code) has an obligation `\(id)`"))
+                        problems.append(
+                            DocumentIssue(
+                                location: here, path: "versions[\(v)].obligations[\(o)].deadline.after",
+                                message: "relative deadline names `\(ref)`, but no version of \(code) has an obligation `\(id)`"))
                     }
                 }
             }

@@ -35,8 +35,12 @@ public enum SourceReview {
             let sourceKinds = provenance.sources.map { kinds[$0] ?? nil }
             // Unclassified sources are reported once above; judge a value only when all are classified.
             guard sourceKinds.allSatisfy({ $0 != nil }), !sourceKinds.contains(where: { $0?.hasStanding == true }) else { continue }
-            found.append(Finding(file: rule.file,
-                message: "\(place) (\(provenance.cite)) rests only on secondary sources (\(provenance.sources.joined(separator: ", "))): add the official text, a regulator's page or a law firm's chart"))
+            found.append(
+                Finding(
+                    file: rule.file,
+                    message:
+                        "\(place) (\(provenance.cite)) rests only on secondary sources (\(provenance.sources.joined(separator: ", "))): add the official text, a regulator's page or a law firm's chart"
+                ))
         }
         return found
     }
@@ -45,14 +49,18 @@ public enum SourceReview {
     public static func findings(for calendar: HolidayCalendar) -> [Finding] {
         var found = unclassified(calendar.sources, file: calendar.file)
         if calendar.sources.allSatisfy({ $0.kind != nil }), !calendar.sources.contains(where: { $0.kind?.hasStanding == true }) {
-            found.append(Finding(file: calendar.file, message: "calendar \(calendar.code) rests only on secondary sources: add an official or regulator's list of holidays"))
+            found.append(
+                Finding(
+                    file: calendar.file,
+                    message: "calendar \(calendar.code) rests only on secondary sources: add an official or regulator's list of holidays"))
         }
         return found
     }
 
     static func unclassified(_ sources: [RuleSource], file: String) -> [Finding] {
         sources.filter { $0.kind == nil }.map {
-            Finding(file: file, message: "source `\($0.id)` has no `kind` (one of: \(RuleSource.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
+            Finding(
+                file: file, message: "source `\($0.id)` has no `kind` (one of: \(RuleSource.Kind.allCases.map(\.rawValue).joined(separator: ", ")))")
         }
     }
 

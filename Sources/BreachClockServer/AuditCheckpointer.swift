@@ -57,8 +57,12 @@ public final class AuditCheckpointer: Service, Sendable {
             logger.error("could not write an audit checkpoint", metadata: ["error": "\(error)"])
             return nil
         }
-        logger.notice("audit checkpoint", metadata: ["seq": "\(checkpoint.seq)", "hash": "\(checkpoint.hash)",
-            "at": "\(checkpoint.at)", "mac": "\(checkpoint.mac)"])
+        logger.notice(
+            "audit checkpoint",
+            metadata: [
+                "seq": "\(checkpoint.seq)", "hash": "\(checkpoint.hash)",
+                "at": "\(checkpoint.at)", "mac": "\(checkpoint.mac)",
+            ])
         if let path = settings.exportPath {
             do {
                 try AuditCheckpointFile.append(checkpoint, to: path)

@@ -18,7 +18,12 @@ enum RequestID {
     final class Counter: @unchecked Sendable {
         private let lock = NSLock()
         private var value: UInt64 = 0
-        func next() -> UInt64 { lock.withLock { value += 1; return value } }
+        func next() -> UInt64 {
+            lock.withLock {
+                value += 1
+                return value
+            }
+        }
     }
 
     static func next() -> String { prefix + String(counter.next(), radix: 36) }
@@ -57,17 +62,22 @@ struct RequestMiddleware: RouterMiddleware {
             switch error {
             case .notFound: response = render(.notFound, request: request, context: context)
             case .conflict(let current):
-                response = render(Problem(.preconditionFailed, "The incident changed since you read it",
-                    detail: "If-Match does not name its current revision, \(current); read it again and retry with that ETag.",
-                    headers: [.eTag: "\"\(current)\""]), request: request, context: context)
+                response = render(
+                    Problem(
+                        .preconditionFailed, "The incident changed since you read it",
+                        detail: "If-Match does not name its current revision, \(current); read it again and retry with that ETag.",
+                        headers: [.eTag: "\"\(current)\""]), request: request, context: context)
             case .rejected(let why): response = render(Problem(.unprocessableContent, "Rejected", detail: why), request: request, context: context)
             case .busy:
-                response = render(Problem(.serviceUnavailable, "The incident is changing too fast",
-                    detail: "Other changes kept arriving while this one was computed; retry in a moment.", headers: [.retryAfter: "1"]),
+                response = render(
+                    Problem(
+                        .serviceUnavailable, "The incident is changing too fast",
+                        detail: "Other changes kept arriving while this one was computed; retry in a moment.", headers: [.retryAfter: "1"]),
                     request: request, context: context)
             }
         } catch is NIOTooManyBytesError {
-            response = render(Problem(.contentTooLarge, "Body too large", detail: "The limit is \(context.maxUploadSize) bytes."),
+            response = render(
+                Problem(.contentTooLarge, "Body too large", detail: "The limit is \(context.maxUploadSize) bytes."),
                 request: request, context: context)
         } catch let error as HTTPError where error.status == .notFound {
             // The router found no route: a known path with another method is a 405 that lists the methods.
@@ -76,27 +86,38 @@ struct RequestMiddleware: RouterMiddleware {
                 response = render(.notFound, request: request, context: context)
             } else {
                 let allow = allowed.joined(separator: ", ")
-                response = render(Problem(.methodNotAllowed, "Method not allowed", detail: "\(request.uri.path) answers \(allow).",
-                    headers: [.allow: allow]), request: request, context: context)
+                response = render(
+                    Problem(
+                        .methodNotAllowed, "Method not allowed", detail: "\(request.uri.path) answers \(allow).",
+                        headers: [.allow: allow]), request: request, context: context)
             }
         } catch let error as HTTPError {
             response = render(Problem(error.status, error.status.reasonPhrase, detail: error.body), request: request, context: context)
         } catch {
             // The message too, not only the type: the store's errors name the failing statement and
             // redact credentials, so they are safe to log and are what an operator needs.
-            context.logger.error("unexpected error", metadata: ["type": "\(type(of: error))", "error": "\(error)",
-                "request_id": .string(context.requestID)])
-            response = render(Problem(.internalServerError, "Internal error", detail: "The request id identifies it in the server log."),
+            context.logger.error(
+                "unexpected error",
+                metadata: [
+                    "type": "\(type(of: error))", "error": "\(error)",
+                    "request_id": .string(context.requestID),
+                ])
+            response = render(
+                Problem(.internalServerError, "Internal error", detail: "The request id identifies it in the server log."),
                 request: request, context: context)
         }
         response.headers[.requestID] = context.requestID
         let elapsed = ContinuousClock.now - started
-        metrics.record(method: request.method.rawValue, status: Int(response.status.code), seconds: Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
-        context.logger.info("request", metadata: [
-            "method": .string(request.method.rawValue), "path": .string(request.uri.path),
-            "status": .stringConvertible(response.status.code), "request_id": .string(context.requestID),
-            "key_id": .string(context.notes.keyID ?? "-"),
-        ])
+        metrics.record(
+            method: request.method.rawValue, status: Int(response.status.code),
+            seconds: Double(elapsed.components.attoseconds) / 1e18 + Double(elapsed.components.seconds))
+        context.logger.info(
+            "request",
+            metadata: [
+                "method": .string(request.method.rawValue), "path": .string(request.uri.path),
+                "status": .stringConvertible(response.status.code), "request_id": .string(context.requestID),
+                "key_id": .string(context.notes.keyID ?? "-"),
+            ])
         return response
     }
 
@@ -120,7 +141,8 @@ struct AuthenticationMiddleware: RouterMiddleware {
         guard let header = request.headers[.authorization], header.utf8.count > 7,
             header.hasPrefix("Bearer ") || header.prefix(7).lowercased() == "bearer "
         else {
-            throw Problem(.unauthorized, "Authentication required", detail: "Send Authorization: Bearer <API key>.",
+            throw Problem(
+                .unauthorized, "Authentication required", detail: "Send Authorization: Bearer <API key>.",
                 headers: [.wwwAuthenticate: "Bearer"])
         }
         let key = String(header.dropFirst("Bearer ".count)).trimmingBlanks
@@ -131,7 +153,9 @@ struct AuthenticationMiddleware: RouterMiddleware {
         context.apiKey = found
         context.notes.keyID = found.id
         let path = request.uri.path
-        let needed: APIRole = path.hasPrefix("/v1/webhooks") || path.hasPrefix("/v1/keys") ? .admin
+        let needed: APIRole =
+            path.hasPrefix("/v1/webhooks") || path.hasPrefix("/v1/keys")
+            ? .admin
             : request.method == .get || request.method == .head || path == "/v1/assessments" ? .viewer : .editor
         guard found.role >= needed else {
             throw Problem(.forbidden, "Not allowed", detail: "This needs the \(needed.rawValue) role; the key has \(found.role.rawValue).")

@@ -15,9 +15,10 @@ public struct Problem: Error, Sendable {
     public var errors: [(field: String, message: String)]
     public var headers: HTTPFields
 
-    public init(_ status: HTTPResponse.Status, _ title: String, detail: String? = nil,
-        errors: [(field: String, message: String)] = [], headers: HTTPFields = [:])
-    {
+    public init(
+        _ status: HTTPResponse.Status, _ title: String, detail: String? = nil,
+        errors: [(field: String, message: String)] = [], headers: HTTPFields = [:]
+    ) {
         self.status = status
         self.title = title
         self.detail = detail
@@ -27,15 +28,15 @@ public struct Problem: Error, Sendable {
 
     /// The problem for an application error: its kind decides the status.
     public init(_ error: ServiceError) {
-        let status: HTTPResponse.Status = switch error.kind {
-        case .malformed: .badRequest
-        case .unsupportedFormat: .unsupportedMediaType
-        case .invalid: .unprocessableContent
-        case .conflict: .conflict
-        }
+        let status: HTTPResponse.Status =
+            switch error.kind {
+            case .malformed: .badRequest
+            case .unsupportedFormat: .unsupportedMediaType
+            case .invalid: .unprocessableContent
+            case .conflict: .conflict
+            }
         self.init(status, error.title, detail: error.detail, errors: error.errors)
     }
-
 
     static let notFound = Problem(.notFound, "Not found")
 

@@ -20,7 +20,9 @@ extension Routes {
                 let host = parts.host, Self.isHostName(host), parts.user == nil, parts.password == nil, parts.fragment == nil,
                 parts.port.map({ (1...65_535).contains($0) }) ?? true
             else {
-                throw ServiceError.invalid("url", "expected an http or https URL with a host name or IP address, an optional port 1-65535, and no user, password or fragment")
+                throw ServiceError.invalid(
+                    "url", "expected an http or https URL with a host name or IP address, an optional port 1-65535, and no user, password or fragment"
+                )
             }
             if let refusal = addressPolicy.refusal(forHost: host) {
                 throw ServiceError.invalid("url", "\(refusal); webhooks are not sent there unless the address is allowlisted (serve --webhook-allow)")
@@ -43,7 +45,8 @@ extension Routes {
             let schedule = try fields["schedule"].map(Self.schedule) ?? ReminderSchedule()
             var random = SystemRandomNumberGenerator()
             let secret = WebhookSigner.newSecret(using: &random)
-            let hook = try await store.createWebhook(url: url, format: formatName, incidentID: incident, events: events, schedule: schedule,
+            let hook = try await store.createWebhook(
+                url: url, format: formatName, incidentID: incident, events: events, schedule: schedule,
                 secret: secret, actor: Self.actor(context))
             var json = Self.webhookJSON(hook)
             if case .object(var members) = json {
@@ -69,31 +72,45 @@ extension Routes {
             guard hook.disabledAt == nil else { throw Problem(.conflict, "The webhook is disabled", detail: hook.disabledReason) }
             let now = clock()
             let event = WebhookEvent(type: .test, incidentID: "none", incidentTitle: "breachclock test message", timeZone: ZonedTime.utc, at: now)
-            let id = try await store.enqueue(PlannedDelivery(webhookID: hook.id, incidentID: "none", obligationID: nil, event: event.type.rawValue,
-                dueAt: now, payload: event.payloadJSON()))
+            let id = try await store.enqueue(
+                PlannedDelivery(
+                    webhookID: hook.id, incidentID: "none", obligationID: nil, event: event.type.rawValue,
+                    dueAt: now, payload: event.payloadJSON()))
             return Self.json(.object([("delivery", .string(id))]), status: .accepted)
         }
         router.get("/v1/webhooks/:id/deliveries") { _, context in
             let id = try context.parameters.require("id")
             guard let hook = try await store.webhook(id: id) else { throw Problem.notFound }
             let deliveries = try await store.deliveries(webhookID: id)
-            return Self.json(.object([
-                ("webhook", Self.webhookJSON(hook)),
-                ("deliveries", .array(deliveries.map { d in
-                    .object([
-                        ("id", .string(d.id)), ("incident", .string(d.incidentID)), ("obligation", d.obligationID.map(OrderedJSON.string) ?? .null),
-                        ("event", .string(d.event)), ("dueAt", .string(Self.instant(d.dueAt))), ("state", .string(d.state)),
-                        ("nextAttemptAt", d.nextAttemptAt.map { .string(Self.instant($0)) } ?? .null),
-                        ("deliveredAt", d.deliveredAt.map { .string(Self.instant($0)) } ?? .null),
-                        ("lastError", d.lastError.map(OrderedJSON.string) ?? .null),
-                        ("attempts", .array(d.attempts.map { a in
-                            .object([("attempt", .int(a.attempt)), ("startedAt", .string(Self.instant(a.startedAt))),
-                                ("durationMs", .int(a.durationMilliseconds)), ("status", a.status.map(OrderedJSON.int) ?? .null),
-                                ("error", a.error.map(OrderedJSON.string) ?? .null)])
-                        })),
-                    ])
-                })),
-            ]))
+            return Self.json(
+                .object([
+                    ("webhook", Self.webhookJSON(hook)),
+                    (
+                        "deliveries",
+                        .array(
+                            deliveries.map { d in
+                                .object([
+                                    ("id", .string(d.id)), ("incident", .string(d.incidentID)),
+                                    ("obligation", d.obligationID.map(OrderedJSON.string) ?? .null),
+                                    ("event", .string(d.event)), ("dueAt", .string(Self.instant(d.dueAt))), ("state", .string(d.state)),
+                                    ("nextAttemptAt", d.nextAttemptAt.map { .string(Self.instant($0)) } ?? .null),
+                                    ("deliveredAt", d.deliveredAt.map { .string(Self.instant($0)) } ?? .null),
+                                    ("lastError", d.lastError.map(OrderedJSON.string) ?? .null),
+                                    (
+                                        "attempts",
+                                        .array(
+                                            d.attempts.map { a in
+                                                .object([
+                                                    ("attempt", .int(a.attempt)), ("startedAt", .string(Self.instant(a.startedAt))),
+                                                    ("durationMs", .int(a.durationMilliseconds)), ("status", a.status.map(OrderedJSON.int) ?? .null),
+                                                    ("error", a.error.map(OrderedJSON.string) ?? .null),
+                                                ])
+                                            })
+                                    ),
+                                ])
+                            })
+                    ),
+                ]))
         }
     }
 
@@ -152,11 +169,14 @@ extension Routes {
         .object([
             ("id", .string(hook.id)), ("url", .string(hook.url)), ("format", .string(hook.format)),
             ("incident", hook.incidentID.map(OrderedJSON.string) ?? .null), ("events", .array(hook.events.map(OrderedJSON.string))),
-            ("schedule", .object([
-                ("before", .array(hook.schedule.before.map { .string(durationText($0)) })), ("halfWindow", .bool(hook.schedule.halfWindow)),
-                ("overdueEvery", hook.schedule.overdueEvery.map { .string(durationText($0)) } ?? .null),
-                ("nudgeEvery", hook.schedule.nudgeEvery.map { .string(durationText($0)) } ?? .null),
-            ])),
+            (
+                "schedule",
+                .object([
+                    ("before", .array(hook.schedule.before.map { .string(durationText($0)) })), ("halfWindow", .bool(hook.schedule.halfWindow)),
+                    ("overdueEvery", hook.schedule.overdueEvery.map { .string(durationText($0)) } ?? .null),
+                    ("nudgeEvery", hook.schedule.nudgeEvery.map { .string(durationText($0)) } ?? .null),
+                ])
+            ),
             ("createdAt", .string(instant(hook.createdAt))), ("disabledAt", hook.disabledAt.map { .string(instant($0)) } ?? .null),
             ("disabledReason", hook.disabledReason.map(OrderedJSON.string) ?? .null),
             ("failingSince", hook.failingSince.map { .string(instant($0)) } ?? .null),

@@ -69,19 +69,21 @@ struct Routes {
                 }
                 dueBefore = date
             }
-            let limit = try query.get("limit").map { text -> Int in
-                guard let value = Int(text), (1...200).contains(value) else { throw ServiceError.invalid("limit", "expected 1 to 200") }
-                return value
-            } ?? 50
+            let limit =
+                try query.get("limit").map { text -> Int in
+                    guard let value = Int(text), (1...200).contains(value) else { throw ServiceError.invalid("limit", "expected 1 to 200") }
+                    return value
+                } ?? 50
             let cursor = try query.get("cursor").map { text -> Int in
                 guard let value = Int(text) else { throw ServiceError.invalid("cursor", "not a cursor this API returned") }
                 return value
             }
             let page = try await store.incidents(status: status, dueBefore: dueBefore, limit: limit, after: cursor)
-            return Self.json(.object([
-                ("incidents", .array(page.incidents.map(Self.summary))),
-                ("next", page.next.map { .string(String($0)) } ?? .null),
-            ]))
+            return Self.json(
+                .object([
+                    ("incidents", .array(page.incidents.map(Self.summary))),
+                    ("next", page.next.map { .string(String($0)) } ?? .null),
+                ]))
         }
         router.get("/v1/incidents/:id") { _, context in
             guard let incident = try await store.incident(id: try context.parameters.require("id")) else { throw Problem.notFound }
@@ -89,59 +91,84 @@ struct Routes {
         }
         router.patch("/v1/incidents/:id") { request, context in
             let node = try await Self.document(request, context)
-            let incident = try await service.patch(id: try context.parameters.require("id"), ifMatch: try Self.ifMatch(request),
+            let incident = try await service.patch(
+                id: try context.parameters.require("id"), ifMatch: try Self.ifMatch(request),
                 body: node, actor: Self.actor(context))
             return Self.incidentResponse(incident)
         }
         router.get("/v1/incidents/:id/history") { _, context in
             let id = try await existingIncident(context)
             let history = try await store.history(id: id)
-            return Self.json(.object([("revisions", .array(history.map { revision in
+            return Self.json(
                 .object([
-                    ("revision", .int(revision.revision)),
-                    ("computedAt", .string(Self.instant(revision.computedAt))),
-                    ("rulesDigest", .string(revision.rulesDigest)),
-                    ("changes", .array(revision.changes.map(OrderedJSON.string))),
-                    ("assessment", .raw(revision.assessmentJSON)),
-                ])
-            }))]))
+                    (
+                        "revisions",
+                        .array(
+                            history.map { revision in
+                                .object([
+                                    ("revision", .int(revision.revision)),
+                                    ("computedAt", .string(Self.instant(revision.computedAt))),
+                                    ("rulesDigest", .string(revision.rulesDigest)),
+                                    ("changes", .array(revision.changes.map(OrderedJSON.string))),
+                                    ("assessment", .raw(revision.assessmentJSON)),
+                                ])
+                            })
+                    )
+                ]))
         }
         router.post("/v1/incidents/:id/notices") { request, context in
             let node = try await Self.document(request, context)
-            let incident = try await service.recordNotice(id: try context.parameters.require("id"), ifMatch: try Self.ifMatch(request),
+            let incident = try await service.recordNotice(
+                id: try context.parameters.require("id"), ifMatch: try Self.ifMatch(request),
                 body: node, actor: Self.actor(context))
             return Self.incidentResponse(incident, status: .created)
         }
         router.get("/v1/incidents/:id/notices") { _, context in
             let id = try await existingIncident(context)
-            return Self.json(.object([("notices", .array(try await store.notices(incidentID: id).map { notice in
+            return Self.json(
                 .object([
-                    ("id", .string(notice.id)), ("obligation", .string(notice.obligationID)),
-                    ("sentAt", .string(Self.instant(notice.sentAt))), ("method", .string(notice.method)),
-                    ("reference", notice.reference.map(OrderedJSON.string) ?? .null),
-                    ("recordedAt", .string(Self.instant(notice.recordedAt))), ("recordedBy", .string(notice.recordedBy)),
-                ])
-            }))]))
+                    (
+                        "notices",
+                        .array(
+                            try await store.notices(incidentID: id).map { notice in
+                                .object([
+                                    ("id", .string(notice.id)), ("obligation", .string(notice.obligationID)),
+                                    ("sentAt", .string(Self.instant(notice.sentAt))), ("method", .string(notice.method)),
+                                    ("reference", notice.reference.map(OrderedJSON.string) ?? .null),
+                                    ("recordedAt", .string(Self.instant(notice.recordedAt))), ("recordedBy", .string(notice.recordedBy)),
+                                ])
+                            })
+                    )
+                ]))
         }
         router.post("/v1/incidents/:id/decisions") { request, context in
             let node = try await Self.document(request, context)
-            let incident = try await service.recordDecision(id: try context.parameters.require("id"), ifMatch: try Self.ifMatch(request),
+            let incident = try await service.recordDecision(
+                id: try context.parameters.require("id"), ifMatch: try Self.ifMatch(request),
                 body: node, actor: Self.actor(context), now: clock())
             return Self.incidentResponse(incident, status: .created)
         }
         router.get("/v1/incidents/:id/decisions") { _, context in
             let id = try await existingIncident(context)
-            return Self.json(.object([("decisions", .array(try await store.decisions(incidentID: id).map { decision in
+            return Self.json(
                 .object([
-                    ("id", .string(decision.id)), ("kind", .string(decision.kind)),
-                    ("obligation", decision.obligationID.map(OrderedJSON.string) ?? .null), ("outcome", .string(decision.outcome)),
-                    ("rationale", decision.rationale.map(OrderedJSON.string) ?? .null), ("owner", .string(decision.owner)),
-                    ("decidedAt", .string(Self.instant(decision.decidedAt))), ("recordedBy", .string(decision.recordedBy)),
-                ])
-            }))]))
+                    (
+                        "decisions",
+                        .array(
+                            try await store.decisions(incidentID: id).map { decision in
+                                .object([
+                                    ("id", .string(decision.id)), ("kind", .string(decision.kind)),
+                                    ("obligation", decision.obligationID.map(OrderedJSON.string) ?? .null), ("outcome", .string(decision.outcome)),
+                                    ("rationale", decision.rationale.map(OrderedJSON.string) ?? .null), ("owner", .string(decision.owner)),
+                                    ("decidedAt", .string(Self.instant(decision.decidedAt))), ("recordedBy", .string(decision.recordedBy)),
+                                ])
+                            })
+                    )
+                ]))
         }
         router.post("/v1/incidents/:id/close") { request, context in
-            let incident = try await service.close(id: try context.parameters.require("id"), ifMatch: try Self.ifMatch(request),
+            let incident = try await service.close(
+                id: try context.parameters.require("id"), ifMatch: try Self.ifMatch(request),
                 actor: Self.actor(context))
             return Self.incidentResponse(incident)
         }
@@ -153,30 +180,46 @@ struct Routes {
         }
         router.get("/v1/incidents/:id/audit") { _, context in
             let id = try await existingIncident(context)
-            return Self.json(.object([("entries", .array(try await store.audit(incidentID: id).map { entry in
+            return Self.json(
                 .object([
-                    ("seq", .int(entry.seq)), ("at", .string(Self.instant(entry.at))), ("actor", .string(entry.actor)),
-                    ("action", .string(entry.action)), ("before", entry.before.map(OrderedJSON.raw) ?? .null),
-                    ("after", entry.after.map(OrderedJSON.raw) ?? .null), ("hash", .string(entry.hash)),
-                ])
-            }))]))
+                    (
+                        "entries",
+                        .array(
+                            try await store.audit(incidentID: id).map { entry in
+                                .object([
+                                    ("seq", .int(entry.seq)), ("at", .string(Self.instant(entry.at))), ("actor", .string(entry.actor)),
+                                    ("action", .string(entry.action)), ("before", entry.before.map(OrderedJSON.raw) ?? .null),
+                                    ("after", entry.after.map(OrderedJSON.raw) ?? .null), ("hash", .string(entry.hash)),
+                                ])
+                            })
+                    )
+                ]))
         }
         router.get("/v1/jurisdictions") { _, _ in
-            Self.json(.object([("rulesDigest", .string(rulebook.digest)), ("jurisdictions", .array(rulebook.rules.map { rule in
+            Self.json(
                 .object([
-                    ("code", .string(rule.code)), ("name", .string(rule.name)), ("law", .string(rule.law)),
-                    ("reviewed", .string(rule.reviewed.description)),
-                    ("versions", .array(rule.versions.map { .string($0.effective.description) })),
-                ])
-            }))]))
+                    ("rulesDigest", .string(rulebook.digest)),
+                    (
+                        "jurisdictions",
+                        .array(
+                            rulebook.rules.map { rule in
+                                .object([
+                                    ("code", .string(rule.code)), ("name", .string(rule.name)), ("law", .string(rule.law)),
+                                    ("reviewed", .string(rule.reviewed.description)),
+                                    ("versions", .array(rule.versions.map { .string($0.effective.description) })),
+                                ])
+                            })
+                    ),
+                ]))
         }
         router.get("/v1/jurisdictions/:code") { request, context in
             guard let rule = rulebook.rule(code: try context.parameters.require("code")) else { throw Problem.notFound }
             let today = ZonedTime.civilDate(of: clock(), in: ZonedTime.utc)
-            let date = try request.uri.queryParameters.get("asOf").map { text -> CivilDate in
-                guard let date = CivilDate(iso: text) else { throw ServiceError.invalid("asOf", "expected a date YYYY-MM-DD") }
-                return date
-            } ?? today
+            let date =
+                try request.uri.queryParameters.get("asOf").map { text -> CivilDate in
+                    guard let date = CivilDate(iso: text) else { throw ServiceError.invalid("asOf", "expected a date YYYY-MM-DD") }
+                    return date
+                } ?? today
             return Self.json(RuleJSON.describe(rule, on: date))
         }
         registerWebhooks(on: router)
@@ -211,7 +254,8 @@ struct Routes {
     /// a malformed one is a 400.
     static func ifMatch(_ request: Request) throws -> Set<Int>? {
         guard let value = request.headers[values: .ifMatch].joined(separator: ",").nilIfBlank else {
-            throw Problem(.preconditionRequired, "If-Match required",
+            throw Problem(
+                .preconditionRequired, "If-Match required",
                 detail: "Send If-Match with the ETag of the incident as you last read it (GET /v1/incidents/{id}), e.g. If-Match: \"3\".")
         }
         guard let tags = EntityTags.parse(value) else {

@@ -13,10 +13,12 @@ struct RulesRollout: Service {
     func run() async throws {
         do {
             if let count = try await service.rollOutRules(instance: instance) {
-                logger.notice("rules rollout: open incidents recomputed with these rules",
+                logger.notice(
+                    "rules rollout: open incidents recomputed with these rules",
                     metadata: ["digest": .string(service.calculator.rulebook.digest), "recomputed": .stringConvertible(count)])
             } else {
-                logger.info("rules rollout: another instance has it, or it is done",
+                logger.info(
+                    "rules rollout: another instance has it, or it is done",
                     metadata: ["digest": .string(service.calculator.rulebook.digest)])
             }
         } catch {

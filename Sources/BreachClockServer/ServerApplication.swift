@@ -3,11 +3,11 @@ import BreachClockCalculator
 import BreachClockLoader
 import BreachClockRules
 import BreachClockStore
+import BreachClockWebhooks
 import Foundation
 import Hummingbird
 import Logging
 import ServiceLifecycle
-import BreachClockWebhooks
 
 /// How to run the server. The CLI fills it from flags, then environment variables, then defaults.
 public struct ServerConfiguration: Sendable {
@@ -34,10 +34,11 @@ public struct ServerConfiguration: Sendable {
     /// Signed checkpoints of the audit chain (nil: none; the log says so at start-up).
     public var auditCheckpoints: AuditCheckpointSettings?
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, databasePath: String = "breachclock.sqlite",
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, databasePath: String = "breachclock.sqlite",
         rulesDirectory: URL, logLevel: Logger.Level = .info, webhookAllowlist: [AddressPolicy.Network] = [], publicURL: String? = nil,
-        sendsWebhooks: Bool = true, webhookRescueAfter: TimeInterval = 60, auditCheckpoints: AuditCheckpointSettings? = nil)
-    {
+        sendsWebhooks: Bool = true, webhookRescueAfter: TimeInterval = 60, auditCheckpoints: AuditCheckpointSettings? = nil
+    ) {
         self.auditCheckpoints = auditCheckpoints
         self.webhookRescueAfter = webhookRescueAfter
         self.webhookAllowlist = webhookAllowlist
@@ -92,12 +93,14 @@ public enum ServerApplication {
     ///   - clock: the time for decisions and calendars (injected by tests).
     ///   - logger: the log; the caller chooses its handler (plain or JSON lines).
     /// - Throws: a rules database with errors (`RulebookError`), or a database that cannot be opened.
-    public static func build(configuration: ServerConfiguration, calculator: Calculator? = nil, clock: (@Sendable () -> Date)? = nil,
-        logger: Logger) async throws -> some ApplicationProtocol
-    {
+    public static func build(
+        configuration: ServerConfiguration, calculator: Calculator? = nil, clock: (@Sendable () -> Date)? = nil,
+        logger: Logger
+    ) async throws -> some ApplicationProtocol {
         let metrics = ServerMetrics()
         let stores = try await Stores(configuration: configuration, clock: clock)
-        let (router, _, rulebook, service) = try makeRouter(configuration: configuration, calculator: calculator, store: stores.main,
+        let (router, _, rulebook, service) = try makeRouter(
+            configuration: configuration, calculator: calculator, store: stores.main,
             clock: clock ?? Date.init, metrics: metrics)
         logger.info("rules loaded", metadata: ["rules": .stringConvertible(rulebook.rules.count), "digest": .string(rulebook.digest)])
         var services: [any Service] = []
@@ -110,9 +113,11 @@ public enum ServerApplication {
         if configuration.sendsWebhooks {
             var options = CurlTransport.Options()
             options.policy = AddressPolicy(allowlist: configuration.webhookAllowlist)
-            services.append(WebhookDispatcher(store: stores.outbox, transport: CurlTransport(options: options), clock: clock ?? Date.init, logger: logger,
-                intervals: .init(rescueAfter: configuration.webhookRescueAfter), links: WebhookLinks(publicURL: configuration.publicURL),
-                metrics: metrics))
+            services.append(
+                WebhookDispatcher(
+                    store: stores.outbox, transport: CurlTransport(options: options), clock: clock ?? Date.init, logger: logger,
+                    intervals: .init(rescueAfter: configuration.webhookRescueAfter), links: WebhookLinks(publicURL: configuration.publicURL),
+                    metrics: metrics))
         }
         services.append(RulesRollout(service: service, instance: configuration.instanceName, logger: logger))
         return Application(
@@ -123,9 +128,10 @@ public enum ServerApplication {
     }
 
     /// The router with its middleware and routes, the route table, and the rules it serves.
-    static func makeRouter(configuration: ServerConfiguration, calculator: Calculator? = nil, store: IncidentStore,
-        clock: @escaping @Sendable () -> Date, metrics: ServerMetrics = ServerMetrics()) throws -> (Router<ServerContext>, [String], Rulebook, IncidentService)
-    {
+    static func makeRouter(
+        configuration: ServerConfiguration, calculator: Calculator? = nil, store: IncidentStore,
+        clock: @escaping @Sendable () -> Date, metrics: ServerMetrics = ServerMetrics()
+    ) throws -> (Router<ServerContext>, [String], Rulebook, IncidentService) {
         let calculator = try calculator ?? Calculator(rulebook: RulesLoader(directory: configuration.rulesDirectory).load())
         let rulebook = calculator.rulebook
         metrics.recordRules(digest: rulebook.digest)
@@ -136,8 +142,10 @@ public enum ServerApplication {
         router.add(middleware: RequestMiddleware(metrics: metrics, routes: table))
         let keys = KeyCache(lifetime: configuration.keyCacheLifetime)
         router.add(middleware: AuthenticationMiddleware(store: store, cache: keys))
-        let routes = Routes(service: service, store: store, metrics: metrics, keys: keys, clock: clock, openAPI: OpenAPIDocument.text,
-            addressPolicy: AddressPolicy(allowlist: configuration.webhookAllowlist)).register(on: router)
+        let routes = Routes(
+            service: service, store: store, metrics: metrics, keys: keys, clock: clock, openAPI: OpenAPIDocument.text,
+            addressPolicy: AddressPolicy(allowlist: configuration.webhookAllowlist)
+        ).register(on: router)
         table.routes = routes
         return (router, routes, rulebook, service)
     }

@@ -24,15 +24,17 @@ public final class ServerMetrics: Sendable {
     /// One webhook attempt: its outcome, how long it took, and how late it ended after the message
     /// fell due (the figure reminders are judged by).
     func webhookAttempt(_ record: IncidentStore.AttemptRecord, dueAt: Date, endedAt: Date) {
-        let outcome = switch record.update {
-        case .delivered: "delivered"
-        case .retry: "retry"
-        case .failed: "failed"
-        case .disableWebhook: "disabled"
-        }
+        let outcome =
+            switch record.update {
+            case .delivered: "delivered"
+            case .retry: "retry"
+            case .failed: "failed"
+            case .disableWebhook: "disabled"
+            }
         Counter(label: "breachclock_webhook_attempts_total", dimensions: [("outcome", outcome)], factory: factory).increment()
         Metrics.Timer(label: "breachclock_webhook_attempt_duration_seconds", factory: factory)
-            .recordNanoseconds(Int64(record.duration.components.seconds) * 1_000_000_000 + Int64(record.duration.components.attoseconds / 1_000_000_000))
+            .recordNanoseconds(
+                Int64(record.duration.components.seconds) * 1_000_000_000 + Int64(record.duration.components.attoseconds / 1_000_000_000))
         if case .delivered = record.update {
             Metrics.Timer(label: "breachclock_webhook_delivery_lateness_seconds", factory: factory)
                 .recordNanoseconds(Int64(max(0, endedAt.timeIntervalSince(dueAt)) * 1e9))

@@ -1,9 +1,9 @@
 import BreachClockStore
 import BreachClockWebhooks
 import Foundation
-import Synchronization
 import Logging
 import ServiceLifecycle
+import Synchronization
 
 /// Sends the outbox: claims due messages, renders and signs them, sends them through libcurl, and
 /// records each attempt as soon as it ends (delivered, retry at, failed, subscription disabled). At
@@ -57,11 +57,12 @@ public final class WebhookDispatcher: Service, Sendable {
     let links: WebhookLinks
     let metrics: ServerMetrics?
 
-    public init(store: IncidentStore, transport: CurlTransport, policy: RetryPolicy = RetryPolicy(),
+    public init(
+        store: IncidentStore, transport: CurlTransport, policy: RetryPolicy = RetryPolicy(),
         clock: @escaping @Sendable () -> Date = Date.init, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         logger: Logger, limits: Limits = Limits(), intervals: Intervals = Intervals(), links: WebhookLinks = WebhookLinks(),
-        metrics: ServerMetrics? = nil)
-    {
+        metrics: ServerMetrics? = nil
+    ) {
         self.store = store
         self.transport = transport
         self.policy = policy
@@ -138,7 +139,8 @@ public final class WebhookDispatcher: Service, Sendable {
                         let collapse = now.timeIntervalSince(lastCollapse) >= 1
                         if collapse { lastCollapse = now }
                         do {
-                            let fresh = try await store.claimDue(now: now, limit: room, worker: worker, perHost: 2 * limits.perHost,
+                            let fresh = try await store.claimDue(
+                                now: now, limit: room, worker: worker, perHost: 2 * limits.perHost,
                                 busy: claimedByHost, collapse: collapse)
                             for delivery in fresh { ready[delivery.webhook.host, default: []].append(delivery) }
                             for host in Set(fresh.map(\.webhook.host)) { start(host) }
@@ -151,7 +153,10 @@ public final class WebhookDispatcher: Service, Sendable {
                     if !ticking {
                         ticking = true
                         let poll = intervals.poll
-                        group.addTask { try? await Task.sleep(for: poll); return .tick }
+                        group.addTask {
+                            try? await Task.sleep(for: poll)
+                            return .tick
+                        }
                     }
                     guard let event = await group.next() else { continue }
                     switch event {
@@ -255,7 +260,8 @@ public final class WebhookDispatcher: Service, Sendable {
         let attempt = delivery.attempts + 1
         let now = clock()
         guard let format = WebhookFormat(rawValue: delivery.webhook.format), var event = WebhookEvent(payload: delivery.payload, at: now) else {
-            return IncidentStore.AttemptRecord(deliveryID: delivery.id, webhookID: delivery.webhook.id, attempt: attempt, startedAt: now,
+            return IncidentStore.AttemptRecord(
+                deliveryID: delivery.id, webhookID: delivery.webhook.id, attempt: attempt, startedAt: now,
                 duration: .zero, status: nil, error: "unreadable message", update: .failed(reason: "unreadable message"))
         }
         // The link is built now, from today's settings, not when the message was planned.
@@ -280,9 +286,14 @@ public final class WebhookDispatcher: Service, Sendable {
         case .disable(let reason): update = .disableWebhook(reason: reason)
         }
         // Log the host only: a Slack or Teams URL is itself a credential.
-        logger.debug("webhook attempt", metadata: ["delivery": "\(delivery.id)", "host": "\(URLComponents(string: delivery.webhook.url)?.host ?? "?")",
-            "attempt": "\(attempt)", "status": "\(status.map(String.init) ?? "-")"])
-        return IncidentStore.AttemptRecord(deliveryID: delivery.id, webhookID: delivery.webhook.id, attempt: attempt, startedAt: now,
+        logger.debug(
+            "webhook attempt",
+            metadata: [
+                "delivery": "\(delivery.id)", "host": "\(URLComponents(string: delivery.webhook.url)?.host ?? "?")",
+                "attempt": "\(attempt)", "status": "\(status.map(String.init) ?? "-")",
+            ])
+        return IncidentStore.AttemptRecord(
+            deliveryID: delivery.id, webhookID: delivery.webhook.id, attempt: attempt, startedAt: now,
             duration: outcome.duration, status: status, error: error, update: update)
     }
 }
@@ -338,4 +349,3 @@ actor AttemptRecorder {
         return pending
     }
 }
-

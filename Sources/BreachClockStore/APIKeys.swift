@@ -15,17 +15,22 @@ extension IncidentStore {
     public func createKey(name: String, role: APIRole, actor: String) async throws -> (key: String, record: StoredAPIKey) {
         var generator = SystemRandomNumberGenerator()
         let secret = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        let key = "bck_" + Data(secret).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+        let key =
+            "bck_"
+            + Data(secret).base64EncodedString().replacingOccurrences(of: "+", with: "-")
             .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
         let id = Self.newID("key")
         let now = clock()
         try await engine.write { db in
-            try await db.execute("INSERT INTO api_key (id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+            try await db.execute(
+                "INSERT INTO api_key (id, name, role, secret_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                 [id, name, role.rawValue, Self.keyHash(key), Self.text(now)])
             // The secret's hash goes into the log too, so that swapping a row's hash for an attacker's own
             // key (taking over its role) shows in `audit verify`. It is the hash already stored, never the key.
-            let after = OrderedJSON.object([("id", .string(id)), ("name", .string(name)), ("role", .string(role.rawValue)),
-                ("secretHash", .string(Self.keyHash(key)))]).serialized(pretty: false)
+            let after = OrderedJSON.object([
+                ("id", .string(id)), ("name", .string(name)), ("role", .string(role.rawValue)),
+                ("secretHash", .string(Self.keyHash(key))),
+            ]).serialized(pretty: false)
             try await AuditChain.append(db, at: now, actor: actor, action: "key.create", incidentID: nil, before: nil, after: after)
         }
         return (key, StoredAPIKey(id: id, name: name, role: role, createdAt: now, revokedAt: nil))
@@ -42,7 +47,8 @@ extension IncidentStore {
     static func apiKey(_ row: SQLRow) throws -> StoredAPIKey {
         let role: String = try row["role"]
         guard let role = APIRole(rawValue: role) else { throw UnreadableColumn(column: "role", found: role) }
-        return StoredAPIKey(id: try row["id"], name: try row["name"], role: role, createdAt: try row.date("created_at"),
+        return StoredAPIKey(
+            id: try row["id"], name: try row["name"], role: role, createdAt: try row.date("created_at"),
             revokedAt: try row.optionalDate("revoked_at"))
     }
 
@@ -56,7 +62,8 @@ extension IncidentStore {
         try await engine.write { db in
             guard try await db.queryOne("SELECT id FROM api_key WHERE id = ?", [id]) != nil else { throw StoreError.notFound }
             try await db.execute("UPDATE api_key SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?", [Self.text(now), id])
-            try await AuditChain.append(db, at: now, actor: actor, action: "key.revoke", incidentID: nil, before: nil,
+            try await AuditChain.append(
+                db, at: now, actor: actor, action: "key.revoke", incidentID: nil, before: nil,
                 after: OrderedJSON.object([("id", .string(id))]).serialized(pretty: false))
         }
     }

@@ -11,9 +11,10 @@ public enum AuditChain {
     public static let genesis = String(repeating: "0", count: 64)
 
     /// The hash of one line: SHA-256 over its fields, length-prefixed so that no two lines collide by concatenation.
-    public static func hash(prev: String, seq: Int, at: String, actor: String, action: String, incidentID: String?,
-        before: String?, after: String?) -> String
-    {
+    public static func hash(
+        prev: String, seq: Int, at: String, actor: String, action: String, incidentID: String?,
+        before: String?, after: String?
+    ) -> String {
         var hasher = SHA256()
         for field in [prev, String(seq), at, actor, action, incidentID ?? "\u{0}", before ?? "\u{0}", after ?? "\u{0}"] {
             let bytes = Array(field.utf8)
@@ -44,13 +45,15 @@ extension IncidentStore {
     /// The audit lines, all or one incident's, oldest first.
     public func audit(incidentID: String? = nil) async throws -> [AuditEntry] {
         try await engine.read { db in
-            let rows = if let incidentID {
-                try await db.query("SELECT * FROM audit_log WHERE incident_id = ? ORDER BY seq", [incidentID])
-            } else {
-                try await db.query("SELECT * FROM audit_log ORDER BY seq")
-            }
+            let rows =
+                if let incidentID {
+                    try await db.query("SELECT * FROM audit_log WHERE incident_id = ? ORDER BY seq", [incidentID])
+                } else {
+                    try await db.query("SELECT * FROM audit_log ORDER BY seq")
+                }
             return try rows.map { row in
-                AuditEntry(seq: try row["seq"], at: try row.date("at"), actor: try row["actor"], action: try row["action"],
+                AuditEntry(
+                    seq: try row["seq"], at: try row.date("at"), actor: try row["actor"], action: try row["action"],
                     incidentID: try row["incident_id"], before: try row["before"], after: try row["after"], prevHash: try row["prev_hash"],
                     hash: try row["hash"])
             }

@@ -152,7 +152,8 @@ extension IncidentStore {
             let seq: Int = try head["seq"]
             if try await db.queryOne("SELECT 1 AS one FROM audit_checkpoint WHERE seq = ?", [seq]) != nil { return nil }
             let checkpoint = AuditCheckpoint(seq: seq, hash: try head["hash"], at: Self.text(now), key: key)
-            try await db.execute("INSERT INTO audit_checkpoint (seq, hash, at, mac) VALUES (?, ?, ?, ?)",
+            try await db.execute(
+                "INSERT INTO audit_checkpoint (seq, hash, at, mac) VALUES (?, ?, ?, ?)",
                 [checkpoint.seq, checkpoint.hash, checkpoint.at, checkpoint.mac])
             return checkpoint
         }

@@ -70,7 +70,8 @@ extension IncidentStore {
         let position = engine.dialect.incidentPosition
         return try await engine.read { db in
             let stored = try await Self.checkpoints(db)
-            var result = AuditChain.Verification(lines: 0, problems: [], keyed: key != nil, databaseCheckpoints: stored.count,
+            var result = AuditChain.Verification(
+                lines: 0, problems: [], keyed: key != nil, databaseCheckpoints: stored.count,
                 fileCheckpoints: exported?.count, signedThrough: 0, incidents: 0, keys: 0)
 
             // The chain, keeping the hashes of the lines that checkpoints name.
@@ -81,45 +82,52 @@ extension IncidentStore {
             // In pages, so that a long log is never held whole in memory.
             var pageAfter = 0
             while true {
-              let page = try await db.query("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT 1000", [pageAfter])
-              guard let last = page.last else { break }
-              pageAfter = try last["seq"]
-              for row in page {
-                result.lines += 1
-                let seq: Int = try row["seq"]
-                let hash: String = try row["hash"]
-                let prev: String = try row["prev_hash"]
-                if seq != expectedSeq {
-                    let gap = seq - 1 > expectedSeq ? "lines \(expectedSeq)–\(seq - 1) are missing" : "line \(expectedSeq) is missing"
-                    result.problems.append(.chain(seq: expectedSeq, reason: gap))
-                } else if prev != previous {
-                    result.problems.append(.chain(seq: seq, reason: "its previous hash does not match line \(seq - 1)"))
+                let page = try await db.query("SELECT * FROM audit_log WHERE seq > ? ORDER BY seq LIMIT 1000", [pageAfter])
+                guard let last = page.last else { break }
+                pageAfter = try last["seq"]
+                for row in page {
+                    result.lines += 1
+                    let seq: Int = try row["seq"]
+                    let hash: String = try row["hash"]
+                    let prev: String = try row["prev_hash"]
+                    if seq != expectedSeq {
+                        let gap = seq - 1 > expectedSeq ? "lines \(expectedSeq)–\(seq - 1) are missing" : "line \(expectedSeq) is missing"
+                        result.problems.append(.chain(seq: expectedSeq, reason: gap))
+                    } else if prev != previous {
+                        result.problems.append(.chain(seq: seq, reason: "its previous hash does not match line \(seq - 1)"))
+                    }
+                    let computed = AuditChain.hash(
+                        prev: prev, seq: seq, at: try row["at"], actor: try row["actor"], action: try row["action"],
+                        incidentID: try row["incident_id"], before: try row["before"], after: try row["after"])
+                    if computed != hash { result.problems.append(.chain(seq: seq, reason: "its content does not match its hash")) }
+                    if named.contains(seq) { hashes[seq] = hash }
+                    previous = hash
+                    expectedSeq = seq + 1
                 }
-                let computed = AuditChain.hash(prev: prev, seq: seq, at: try row["at"], actor: try row["actor"], action: try row["action"],
-                    incidentID: try row["incident_id"], before: try row["before"], after: try row["after"])
-                if computed != hash { result.problems.append(.chain(seq: seq, reason: "its content does not match its hash")) }
-                if named.contains(seq) { hashes[seq] = hash }
-                previous = hash
-                expectedSeq = seq + 1
-              }
             }
 
             // Checkpoints.
             func check(_ checkpoint: AuditCheckpoint, source: String) -> Bool {
                 var holds = true
                 if let key, !checkpoint.isSigned(by: key) {
-                    result.problems.append(.checkpoint(seq: checkpoint.seq, source: source,
-                        reason: "its MAC is not this key's: forged, altered, or signed with another key"))
+                    result.problems.append(
+                        .checkpoint(
+                            seq: checkpoint.seq, source: source,
+                            reason: "its MAC is not this key's: forged, altered, or signed with another key"))
                     holds = false
                 }
                 switch hashes[checkpoint.seq] {
                 case nil:
-                    result.problems.append(.checkpoint(seq: checkpoint.seq, source: source,
-                        reason: "the chain no longer has line \(checkpoint.seq): lines were removed"))
+                    result.problems.append(
+                        .checkpoint(
+                            seq: checkpoint.seq, source: source,
+                            reason: "the chain no longer has line \(checkpoint.seq): lines were removed"))
                     holds = false
                 case let hash? where hash != checkpoint.hash:
-                    result.problems.append(.checkpoint(seq: checkpoint.seq, source: source,
-                        reason: "line \(checkpoint.seq) no longer has the hash it signed: the chain was rewritten"))
+                    result.problems.append(
+                        .checkpoint(
+                            seq: checkpoint.seq, source: source,
+                            reason: "line \(checkpoint.seq) no longer has the hash it signed: the chain was rewritten"))
                     holds = false
                 default: break
                 }
@@ -133,8 +141,10 @@ extension IncidentStore {
                     continue
                 }
                 if check(checkpoint, source: "file:\(line)"), !stored.contains(checkpoint) {
-                    result.problems.append(.checkpoint(seq: checkpoint.seq, source: "file:\(line)",
-                        reason: "missing from the database's checkpoints: they were removed or replaced"))
+                    result.problems.append(
+                        .checkpoint(
+                            seq: checkpoint.seq, source: "file:\(line)",
+                            reason: "missing from the database's checkpoints: they were removed or replaced"))
                 }
             }
 
@@ -147,38 +157,42 @@ extension IncidentStore {
     /// Every incident row against the `after` of its newest audit line (webhook lines that name the
     /// incident are not about its state), and every incident the log created against its row.
     static func verifyIncidentState(_ db: any SQLSession, position: String, into result: inout AuditChain.Verification) async throws {
-      var pageAfter = 0
-      while true {
-        let rows = try await db.query("""
-            SELECT i.\(position) AS page_position, i.id, i.title, i.status, i.facts, a.after FROM incident i
-            LEFT JOIN audit_log a ON a.seq = (
-                SELECT max(seq) FROM audit_log WHERE incident_id = i.id AND action NOT LIKE 'webhook.%')
-            WHERE i.\(position) > ? ORDER BY i.\(position) LIMIT 1000
-            """, [pageAfter])
-        guard let last = rows.last else { break }
-        pageAfter = try last["page_position"]
-        for row in rows {
-            result.incidents += 1
-            let id: String = try row["id"]
-            guard let after: String = try row["after"] else {
-                result.problems.append(.incident(id: id, field: "row", reason: "no audit line records it: it was added outside the service"))
-                continue
-            }
-            let logged = (try? JSONSerialization.jsonObject(with: Data(after.utf8))) as? [String: Any] ?? [:]
-            for field in ["title", "status"] {
-                let stored: String = try row[field]
-                if logged[field] as? String != stored {
-                    result.problems.append(.incident(id: id, field: field,
-                        reason: "stored \(quoted(stored)), the audit log says \(quoted(logged[field] as? String))"))
+        var pageAfter = 0
+        while true {
+            let rows = try await db.query(
+                """
+                SELECT i.\(position) AS page_position, i.id, i.title, i.status, i.facts, a.after FROM incident i
+                LEFT JOIN audit_log a ON a.seq = (
+                    SELECT max(seq) FROM audit_log WHERE incident_id = i.id AND action NOT LIKE 'webhook.%')
+                WHERE i.\(position) > ? ORDER BY i.\(position) LIMIT 1000
+                """, [pageAfter])
+            guard let last = rows.last else { break }
+            pageAfter = try last["page_position"]
+            for row in rows {
+                result.incidents += 1
+                let id: String = try row["id"]
+                guard let after: String = try row["after"] else {
+                    result.problems.append(.incident(id: id, field: "row", reason: "no audit line records it: it was added outside the service"))
+                    continue
+                }
+                let logged = (try? JSONSerialization.jsonObject(with: Data(after.utf8))) as? [String: Any] ?? [:]
+                for field in ["title", "status"] {
+                    let stored: String = try row[field]
+                    if logged[field] as? String != stored {
+                        result.problems.append(
+                            .incident(
+                                id: id, field: field,
+                                reason: "stored \(quoted(stored)), the audit log says \(quoted(logged[field] as? String))"))
+                    }
+                }
+                let facts: String = try row["facts"]
+                if member("facts", of: after) != facts {
+                    result.problems.append(.incident(id: id, field: "facts", reason: "the stored facts differ from those the audit log records"))
                 }
             }
-            let facts: String = try row["facts"]
-            if member("facts", of: after) != facts {
-                result.problems.append(.incident(id: id, field: "facts", reason: "the stored facts differ from those the audit log records"))
-            }
         }
-      }
-        for row in try await db.query("""
+        for row in try await db.query(
+            """
             SELECT incident_id FROM audit_log
             WHERE action = 'incident.create' AND incident_id NOT IN (SELECT id FROM incident) ORDER BY seq
             """)
@@ -210,18 +224,23 @@ extension IncidentStore {
             for field in ["name", "role"] {
                 let stored: String = try row[field]
                 if logged[field] as? String != stored {
-                    result.problems.append(.key(id: id, field: field,
-                        reason: "stored \(quoted(stored)), the audit log says \(quoted(logged[field] as? String))"))
+                    result.problems.append(
+                        .key(
+                            id: id, field: field,
+                            reason: "stored \(quoted(stored)), the audit log says \(quoted(logged[field] as? String))"))
                 }
             }
             // Lines written before the hash was logged have none; those keys are compared without it.
             if let hash = logged["secretHash"] as? String, try hash != row["secret_hash"] as String {
-                result.problems.append(.key(id: id, field: "secret", reason: "its secret's hash is not the one the audit log records: the key was replaced"))
+                result.problems.append(
+                    .key(id: id, field: "secret", reason: "its secret's hash is not the one the audit log records: the key was replaced"))
             }
             let isRevoked = try (row["revoked_at"] as String?) != nil
             if isRevoked != revoked.contains(id) {
-                result.problems.append(.key(id: id, field: "revoked",
-                    reason: isRevoked ? "revoked, but no audit line revoked it" : "active, but the audit log revoked it"))
+                result.problems.append(
+                    .key(
+                        id: id, field: "revoked",
+                        reason: isRevoked ? "revoked, but no audit line revoked it" : "active, but the audit log revoked it"))
             }
         }
         for id in created.keys.sorted() where !seen.contains(id) {
@@ -244,7 +263,12 @@ extension IncidentStore {
                 let byte = bytes[index]
                 index += 1
                 if inString {
-                    if byte == 0x5C { index += 1 } else if byte == 0x22 { inString = false; if depth == 0 { return } }
+                    if byte == 0x5C {
+                        index += 1
+                    } else if byte == 0x22 {
+                        inString = false
+                        if depth == 0 { return }
+                    }
                     continue
                 }
                 switch byte {
@@ -252,8 +276,13 @@ extension IncidentStore {
                 case 0x7B, 0x5B: depth += 1
                 case 0x7D, 0x5D:
                     depth -= 1
-                    if depth <= 0 { if depth < 0 { index -= 1 }; return }
-                case 0x2C where depth == 0: index -= 1; return
+                    if depth <= 0 {
+                        if depth < 0 { index -= 1 }
+                        return
+                    }
+                case 0x2C where depth == 0:
+                    index -= 1
+                    return
                 default: break
                 }
             }

@@ -32,23 +32,40 @@ public enum DatabaseTransfer {
 
     static func tables(_ dialect: SQLDialect) -> [Table] {
         [
-            Table(name: "incident", columns: ["id", "title", "status", "facts", "revision", "created_at", "updated_at", "closed_at"],
+            Table(
+                name: "incident", columns: ["id", "title", "status", "facts", "revision", "created_at", "updated_at", "closed_at"],
                 order: dialect.incidentPosition),
-            Table(name: "assessment", columns: ["incident_id", "revision", "computed_at", "rules_digest", "assessment", "changes"],
+            Table(
+                name: "assessment", columns: ["incident_id", "revision", "computed_at", "rules_digest", "assessment", "changes"],
                 order: "incident_id, revision"),
-            Table(name: "obligation_due", columns: ["incident_id", "obligation_id", "kind", "due", "satisfied"], order: "incident_id, obligation_id"),
-            Table(name: "notice", columns: ["id", "incident_id", "obligation_id", "sent_at", "method", "reference", "recorded_at", "recorded_by"],
+            Table(
+                name: "obligation_due", columns: ["incident_id", "obligation_id", "kind", "due", "satisfied"], order: "incident_id, obligation_id"),
+            Table(
+                name: "notice", columns: ["id", "incident_id", "obligation_id", "sent_at", "method", "reference", "recorded_at", "recorded_by"],
                 order: "id"),
-            Table(name: "decision", columns: ["id", "incident_id", "kind", "obligation_id", "outcome", "rationale", "owner", "decided_at",
-                "recorded_at", "recorded_by"], order: "id"),
+            Table(
+                name: "decision",
+                columns: [
+                    "id", "incident_id", "kind", "obligation_id", "outcome", "rationale", "owner", "decided_at",
+                    "recorded_at", "recorded_by",
+                ], order: "id"),
             Table(name: "api_key", columns: ["id", "name", "role", "secret_hash", "created_at", "revoked_at"], order: "id"),
             Table(name: "audit_log", columns: ["seq", "at", "actor", "action", "incident_id", "before", "after", "prev_hash", "hash"], order: "seq"),
             Table(name: "audit_checkpoint", columns: ["seq", "hash", "at", "mac"], order: "seq"),
-            Table(name: "webhook", columns: ["id", "url", "format", "incident_id", "events", "schedule", "secret", "created_at", "disabled_at",
-                "disabled_reason", "failing_since", "deleted_at"], order: "id"),
-            Table(name: "webhook_delivery", columns: ["id", "webhook_id", "incident_id", "obligation_id", "event", "due_at", "payload", "state",
-                "attempts", "next_attempt_at", "claimed_at", "claimed_by", "delivered_at", "last_error"], order: "id"),
-            Table(name: "webhook_attempt", columns: ["delivery_id", "attempt", "started_at", "duration_ms", "status", "error"],
+            Table(
+                name: "webhook",
+                columns: [
+                    "id", "url", "format", "incident_id", "events", "schedule", "secret", "created_at", "disabled_at",
+                    "disabled_reason", "failing_since", "deleted_at",
+                ], order: "id"),
+            Table(
+                name: "webhook_delivery",
+                columns: [
+                    "id", "webhook_id", "incident_id", "obligation_id", "event", "due_at", "payload", "state",
+                    "attempts", "next_attempt_at", "claimed_at", "claimed_by", "delivered_at", "last_error",
+                ], order: "id"),
+            Table(
+                name: "webhook_attempt", columns: ["delivery_id", "attempt", "started_at", "duration_ms", "status", "error"],
                 order: "delivery_id, attempt"),
             Table(name: "rules_rollout", columns: ["digest", "started_at", "instance", "finished_at", "recomputed"], order: "digest"),
         ]
@@ -65,7 +82,8 @@ public enum DatabaseTransfer {
             while true {
                 let start = offset
                 let rows = try await store.engine.read { db in
-                    try await db.query("SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) ORDER BY \(table.order) LIMIT 1000 OFFSET ?",
+                    try await db.query(
+                        "SELECT \(table.columns.joined(separator: ", ")) FROM \(table.name) ORDER BY \(table.order) LIMIT 1000 OFFSET ?",
                         [start])
                 }
                 for row in rows {
@@ -111,7 +129,8 @@ public enum DatabaseTransfer {
                         throw ImportError(line: number, message: "not a breachclock export (the first line must be its header)")
                     }
                     guard header.version == 1, header.schema == schema else {
-                        throw ImportError(line: number,
+                        throw ImportError(
+                            line: number,
                             message: "export version \(header.version), schema \(header.schema); this breachclock reads version 1, schema \(schema)")
                     }
                     sawHeader = true
@@ -129,7 +148,8 @@ public enum DatabaseTransfer {
                 }
                 let values: [any SQLBindable] = table.columns.map { line.row[$0] ?? .null }
                 do {
-                    try await db.execute("INSERT INTO \(table.name) (\(table.columns.joined(separator: ", "))) VALUES (\(table.columns.map { _ in "?" }.joined(separator: ", ")))",
+                    try await db.execute(
+                        "INSERT INTO \(table.name) (\(table.columns.joined(separator: ", "))) VALUES (\(table.columns.map { _ in "?" }.joined(separator: ", ")))",
                         values)
                 } catch {
                     throw ImportError(line: number, message: "\(table.name): \(error)")

@@ -134,13 +134,14 @@ public final class IncidentStore: Sendable {
             guard !swapped.isEmpty else { return nil }
             try await Self.saveAssessment(db, id: id, revision: revision, at: now, change: update)
             if let plan = update.plan {
-                let reason = if let notice = update.notice {
-                    "notice to \(notice.obligationID) recorded at revision \(revision)"
-                } else if status == .closed {
-                    "incident closed at revision \(revision)"
-                } else {
-                    "the incident changed at revision \(revision)"
-                }
+                let reason =
+                    if let notice = update.notice {
+                        "notice to \(notice.obligationID) recorded at revision \(revision)"
+                    } else if status == .closed {
+                        "incident closed at revision \(revision)"
+                    } else {
+                        "the incident changed at revision \(revision)"
+                    }
                 try await Self.replan(db, incidentID: id, reason: reason, plan: plan)
             }
             if let notice = update.notice {
@@ -157,15 +158,23 @@ public final class IncidentStore: Sendable {
                     INSERT INTO decision (id, incident_id, kind, obligation_id, outcome, rationale, owner, decided_at, recorded_at, recorded_by)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                    [decision.id, id, decision.kind, decision.obligationID, decision.outcome, decision.rationale,
-                        decision.owner, Self.text(decision.decidedAt), Self.text(now), actor])
+                    [
+                        decision.id, id, decision.kind, decision.obligationID, decision.outcome, decision.rationale,
+                        decision.owner, Self.text(decision.decidedAt), Self.text(now), actor,
+                    ])
             }
             let before = Self.snapshot(title: current.title, status: current.status, factsJSON: current.factsJSON)
             var extra: [(String, OrderedJSON)] = []
             if let notice = update.notice { extra.append(("notice", .string(notice.obligationID))) }
             if let decision = update.decision {
-                extra.append(("decision", .object([("kind", .string(decision.kind)), ("outcome", .string(decision.outcome)),
-                    ("rationale", decision.rationale.map(OrderedJSON.string) ?? .null), ("owner", .string(decision.owner))])))
+                extra.append(
+                    (
+                        "decision",
+                        .object([
+                            ("kind", .string(decision.kind)), ("outcome", .string(decision.outcome)),
+                            ("rationale", decision.rationale.map(OrderedJSON.string) ?? .null), ("owner", .string(decision.owner)),
+                        ])
+                    ))
             }
             let after = Self.snapshot(title: title, status: status, factsJSON: update.factsJSON, extra: extra)
             try await AuditChain.append(db, at: now, actor: actor, action: update.action, incidentID: id, before: before, after: after)
@@ -193,10 +202,12 @@ public final class IncidentStore: Sendable {
     }
 
     static func fetchIncident(_ db: any SQLSession, id: String) async throws -> StoredIncident? {
-        guard let row = try await db.queryOne("""
-            SELECT i.*, a.assessment FROM incident i JOIN assessment a ON a.incident_id = i.id AND a.revision = i.revision
-            WHERE i.id = ?
-            """, [id])
+        guard
+            let row = try await db.queryOne(
+                """
+                SELECT i.*, a.assessment FROM incident i JOIN assessment a ON a.incident_id = i.id AND a.revision = i.revision
+                WHERE i.id = ?
+                """, [id])
         else { return nil }
         return try incident(row)
     }
@@ -227,7 +238,8 @@ public final class IncidentStore: Sendable {
                 arguments.append(status.rawValue)
             }
             if let dueBefore {
-                conditions.append("EXISTS (SELECT 1 FROM obligation_due d WHERE d.incident_id = i.id AND d.satisfied = 0 AND d.due IS NOT NULL AND d.due < ?)")
+                conditions.append(
+                    "EXISTS (SELECT 1 FROM obligation_due d WHERE d.incident_id = i.id AND d.satisfied = 0 AND d.due IS NOT NULL AND d.due < ?)")
                 arguments.append(Self.text(dueBefore))
             }
             if let cursor {
@@ -235,7 +247,8 @@ public final class IncidentStore: Sendable {
                 arguments.append(cursor)
             }
             arguments.append(limit + 1)
-            let rows = try await db.query("""
+            let rows = try await db.query(
+                """
                 SELECT i.\(position) AS page_position, i.*, a.assessment FROM incident i
                 JOIN assessment a ON a.incident_id = i.id AND a.revision = i.revision
                 WHERE \(conditions.joined(separator: " AND ")) ORDER BY i.\(position) LIMIT ?
@@ -252,7 +265,8 @@ public final class IncidentStore: Sendable {
             try await db.query("SELECT * FROM assessment WHERE incident_id = ? ORDER BY revision", [id]).map { row in
                 let changesText: String = try row["changes"]
                 let changes = try JSONDecoder().decode([String].self, from: Data(changesText.utf8))
-                return AssessmentRevision(revision: try row["revision"], computedAt: try row.date("computed_at"),
+                return AssessmentRevision(
+                    revision: try row["revision"], computedAt: try row.date("computed_at"),
                     rulesDigest: try row["rules_digest"], changes: changes, assessmentJSON: try row["assessment"])
             }
         }
@@ -261,7 +275,8 @@ public final class IncidentStore: Sendable {
     public func notices(incidentID: String) async throws -> [StoredNotice] {
         try await engine.read { db in
             try await db.query("SELECT * FROM notice WHERE incident_id = ? ORDER BY sent_at, id", [incidentID]).map { row in
-                StoredNotice(id: try row["id"], incidentID: try row["incident_id"], obligationID: try row["obligation_id"],
+                StoredNotice(
+                    id: try row["id"], incidentID: try row["incident_id"], obligationID: try row["obligation_id"],
                     sentAt: try row.date("sent_at"), method: try row["method"], reference: try row["reference"],
                     recordedAt: try row.date("recorded_at"), recordedBy: try row["recorded_by"])
             }
@@ -271,7 +286,8 @@ public final class IncidentStore: Sendable {
     public func decisions(incidentID: String) async throws -> [StoredDecision] {
         try await engine.read { db in
             try await db.query("SELECT * FROM decision WHERE incident_id = ? ORDER BY decided_at, id", [incidentID]).map { row in
-                StoredDecision(id: try row["id"], incidentID: try row["incident_id"], kind: try row["kind"], obligationID: try row["obligation_id"],
+                StoredDecision(
+                    id: try row["id"], incidentID: try row["incident_id"], kind: try row["kind"], obligationID: try row["obligation_id"],
                     outcome: try row["outcome"], rationale: try row["rationale"], owner: try row["owner"], decidedAt: try row.date("decided_at"),
                     recordedAt: try row.date("recorded_at"), recordedBy: try row["recorded_by"])
             }
@@ -283,10 +299,12 @@ public final class IncidentStore: Sendable {
         try await engine.read { db in
             let open: Int = try await db.queryOne("SELECT count(*) AS n FROM incident WHERE status = 'open'")?["n"] ?? 0
             var kinds: [String: Int] = [:]
-            for row in try await db.query("""
+            for row in try await db.query(
+                """
                 SELECT d.kind, count(*) AS n FROM obligation_due d JOIN incident i ON i.id = d.incident_id
                 WHERE i.status = 'open' AND d.satisfied = 0 GROUP BY d.kind
-                """) {
+                """)
+            {
                 kinds[try row["kind"]] = try row["n"]
             }
             return (open, kinds)
@@ -299,11 +317,13 @@ public final class IncidentStore: Sendable {
     public func outboxStatistics(now: Date) async throws -> [(state: String, count: Int)] {
         try await engine.read { db in
             var counts: [String: Int] = [:]
-            for row in try await db.query("""
+            for row in try await db.query(
+                """
                 SELECT CASE WHEN state = 'planned' AND next_attempt_at <= ? THEN 'due'
                             WHEN state = 'planned' THEN 'scheduled' ELSE state END AS bucket, count(*) AS n
                 FROM webhook_delivery GROUP BY 1
-                """, [Self.text(now)]) {
+                """, [Self.text(now)])
+            {
                 counts[try row["bucket"]] = try row["n"]
             }
             return ["due", "scheduled", "sending", "delivered", "failed", "cancelled"].map { ($0, counts[$0] ?? 0) }

@@ -39,9 +39,10 @@ public struct StoredNotice: Sendable {
     public var recordedAt: Date
     public var recordedBy: String
 
-    public init(id: String, incidentID: String, obligationID: String, sentAt: Date, method: String, reference: String?,
-        recordedAt: Date, recordedBy: String)
-    {
+    public init(
+        id: String, incidentID: String, obligationID: String, sentAt: Date, method: String, reference: String?,
+        recordedAt: Date, recordedBy: String
+    ) {
         self.id = id
         self.incidentID = incidentID
         self.obligationID = obligationID
@@ -66,9 +67,10 @@ public struct StoredDecision: Sendable {
     public var recordedAt: Date
     public var recordedBy: String
 
-    public init(id: String, incidentID: String, kind: String, obligationID: String?, outcome: String, rationale: String?,
-        owner: String, decidedAt: Date, recordedAt: Date, recordedBy: String)
-    {
+    public init(
+        id: String, incidentID: String, kind: String, obligationID: String?, outcome: String, rationale: String?,
+        owner: String, decidedAt: Date, recordedAt: Date, recordedBy: String
+    ) {
         self.id = id
         self.incidentID = incidentID
         self.kind = kind
@@ -144,10 +146,11 @@ public struct IncidentChange: Sendable {
     /// Plans the incident's reminders for the active subscriptions, in the same transaction.
     public var plan: (@Sendable ([StoredWebhook]) -> [PlannedDelivery])?
 
-    public init(title: String? = nil, status: IncidentStatus? = nil, factsJSON: String, assessmentJSON: String, rulesDigest: String,
+    public init(
+        title: String? = nil, status: IncidentStatus? = nil, factsJSON: String, assessmentJSON: String, rulesDigest: String,
         changes: [String], dueIndex: [DueIndexEntry], notice: StoredNotice? = nil, decision: StoredDecision? = nil, action: String,
-        plan: (@Sendable ([StoredWebhook]) -> [PlannedDelivery])? = nil)
-    {
+        plan: (@Sendable ([StoredWebhook]) -> [PlannedDelivery])? = nil
+    ) {
         self.plan = plan
         self.title = title
         self.status = status

@@ -6,12 +6,14 @@ extension IncidentStore {
     /// `staleAfter` ago and never finished (it crashed; recomputing is idempotent, so taking over is safe).
     public func beginRulesRollout(digest: String, instance: String, now: Date, staleAfter: TimeInterval = 600) async throws -> Bool {
         try await engine.write { db in
-            let inserted = try await db.query("""
+            let inserted = try await db.query(
+                """
                 INSERT INTO rules_rollout (digest, started_at, instance) VALUES (?, ?, ?)
                 ON CONFLICT (digest) DO NOTHING RETURNING digest
                 """, [digest, Self.text(now), instance])
             if !inserted.isEmpty { return true }
-            let taken = try await db.query("""
+            let taken = try await db.query(
+                """
                 UPDATE rules_rollout SET started_at = ?, instance = ? WHERE digest = ? AND finished_at IS NULL AND started_at < ?
                 RETURNING digest
                 """, [Self.text(now), instance, digest, Self.text(now.addingTimeInterval(-staleAfter))])
@@ -40,7 +42,8 @@ extension IncidentStore {
     public func incidentsNotComputed(with digest: String, limit: Int, after cursor: Int?) async throws -> (ids: [String], next: Int?) {
         let position = engine.dialect.incidentPosition
         return try await engine.read { db in
-            let rows = try await db.query("""
+            let rows = try await db.query(
+                """
                 SELECT i.id, i.\(position) AS page_position FROM incident i
                 JOIN assessment a ON a.incident_id = i.id AND a.revision = i.revision
                 WHERE i.status = 'open' AND a.rules_digest <> ? AND i.\(position) > ? ORDER BY i.\(position) LIMIT ?

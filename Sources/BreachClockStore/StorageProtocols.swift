@@ -33,8 +33,10 @@ public protocol APIKeyRepository: Sendable {
 
 /// Webhook subscriptions and their deliveries' log.
 public protocol WebhookRepository: Sendable {
-    func createWebhook(url: String, format: String, incidentID: String?, events: [String], schedule: ReminderSchedule, secret: String,
-        actor: String) async throws -> StoredWebhook
+    func createWebhook(
+        url: String, format: String, incidentID: String?, events: [String], schedule: ReminderSchedule, secret: String,
+        actor: String
+    ) async throws -> StoredWebhook
     func webhooks() async throws -> [StoredWebhook]
     func webhook(id: String) async throws -> StoredWebhook?
     func deleteWebhook(id: String, actor: String) async throws

@@ -1,7 +1,6 @@
 import BreachClockCalculator
 import Foundation
 
-
 /// When a subscription's reminders go out, relative to each deadline.
 public struct ReminderSchedule: Sendable, Equatable {
     /// Reminders this long before a fixed deadline (default 72 h, 24 h, 4 h).
@@ -124,9 +123,10 @@ extension IncidentStore {
     /// A subscription stops after failing for this long (the retry schedule spans about 75 hours).
     public static let disableAfterFailing: TimeInterval = 5 * 86_400
 
-    public func createWebhook(url: String, format: String, incidentID: String?, events: [String], schedule: ReminderSchedule = ReminderSchedule(),
-        secret: String, actor: String) async throws -> StoredWebhook
-    {
+    public func createWebhook(
+        url: String, format: String, incidentID: String?, events: [String], schedule: ReminderSchedule = ReminderSchedule(),
+        secret: String, actor: String
+    ) async throws -> StoredWebhook {
         let id = Self.newID("whk")
         let now = clock()
         let eventsJSON = OrderedJSON.array(events.map(OrderedJSON.string)).serialized(pretty: false)
@@ -134,18 +134,22 @@ extension IncidentStore {
             try await db.execute(
                 "INSERT INTO webhook (id, url, format, incident_id, events, schedule, secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 [id, url, format, incidentID, eventsJSON, schedule.json.serialized(pretty: false), secret, Self.text(now)])
-            let after = OrderedJSON.object([("id", .string(id)), ("host", .string(URLComponents(string: url)?.host ?? "")),
-                ("format", .string(format)), ("events", .raw(eventsJSON))]).serialized(pretty: false)
+            let after = OrderedJSON.object([
+                ("id", .string(id)), ("host", .string(URLComponents(string: url)?.host ?? "")),
+                ("format", .string(format)), ("events", .raw(eventsJSON)),
+            ]).serialized(pretty: false)
             try await AuditChain.append(db, at: now, actor: actor, action: "webhook.create", incidentID: incidentID, before: nil, after: after)
         }
-        return StoredWebhook(id: id, url: url, format: format, incidentID: incidentID, events: events, schedule: schedule, secret: secret,
+        return StoredWebhook(
+            id: id, url: url, format: format, incidentID: incidentID, events: events, schedule: schedule, secret: secret,
             createdAt: now)
     }
 
     static func webhook(_ row: SQLRow) throws -> StoredWebhook {
         let eventsText: String = try row["events"]
         let events = try JSONDecoder().decode([String].self, from: Data(eventsText.utf8))
-        return StoredWebhook(id: try row["id"], url: try row["url"], format: try row["format"], incidentID: try row["incident_id"],
+        return StoredWebhook(
+            id: try row["id"], url: try row["url"], format: try row["format"], incidentID: try row["incident_id"],
             events: events, schedule: ReminderSchedule(json: try row["schedule"]), secret: try row["secret"],
             createdAt: try row.date("created_at"), disabledAt: try row.optionalDate("disabled_at"),
             disabledReason: try row["disabled_reason"], failingSince: try row.optionalDate("failing_since"))
@@ -173,13 +177,15 @@ extension IncidentStore {
             }
             try await Self.disable(db, webhookID: id, reason: "deleted by \(actor)", at: now)
             try await db.execute("UPDATE webhook SET deleted_at = ? WHERE id = ?", [Self.text(now), id])
-            try await AuditChain.append(db, at: now, actor: actor, action: "webhook.delete", incidentID: nil, before: nil,
+            try await AuditChain.append(
+                db, at: now, actor: actor, action: "webhook.delete", incidentID: nil, before: nil,
                 after: OrderedJSON.object([("id", .string(id))]).serialized(pretty: false))
         }
     }
 
     static func disable(_ db: any SQLSession, webhookID: String, reason: String, at now: Date) async throws {
-        try await db.execute("UPDATE webhook SET disabled_at = coalesce(disabled_at, ?), disabled_reason = coalesce(disabled_reason, ?) WHERE id = ?",
+        try await db.execute(
+            "UPDATE webhook SET disabled_at = coalesce(disabled_at, ?), disabled_reason = coalesce(disabled_reason, ?) WHERE id = ?",
             [text(now), reason, webhookID])
         try await db.execute("UPDATE webhook_delivery SET state = 'cancelled' WHERE webhook_id = ? AND state = 'planned'", [webhookID])
     }
@@ -193,9 +199,15 @@ extension IncidentStore {
     /// what was planned and why it was not sent.
     static func replan(_ db: any SQLSession, incidentID: String, reason: String, plan: ([StoredWebhook]) -> [PlannedDelivery]) async throws {
         let webhooks = try await db.query("SELECT * FROM webhook WHERE disabled_at IS NULL").map(webhook)
-        struct Key: Hashable { var webhook: String; var obligation: String?; var event: String; var due: String }
+        struct Key: Hashable {
+            var webhook: String
+            var obligation: String?
+            var event: String
+            var due: String
+        }
         var existing: [Key: String] = [:]
-        for row in try await db.query("""
+        for row in try await db.query(
+            """
             SELECT id, webhook_id, obligation_id, event, due_at FROM webhook_delivery
             WHERE incident_id = ? AND state = 'planned' AND attempts = 0 AND event IN ('obligation.reminder', 'obligation.overdue')
             """, [incidentID])
@@ -224,8 +236,10 @@ extension IncidentStore {
             INSERT INTO webhook_delivery (id, webhook_id, incident_id, obligation_id, event, due_at, payload, state, next_attempt_at)
             VALUES (?, ?, ?, ?, ?, ?, ?, 'planned', ?)
             """,
-            [id, delivery.webhookID, delivery.incidentID, delivery.obligationID, delivery.event, text(delivery.dueAt), delivery.payload,
-                text(delivery.dueAt)])
+            [
+                id, delivery.webhookID, delivery.incidentID, delivery.obligationID, delivery.event, text(delivery.dueAt), delivery.payload,
+                text(delivery.dueAt),
+            ])
     }
 
     /// Claims up to `limit` deliveries due by `now` for `worker`, oldest due first, in one write
@@ -243,13 +257,17 @@ extension IncidentStore {
         return try await engine.write { db in
             if collapse { try await Self.collapseReminders(db, now: now) }
             let full = Set(busy.filter { $0.value >= perHost }.keys)
-            let skipped = full.isEmpty ? [] : try await db.query("SELECT * FROM webhook").map(Self.webhook)
-                .filter { full.contains($0.host) }.map(\.id)
+            let skipped =
+                full.isEmpty
+                ? []
+                : try await db.query("SELECT * FROM webhook").map(Self.webhook)
+                    .filter { full.contains($0.host) }.map(\.id)
             // An index range scan on the due time that stops after a few times `limit` rows: the cost
             // does not grow with the backlog.
             let placeholders = skipped.isEmpty ? "" : " AND webhook_id NOT IN (" + skipped.map { _ in "?" }.joined(separator: ", ") + ")"
             let arguments: [any SQLBindable] = [Self.text(now)] + skipped + [limit * 2]
-            let candidates = try await db.query("""
+            let candidates = try await db.query(
+                """
                 SELECT id, webhook_id FROM webhook_delivery WHERE state = 'planned' AND next_attempt_at <= ?\(placeholders)
                 ORDER BY next_attempt_at LIMIT ?\(claimLock)
                 """, arguments)
@@ -277,7 +295,8 @@ extension IncidentStore {
         async throws -> [ClaimedDelivery]
     {
         guard !ids.isEmpty else { return [] }
-        let rows = try await db.query("""
+        let rows = try await db.query(
+            """
             UPDATE webhook_delivery SET state = 'sending', claimed_at = ?, claimed_by = ?
             WHERE id IN (\(ids.map { _ in "?" }.joined(separator: ", "))) AND state = 'planned'
             RETURNING id, webhook_id, incident_id, obligation_id, event, due_at, payload, attempts
@@ -291,9 +310,11 @@ extension IncidentStore {
                 hooks[webhookID] = try await db.queryOne("SELECT * FROM webhook WHERE id = ?", [webhookID]).map(webhook)
             }
             guard let hook = hooks[webhookID] else { continue }
-            claimed.append(ClaimedDelivery(id: try row["id"], webhook: hook, incidentID: try row["incident_id"],
-                obligationID: try row["obligation_id"], event: try row["event"], dueAt: try row.date("due_at"), payload: try row["payload"],
-                attempts: try row["attempts"]))
+            claimed.append(
+                ClaimedDelivery(
+                    id: try row["id"], webhook: hook, incidentID: try row["incident_id"],
+                    obligationID: try row["obligation_id"], event: try row["event"], dueAt: try row.date("due_at"), payload: try row["payload"],
+                    attempts: try row["attempts"]))
         }
         return claimed.sorted { order[$0.id, default: 0] < order[$1.id, default: 0] }
     }
@@ -302,7 +323,8 @@ extension IncidentStore {
     /// the same deadline and subscription are due at once (the server was down), the older ones are
     /// cancelled, not sent, and say why.
     static func collapseReminders(_ db: any SQLSession, now: Date) async throws {
-        try await db.execute("""
+        try await db.execute(
+            """
             UPDATE webhook_delivery SET state = 'cancelled', last_error = 'collapsed: a later reminder for the same deadline was due too'
             WHERE state = 'planned' AND next_attempt_at <= ? AND obligation_id IS NOT NULL
               AND event IN ('obligation.reminder', 'obligation.overdue')
@@ -326,10 +348,12 @@ extension IncidentStore {
     @discardableResult
     public func rescueStuck(claimedBefore before: Date) async throws -> Int {
         try await engine.write { db in
-            try await db.query("""
+            try await db.query(
+                """
                 UPDATE webhook_delivery SET state = 'planned', claimed_at = NULL, claimed_by = NULL
                 WHERE state = 'sending' AND claimed_at < ? RETURNING id
-                """, [Self.text(before)]).count
+                """, [Self.text(before)]
+            ).count
         }
     }
 
@@ -344,9 +368,10 @@ extension IncidentStore {
         public var error: String?
         public var update: DeliveryUpdate
 
-        public init(deliveryID: String, webhookID: String, attempt: Int, startedAt: Date, duration: Duration, status: Int?, error: String?,
-            update: DeliveryUpdate)
-        {
+        public init(
+            deliveryID: String, webhookID: String, attempt: Int, startedAt: Date, duration: Duration, status: Int?, error: String?,
+            update: DeliveryUpdate
+        ) {
             self.deliveryID = deliveryID
             self.webhookID = webhookID
             self.attempt = attempt
@@ -367,20 +392,30 @@ extension IncidentStore {
             // round trip per 200 records on PostgreSQL, not two per record.
             var batch: [(sql: String, arguments: [any SQLBindable])] = []
             for chunk in stride(from: 0, to: records.count, by: 200).map({ records[$0..<min(records.count, $0 + 200)] }) {
-                batch.append(("""
-                    INSERT INTO webhook_attempt (delivery_id, attempt, started_at, duration_ms, status, error)
-                    VALUES \(chunk.map { _ in "(?, ?, ?, ?, ?, ?)" }.joined(separator: ", "))
-                    ON CONFLICT (delivery_id, attempt) DO UPDATE SET started_at = excluded.started_at, duration_ms = excluded.duration_ms,
-                      status = excluded.status, error = excluded.error
-                    """, chunk.flatMap { record -> [any SQLBindable] in
-                        [record.deliveryID, record.attempt, Self.text(record.startedAt), record.duration.milliseconds, record.status, record.error]
-                    }))
+                batch.append(
+                    (
+                        """
+                        INSERT INTO webhook_attempt (delivery_id, attempt, started_at, duration_ms, status, error)
+                        VALUES \(chunk.map { _ in "(?, ?, ?, ?, ?, ?)" }.joined(separator: ", "))
+                        ON CONFLICT (delivery_id, attempt) DO UPDATE SET started_at = excluded.started_at, duration_ms = excluded.duration_ms,
+                          status = excluded.status, error = excluded.error
+                        """,
+                        chunk.flatMap { record -> [any SQLBindable] in
+                            [
+                                record.deliveryID, record.attempt, Self.text(record.startedAt), record.duration.milliseconds, record.status,
+                                record.error,
+                            ]
+                        }
+                    ))
                 let delivered = chunk.filter { if case .delivered = $0.update { true } else { false } }
                 guard !delivered.isEmpty else { continue }
-                batch.append(("""
-                    UPDATE webhook_delivery SET state = 'delivered', attempts = v.column2, delivered_at = ?, last_error = NULL
-                    FROM (VALUES \(delivered.map { _ in "(?, ?)" }.joined(separator: ", "))) AS v WHERE webhook_delivery.id = v.column1
-                    """, [Self.text(now)] + delivered.flatMap { record -> [any SQLBindable] in [record.deliveryID, record.attempt] }))
+                batch.append(
+                    (
+                        """
+                        UPDATE webhook_delivery SET state = 'delivered', attempts = v.column2, delivered_at = ?, last_error = NULL
+                        FROM (VALUES \(delivered.map { _ in "(?, ?)" }.joined(separator: ", "))) AS v WHERE webhook_delivery.id = v.column1
+                        """, [Self.text(now)] + delivered.flatMap { record -> [any SQLBindable] in [record.deliveryID, record.attempt] }
+                    ))
             }
             // A delivery ends a subscription's run of failures: once per subscription in the batch.
             var cleared: Set<String> = []
@@ -399,17 +434,20 @@ extension IncidentStore {
         case .delivered:
             return
         case .retry(let at):
-            try await db.execute("""
+            try await db.execute(
+                """
                 UPDATE webhook_delivery SET state = 'planned', attempts = ?, next_attempt_at = ?, last_error = ?, claimed_at = NULL, claimed_by = NULL
                 WHERE id = ?
                 """, [record.attempt, text(at), record.error, record.deliveryID])
             try await noteFailure(db, webhookID: record.webhookID, now: now)
         case .failed(let reason):
-            try await db.execute("UPDATE webhook_delivery SET state = 'failed', attempts = ?, last_error = ? WHERE id = ?",
+            try await db.execute(
+                "UPDATE webhook_delivery SET state = 'failed', attempts = ?, last_error = ? WHERE id = ?",
                 [record.attempt, reason, record.deliveryID])
             try await noteFailure(db, webhookID: record.webhookID, now: now)
         case .disableWebhook(let reason):
-            try await db.execute("UPDATE webhook_delivery SET state = 'failed', attempts = ?, last_error = ? WHERE id = ?",
+            try await db.execute(
+                "UPDATE webhook_delivery SET state = 'failed', attempts = ?, last_error = ? WHERE id = ?",
                 [record.attempt, reason, record.deliveryID])
             try await disable(db, webhookID: record.webhookID, reason: reason, at: now)
         }
@@ -417,7 +455,8 @@ extension IncidentStore {
 
     /// A subscription that has failed for longer than `disableAfterFailing` is disabled.
     static func noteFailure(_ db: any SQLSession, webhookID: String, now: Date) async throws {
-        let row = try await db.queryOne("UPDATE webhook SET failing_since = coalesce(failing_since, ?) WHERE id = ? RETURNING failing_since",
+        let row = try await db.queryOne(
+            "UPDATE webhook SET failing_since = coalesce(failing_since, ?) WHERE id = ? RETURNING failing_since",
             [text(now), webhookID])
         if let since = try row?.optionalDate("failing_since"), now.timeIntervalSince(since) > disableAfterFailing {
             try await disable(db, webhookID: webhookID, reason: "failing since \(text(since))", at: now)
@@ -432,14 +471,17 @@ extension IncidentStore {
             for row in rows {
                 let id: String = try row["id"]
                 let attempts = try await db.query("SELECT * FROM webhook_attempt WHERE delivery_id = ? ORDER BY attempt", [id]).map {
-                    DeliveryRecord.Attempt(attempt: try $0["attempt"], startedAt: try $0.date("started_at"), durationMilliseconds: try $0["duration_ms"],
+                    DeliveryRecord.Attempt(
+                        attempt: try $0["attempt"], startedAt: try $0.date("started_at"), durationMilliseconds: try $0["duration_ms"],
                         status: try $0["status"], error: try $0["error"])
                 }
                 let state: String = try row["state"]
-                records.append(DeliveryRecord(id: id, incidentID: try row["incident_id"], obligationID: try row["obligation_id"], event: try row["event"],
-                    dueAt: try row.date("due_at"), state: state, attempts: attempts,
-                    nextAttemptAt: state == "planned" ? try row.date("next_attempt_at") : nil,
-                    deliveredAt: try row.optionalDate("delivered_at"), lastError: try row["last_error"]))
+                records.append(
+                    DeliveryRecord(
+                        id: id, incidentID: try row["incident_id"], obligationID: try row["obligation_id"], event: try row["event"],
+                        dueAt: try row.date("due_at"), state: state, attempts: attempts,
+                        nextAttemptAt: state == "planned" ? try row.date("next_attempt_at") : nil,
+                        deliveredAt: try row.optionalDate("delivered_at"), lastError: try row["last_error"]))
             }
             return records
         }

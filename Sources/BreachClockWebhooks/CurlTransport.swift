@@ -82,8 +82,10 @@ public final class CurlTransport: @unchecked Sendable {
             if accepted {
                 curl_multi_wakeup(multi)
             } else {
-                continuation.resume(returning: TransportOutcome(result: .transportError(code: -1, message: "the transport is shut down"),
-                    duration: .zero, responseBody: []))
+                continuation.resume(
+                    returning: TransportOutcome(
+                        result: .transportError(code: -1, message: "the transport is shut down"),
+                        duration: .zero, responseBody: []))
             }
         }
     }
@@ -167,7 +169,8 @@ final class Transfer {
         _ = bc_easy_setopt_long(handle, CURLOPT_POST, 1)
         _ = bc_easy_setopt_long(handle, CURLOPT_POSTFIELDSIZE, request.body.count)
         request.body.withUnsafeBytes { bytes in
-            _ = bc_easy_setopt_pointer(handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
+            _ = bc_easy_setopt_pointer(
+                handle, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!))
         }
         for header in request.headers + [("Expect", "")] {
             headerList = curl_slist_append(headerList, "\(header.0): \(header.1)")
@@ -180,7 +183,9 @@ final class Transfer {
             let length = size * count
             let room = max(0, transfer.options.maxResponseBytes - transfer.response.count)
             if room > 0, let data {
-                data.withMemoryRebound(to: UInt8.self, capacity: length) { transfer.response.append(contentsOf: UnsafeBufferPointer(start: $0, count: min(room, length))) }
+                data.withMemoryRebound(to: UInt8.self, capacity: length) {
+                    transfer.response.append(contentsOf: UnsafeBufferPointer(start: $0, count: min(room, length)))
+                }
             }
             return length
         }
@@ -189,7 +194,9 @@ final class Transfer {
             let transfer = Unmanaged<Transfer>.fromOpaque(context!).takeUnretainedValue()
             let length = size * count
             if let data {
-                let line = data.withMemoryRebound(to: UInt8.self, capacity: length) { String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self) }
+                let line = data.withMemoryRebound(to: UInt8.self, capacity: length) {
+                    String(decoding: UnsafeBufferPointer(start: $0, count: length), as: UTF8.self)
+                }
                 if line.lowercased().hasPrefix("retry-after:") {
                     transfer.retryAfter = String(line.dropFirst("retry-after:".count)).trimmingCharacters(in: .whitespacesAndNewlines)
                 }

@@ -41,9 +41,10 @@ public struct WebhookSigner: Sendable {
 
     /// Verifies a received message: the timestamp within `tolerance` of `now`, and one of the
     /// space-separated `v1,` signatures matching, compared in constant time.
-    public func verify(id: String?, timestamp: String?, signatures: String?, body: [UInt8], now: Date,
-        tolerance: TimeInterval = 300) throws(VerificationError)
-    {
+    public func verify(
+        id: String?, timestamp: String?, signatures: String?, body: [UInt8], now: Date,
+        tolerance: TimeInterval = 300
+    ) throws(VerificationError) {
         guard let id, !id.isEmpty else { throw .missingHeader("webhook-id") }
         guard let timestamp else { throw .missingHeader("webhook-timestamp") }
         guard let signatures, !signatures.isEmpty else { throw .missingHeader("webhook-signature") }

@@ -35,10 +35,11 @@ public struct WebhookEvent: Sendable {
     /// A link back to the incident, when the server knows its public address.
     public var link: String?
 
-    public init(type: WebhookEventType, incidentID: String, incidentTitle: String, obligationID: String? = nil,
+    public init(
+        type: WebhookEventType, incidentID: String, incidentTitle: String, obligationID: String? = nil,
         jurisdiction: String? = nil, recipient: String? = nil, citation: String? = nil, deadlineKind: String? = nil, due: Date? = nil,
-        deadlineText: String? = nil, timeZone: TimeZone, at: Date, link: String? = nil)
-    {
+        deadlineText: String? = nil, timeZone: TimeZone, at: Date, link: String? = nil
+    ) {
         self.type = type
         self.incidentID = incidentID
         self.incidentTitle = incidentTitle
@@ -123,8 +124,10 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
         var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
         if self == .json, let signer = WebhookSigner(secret: secret) {
             let timestamp = Int(event.at.timeIntervalSince1970)
-            headers += [("webhook-id", messageID), ("webhook-timestamp", String(timestamp)),
-                ("webhook-signature", signer.signature(id: messageID, timestamp: timestamp, body: body))]
+            headers += [
+                ("webhook-id", messageID), ("webhook-timestamp", String(timestamp)),
+                ("webhook-signature", signer.signature(id: messageID, timestamp: timestamp, body: body)),
+            ]
         }
         return WebhookRequest(url: url, headers: headers, body: body)
     }
@@ -135,17 +138,33 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
         .object([
             ("type", .string(event.type.rawValue)),
             ("timestamp", .string(ZonedTime.rfc3339(event.at, in: ZonedTime.utc))),
-            ("data", .object([
-                ("incident", .object([("id", .string(event.incidentID)), ("title", .string(event.incidentTitle)), ("link", optional(event.link))])),
-                ("obligation", event.obligationID == nil ? .null : .object([
-                    ("id", optional(event.obligationID)), ("jurisdiction", optional(event.jurisdiction)),
-                    ("recipient", optional(event.recipient)), ("citation", optional(event.citation)),
-                ])),
-                ("deadline", event.obligationID == nil ? .null : .object([
-                    ("kind", optional(event.deadlineKind)), ("due", optional(event.dueText)), ("text", optional(event.deadlineText)),
-                    ("timeLeft", .string(event.timeLeft)),
-                ])),
-            ])),
+            (
+                "data",
+                .object([
+                    (
+                        "incident",
+                        .object([("id", .string(event.incidentID)), ("title", .string(event.incidentTitle)), ("link", optional(event.link))])
+                    ),
+                    (
+                        "obligation",
+                        event.obligationID == nil
+                            ? .null
+                            : .object([
+                                ("id", optional(event.obligationID)), ("jurisdiction", optional(event.jurisdiction)),
+                                ("recipient", optional(event.recipient)), ("citation", optional(event.citation)),
+                            ])
+                    ),
+                    (
+                        "deadline",
+                        event.obligationID == nil
+                            ? .null
+                            : .object([
+                                ("kind", optional(event.deadlineKind)), ("due", optional(event.dueText)), ("text", optional(event.deadlineText)),
+                                ("timeLeft", .string(event.timeLeft)),
+                            ])
+                    ),
+                ])
+            ),
         ])
     }
 
@@ -153,7 +172,11 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
     static func lines(_ event: WebhookEvent) -> [String] {
         var lines: [String] = []
         if let recipient = event.recipient { lines.append("To: \(recipient) (\(event.jurisdiction ?? ""))") }
-        if let due = event.dueText { lines.append("Due: \(due), \(event.timeLeft)") } else if event.obligationID != nil { lines.append("Due: no fixed deadline in law") }
+        if let due = event.dueText {
+            lines.append("Due: \(due), \(event.timeLeft)")
+        } else if event.obligationID != nil {
+            lines.append("Due: no fixed deadline in law")
+        }
         if let text = event.deadlineText { lines.append("Rule: \(text)") }
         if let citation = event.citation { lines.append("Under: \(citation)") }
         lines.append("Incident: \(event.incidentTitle) (\(event.incidentID))")
@@ -186,10 +209,20 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
             .object([("type", .string("section")), ("text", .object([("type", .string("mrkdwn")), ("text", .string(details))]))]),
         ]
         if let link = event.link {
-            blocks.append(.object([("type", .string("actions")), ("elements", .array([.object([
-                ("type", .string("button")), ("text", .object([("type", .string("plain_text")), ("text", .string("Open incident"))])),
-                ("url", .string(link)),
-            ])]))]))
+            blocks.append(
+                .object([
+                    ("type", .string("actions")),
+                    (
+                        "elements",
+                        .array([
+                            .object([
+                                ("type", .string("button")),
+                                ("text", .object([("type", .string("plain_text")), ("text", .string("Open incident"))])),
+                                ("url", .string(link)),
+                            ])
+                        ])
+                    ),
+                ]))
         }
         return .object([("text", .string(truncated(escapeSlack(event.headline), to: slackSectionLimit))), ("blocks", .array(blocks))])
     }
@@ -215,9 +248,11 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
 
     static func teams(_ event: WebhookEvent) -> OrderedJSON {
         var body: [OrderedJSON] = [
-            .object([("type", .string("TextBlock")), ("size", .string("Medium")), ("weight", .string("Bolder")),
+            .object([
+                ("type", .string("TextBlock")), ("size", .string("Medium")), ("weight", .string("Bolder")),
                 ("text", .string(truncated(event.headline, to: teamsTextLimit))), ("wrap", .bool(true)),
-                ("color", .string(event.type == .overdue ? "Attention" : "Default"))]),
+                ("color", .string(event.type == .overdue ? "Attention" : "Default")),
+            ])
         ]
         let facts: [OrderedJSON] = lines(event).compactMap { line in
             let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
@@ -230,13 +265,19 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
             ("type", .string("AdaptiveCard")), ("version", .string("1.4")), ("body", .array(body)),
         ]
         if let link = event.link {
-            card.append(("actions", .array([.object([("type", .string("Action.OpenUrl")), ("title", .string("Open incident")), ("url", .string(link))])])))
+            card.append(
+                ("actions", .array([.object([("type", .string("Action.OpenUrl")), ("title", .string("Open incident")), ("url", .string(link))])])))
         }
         return .object([
             ("type", .string("message")),
-            ("attachments", .array([.object([
-                ("contentType", .string("application/vnd.microsoft.card.adaptive")), ("contentUrl", .null), ("content", .object(card)),
-            ])])),
+            (
+                "attachments",
+                .array([
+                    .object([
+                        ("contentType", .string("application/vnd.microsoft.card.adaptive")), ("contentUrl", .null), ("content", .object(card)),
+                    ])
+                ])
+            ),
         ])
     }
 }

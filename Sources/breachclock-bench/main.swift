@@ -47,17 +47,21 @@ func percentile(_ sorted: [Double], _ p: Double) -> Double { sorted[min(sorted.c
 let everywhere = timeAssessments(facts)
 print("rules: \(rulebook.rules.count) (\(places.count) places), load \(String(format: "%.1f", loadMicros / 1000)) ms")
 print("assessment of an incident touching every jurisdiction: \(everywhere.assessment.obligations.count) obligations")
-print(String(format: "median %.1f µs, p90 %.1f µs, p99 %.1f µs over %d runs", percentile(everywhere.samples, 0.5),
-    percentile(everywhere.samples, 0.9), percentile(everywhere.samples, 0.99), iterations))
+print(
+    String(
+        format: "median %.1f µs, p90 %.1f µs, p99 %.1f µs over %d runs", percentile(everywhere.samples, 0.5),
+        percentile(everywhere.samples, 0.9), percentile(everywhere.samples, 0.99), iterations))
 
 // The multinational incident of issue 11 (`Examples/multinational.yaml`: US states, the EU, the UK,
 // Canada and Quebec, Brazil, Singapore and Korea) in one call (target: under 1 ms in process).
 do {
     let text = try String(contentsOfFile: "Examples/multinational.yaml", encoding: .utf8)
     let world = timeAssessments(try FactsLoader.load(text: text, file: "Examples/multinational.yaml", decoder: calculator.factsDecoder))
-    print(String(format: "multinational incident (Examples/multinational.yaml): %d obligations from %d rules; median %.1f µs, p99 %.1f µs",
-        world.assessment.obligations.count, Set(world.assessment.obligations.map(\.jurisdiction)).count,
-        percentile(world.samples, 0.5), percentile(world.samples, 0.99)))
+    print(
+        String(
+            format: "multinational incident (Examples/multinational.yaml): %d obligations from %d rules; median %.1f µs, p99 %.1f µs",
+            world.assessment.obligations.count, Set(world.assessment.obligations.map(\.jurisdiction)).count,
+            percentile(world.samples, 0.5), percentile(world.samples, 0.99)))
 } catch {
     FileHandle.standardError.write(Data("multinational incident: \(error) (run from the checkout)\n".utf8))
 }
@@ -77,11 +81,15 @@ for _ in 0..<(Int(ProcessInfo.processInfo.environment["BENCH_LOADS"] ?? "") ?? 2
     loads.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1000)
 }
 loads.sort()
-print(String(format: "warm load of a typical incident's rules (3 states + GDPR, no sectors, as the CLI loads them): median %.0f µs", loads[loads.count / 2]))
+print(
+    String(
+        format: "warm load of a typical incident's rules (3 states + GDPR, no sectors, as the CLI loads them): median %.0f µs", loads[loads.count / 2]
+    ))
 
 // What `POST /v1/assessments` does with a three-state body, step by step (the HTTP server's own cost is
 // measured by scripts/bench-http.sh).
-let apiBody = #"{"timezone": "America/New_York", "events": {"discoveredAt": "2026-03-02T14:00:00-05:00"}, "data": {"elements": ["name", "ssn"]}, "riskOfHarm": "likely", "affected": {"US-CA": 1200, "US-TX": 300, "US-NY": 40}}"#
+let apiBody =
+    #"{"timezone": "America/New_York", "events": {"discoveredAt": "2026-03-02T14:00:00-05:00"}, "data": {"elements": ["name", "ssn"]}, "riskOfHarm": "likely", "affected": {"US-CA": 1200, "US-TX": 300, "US-NY": 40}}"#
 var stepSamples: [[Double]] = Array(repeating: [], count: 4)
 var responseSize = 0
 for _ in 0..<iterations {
@@ -101,5 +109,8 @@ for _ in 0..<iterations {
     lap(3)
 }
 let stepMedians = stepSamples.map { samples -> Double in samples.sorted()[samples.count / 2] }
-print(String(format: "POST /v1/assessments work (three states, %d-byte answer): parse %.1f µs, decode %.1f µs, assess %.1f µs, JSON %.1f µs; total %.1f µs",
-    responseSize, stepMedians[0], stepMedians[1], stepMedians[2], stepMedians[3], stepMedians.reduce(0, +)))
+print(
+    String(
+        format:
+            "POST /v1/assessments work (three states, %d-byte answer): parse %.1f µs, decode %.1f µs, assess %.1f µs, JSON %.1f µs; total %.1f µs",
+        responseSize, stepMedians[0], stepMedians[1], stepMedians[2], stepMedians[3], stepMedians.reduce(0, +)))

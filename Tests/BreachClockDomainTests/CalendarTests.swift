@@ -13,10 +13,11 @@ import Testing
     /// Saturday and is observed Friday 3 July.
     @Test func federalHolidays2026() throws {
         let days = try federal().observedDays(in: 2026).map(\.description).sorted()
-        #expect(days == [
-            "2026-01-01", "2026-01-19", "2026-02-16", "2026-05-25", "2026-06-19", "2026-07-03",
-            "2026-09-07", "2026-10-12", "2026-11-11", "2026-11-26", "2026-12-25",
-        ])
+        #expect(
+            days == [
+                "2026-01-01", "2026-01-19", "2026-02-16", "2026-05-25", "2026-06-19", "2026-07-03",
+                "2026-09-07", "2026-10-12", "2026-11-11", "2026-11-26", "2026-12-25",
+            ])
     }
 
     /// New Year's Day 2022 fell on a Saturday and was observed on Friday 31 December 2021 (5 U.S.C. § 6103(b)).
@@ -78,8 +79,10 @@ import Testing
     /// Offsets remembered between transitions (`ZoneOffsetTable`) agree with Foundation at random
     /// instants from 1900 to 2100, in zones whose standard offset changed (Caracas 2007 and 2016,
     /// Moscow 2011 and 2014, Apia 2011, Pyongyang 2015 and 2018), besides ordinary daylight saving.
-    @Test(arguments: ["America/New_York", "Europe/Berlin", "America/Caracas", "Europe/Moscow", "Pacific/Apia", "Asia/Pyongyang",
-        "Australia/Lord_Howe", "America/Sao_Paulo", "UTC"])
+    @Test(arguments: [
+        "America/New_York", "Europe/Berlin", "America/Caracas", "Europe/Moscow", "Pacific/Apia", "Asia/Pyongyang",
+        "Australia/Lord_Howe", "America/Sao_Paulo", "UTC",
+    ])
     func rememberedOffsetsAgreeWithFoundation(identifier: String) throws {
         let zone = try #require(TimeZone(identifier: identifier))
         var random = SeededGenerator(seed: UInt64(identifier.utf8.reduce(0) { $0 &* 31 &+ Int($1) }.magnitude))

@@ -44,7 +44,8 @@ struct ScenarioCase: CustomTestStringConvertible, Sendable {
     }()
 
     static func broken(_ file: String, _ message: String) -> ScenarioCase {
-        ScenarioCase(file: file, jurisdiction: file, name: "malformed scenario file: \(message)", cite: "",
+        ScenarioCase(
+            file: file, jurisdiction: file, name: "malformed scenario file: \(message)", cite: "",
             facts: .mapping([], at: BreachClockRules.SourceLocation(file: file, line: 1, column: 1)), obligations: [], notTriggered: ["<malformed>"])
     }
 
@@ -83,8 +84,10 @@ struct ScenarioCase: CustomTestStringConvertible, Sendable {
             item.finish()
             if !issues.issues.isEmpty { return [broken(file, issues.issues.map(\.description).joined(separator: "; "))] }
             guard let facts else { continue }
-            result.append(ScenarioCase(file: file, jurisdiction: jurisdiction, name: name, cite: cite, facts: facts,
-                obligations: expected, notTriggered: notTriggered, warnings: warnings))
+            result.append(
+                ScenarioCase(
+                    file: file, jurisdiction: jurisdiction, name: name, cite: cite, facts: facts,
+                    obligations: expected, notTriggered: notTriggered, warnings: warnings))
         }
         return result
     }
@@ -124,7 +127,9 @@ struct ScenarioCase: CustomTestStringConvertible, Sendable {
             #expect(notTriggered.contains(id), "\(id) should be reported as not triggered (\(scenario.cite))")
         }
         for text in scenario.warnings {
-            #expect(assessment.warnings.contains { $0.contains(text) }, "a warning should say `\(text)` (\(scenario.cite)); warnings: \(assessment.warnings)")
+            #expect(
+                assessment.warnings.contains { $0.contains(text) },
+                "a warning should say `\(text)` (\(scenario.cite)); warnings: \(assessment.warnings)")
         }
     }
 }

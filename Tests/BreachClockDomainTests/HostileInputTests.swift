@@ -45,8 +45,10 @@ import Testing
         LimitCase(String(repeating: " ", count: 300 * 1024), .json, "larger than 262144 bytes"),
         LimitCase("a: &x 1\nb: [" + Array(repeating: "*x", count: 200).joined(separator: ",") + "]", .yaml, "more than 100 YAML anchors and aliases"),
         // Found by fuzz-yaml: an alias of a deep list inside another deep list.
-        LimitCase("a: &x " + String(repeating: "[", count: 20) + "1" + String(repeating: "]", count: 20) + "\nb: "
-            + String(repeating: "[", count: 20) + "*x" + String(repeating: "]", count: 20), .yaml, "nesting deeper than 32 levels (through the alias `*x`)"),
+        LimitCase(
+            "a: &x " + String(repeating: "[", count: 20) + "1" + String(repeating: "]", count: 20) + "\nb: "
+                + String(repeating: "[", count: 20) + "*x" + String(repeating: "]", count: 20), .yaml,
+            "nesting deeper than 32 levels (through the alias `*x`)"),
         LimitCase("? [a, b]\n: 1", .yaml, "a mapping key must be plain text"),
         LimitCase("a: 1\n---\nb: 2", .yaml, "expected one YAML document"),
         LimitCase("a: !!str 12", .yaml, "YAML tags are not accepted"),
@@ -93,8 +95,10 @@ import Testing
         }
     }
 
-    @Test(arguments: ["0", "-0", "12", "1.5e3", "-2.25E-2", #""a\/b\u00e9😀""#, "true", "null", " [ ] ", "{}", "0e+1", "1E-0",
-        #"["\ud834\udd1e"]"#, #"{"": 0}"#, "[\n1\r\n,\t2 ]", #""\\u0000""#, "\u{FEFF}[1]", #"["\u2028\u2029"]"#, "123456789012345678901234567890"])
+    @Test(arguments: [
+        "0", "-0", "12", "1.5e3", "-2.25E-2", #""a\/b\u00e9😀""#, "true", "null", " [ ] ", "{}", "0e+1", "1E-0",
+        #"["\ud834\udd1e"]"#, #"{"": 0}"#, "[\n1\r\n,\t2 ]", #""\\u0000""#, "\u{FEFF}[1]", #"["\u2028\u2029"]"#, "123456789012345678901234567890",
+    ])
     func validJSONStillParses(text: String) {
         #expect(parseError(text, .json) == nil)
     }
@@ -166,8 +170,10 @@ import Testing
     @Test(arguments: [
         (incident(discovered: "2026-03-08T23:59:60-08:00"), "events.discoveredAt: a leap second (:60) is not accepted"),
         (incident(discovered: "9999-12-31T00:00:00Z"), "events.discoveredAt: must fall between 1970 and 2999"),
-        (incident(extra: #", "notices": [{"jurisdiction": "US-CA", "recipient": "individuals", "sentAt": "2026-03-01"}]"#),
-            "notices[0].sentAt: is before events.discoveredAt"),
+        (
+            incident(extra: #", "notices": [{"jurisdiction": "US-CA", "recipient": "individuals", "sentAt": "2026-03-01"}]"#),
+            "notices[0].sentAt: is before events.discoveredAt"
+        ),
         (#"{"title": 1}"#, "title: unknown key"),
         (incident().replacingOccurrences(of: #""America/Los_Angeles""#, with: "5"), "timezone: expected text, found a number"),
         (incident().replacingOccurrences(of: #""America/Los_Angeles""#, with: #""PST""#), "timezone: unknown IANA time zone `PST`"),
@@ -182,12 +188,19 @@ import Testing
     /// A notice whose obligation id is overlong, or names nothing, is not silently kept.
     @Test func noticesMustNameRealObligations() throws {
         let long = String(repeating: "x", count: 1_200)
-        let overlong = try errors(Self.incident(extra: #", "notices": [{"jurisdiction": "US-CA", "recipient": "individuals", "sentAt": "2026-03-05", "obligation": "\#(long)"}]"#))
+        let overlong = try errors(
+            Self.incident(
+                extra: #", "notices": [{"jurisdiction": "US-CA", "recipient": "individuals", "sentAt": "2026-03-05", "obligation": "\#(long)"}]"#))
         #expect(overlong.contains { $0.hasPrefix("notices[0].obligation: expected an obligation id") })
-        let text = Self.incident(extra: #", "notices": [{"jurisdiction": "US-CA", "recipient": "individuals", "sentAt": "2026-03-05", "obligation": "US-CA/nothing"}]"#)
-        guard case .success(let facts) = try decode(text) else { Issue.record("refused"); return }
+        let text = Self.incident(
+            extra: #", "notices": [{"jurisdiction": "US-CA", "recipient": "individuals", "sentAt": "2026-03-05", "obligation": "US-CA/nothing"}]"#)
+        guard case .success(let facts) = try decode(text) else {
+            Issue.record("refused")
+            return
+        }
         let assessment = try RealRules.calculator().assess(facts)
-        #expect(assessment.warnings.contains("notices[0]: matches no obligation of this assessment (US-CA/nothing); it is kept but satisfies nothing"))
+        #expect(
+            assessment.warnings.contains("notices[0]: matches no obligation of this assessment (US-CA/nothing); it is kept but satisfies nothing"))
     }
 
     @Test(arguments: ["EST5EDT", "UTC", "Etc/GMT+5", "America/New_York", "CET"])
@@ -199,22 +212,33 @@ import Testing
     /// 02:30 on 8 March 2026 does not exist in New York (clocks jumped from 02:00 to 03:00).
     @Test func nonexistentLocalTimeIsWarned() throws {
         let text = Self.incident(discovered: "2026-03-08T02:30:00-04:00").replacingOccurrences(of: "America/Los_Angeles", with: "America/New_York")
-        guard case .success(let facts) = try decode(text) else { Issue.record("refused"); return }
+        guard case .success(let facts) = try decode(text) else {
+            Issue.record("refused")
+            return
+        }
         let assessment = try RealRules.calculator().assess(facts)
         #expect(assessment.warnings.contains { $0.hasPrefix("events.discoveredAt: 2026-03-08T02:30 does not exist in America/New_York") })
         // The same instant written in UTC, or with the zone's own offset, is not warned of.
         for discovered in ["2026-03-08T06:30:00Z", "2026-03-08T01:30:00-05:00"] {
             let plain = Self.incident(discovered: discovered).replacingOccurrences(of: "America/Los_Angeles", with: "America/New_York")
-            guard case .success(let facts) = try decode(plain) else { Issue.record("refused"); return }
+            guard case .success(let facts) = try decode(plain) else {
+                Issue.record("refused")
+                return
+            }
             #expect(!facts.warnings.contains { $0.hasPrefix("events.discoveredAt") })
         }
     }
 
     @Test func discoveryInTheFutureIsWarned() throws {
-        guard case .success(let facts) = try decode(Self.incident(discovered: "2027-01-05T09:00:00-08:00")) else { Issue.record("refused"); return }
+        guard case .success(let facts) = try decode(Self.incident(discovered: "2027-01-05T09:00:00-08:00")) else {
+            Issue.record("refused")
+            return
+        }
         let calculator = try RealRules.calculator()
         let now = Date(timeIntervalSince1970: 1_780_000_000)  // 2026-05-28
-        #expect(calculator.assess(facts, asOf: now).warnings.contains { $0.hasPrefix("events.discoveredAt (2027-01-05T09:00:00-08:00) is in the future") })
+        #expect(
+            calculator.assess(facts, asOf: now).warnings.contains { $0.hasPrefix("events.discoveredAt (2027-01-05T09:00:00-08:00) is in the future") }
+        )
         #expect(!calculator.assess(facts, asOf: Date(timeIntervalSince1970: 1_900_000_000)).warnings.contains { $0.contains("in the future") })
     }
 }

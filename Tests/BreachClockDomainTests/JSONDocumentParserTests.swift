@@ -41,7 +41,10 @@ import Testing
     @Test func keepsPositions() throws {
         let node = try JSONDocumentParser.parse("{\n  \"a\": {\n    \"b\": 1\n  }\n}", file: "t")
         let inner = try #require(node["a"])
-        guard case .mapping(let entries, let at) = inner else { Issue.record("not a mapping"); return }
+        guard case .mapping(let entries, let at) = inner else {
+            Issue.record("not a mapping")
+            return
+        }
         #expect(at.line == 2 && at.column == 8)
         #expect(entries[0].keyAt.line == 3 && entries[0].keyAt.column == 5)
     }

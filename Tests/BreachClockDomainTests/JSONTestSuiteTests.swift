@@ -15,7 +15,6 @@ import Testing
 struct JSONTestSuiteTests {
     static var folder: URL? { jsonTestSuiteFolder }
 
-
     static let files: [String] = (folder.flatMap { try? FileManager.default.contentsOfDirectory(atPath: $0.path) } ?? [])
         .filter { $0.hasSuffix(".json") }.sorted()
 
@@ -46,7 +45,10 @@ struct JSONTestSuiteTests {
         switch file.prefix(2) {
         case "y_":
             if let reason = Self.refusedByPolicy[file] {
-                guard case .failure(let issue) = result else { Issue.record("\(file) should be refused (\(reason))"); return }
+                guard case .failure(let issue) = result else {
+                    Issue.record("\(file) should be refused (\(reason))")
+                    return
+                }
                 #expect(issue.message.contains(reason), "\(issue.message)")
             } else if case .failure(let issue) = result {
                 Issue.record("\(file) is valid JSON but was refused: \(issue)")

@@ -1,8 +1,9 @@
-@testable import BreachClockCalculator
 import BreachClockRules
 import BreachClockTestSupport
 import Foundation
 import Testing
+
+@testable import BreachClockCalculator
 
 /// The JSON writer that answers the API: its escaping (which skips eight bytes at a time) and its
 /// layout, checked against Foundation's JSON parser.
@@ -94,8 +95,9 @@ import Testing
         writer.instant(Date(timeIntervalSince1970: 1_000_000_000), offsetSeconds: 5 * 3600 + 45 * 60)
         writer.date(CivilDate(year: 2026, month: 4, day: 1)!)
         writer.endArray()
-        #expect(String(decoding: writer.bytes, as: UTF8.self)
-            == #"["2026-04-01T23:59:59-04:00","1970-01-01T00:00:00Z","2001-09-09T07:31:40+05:45","2026-04-01"]"#)
+        #expect(
+            String(decoding: writer.bytes, as: UTF8.self)
+                == #"["2026-04-01T23:59:59-04:00","1970-01-01T00:00:00Z","2001-09-09T07:31:40+05:45","2026-04-01"]"#)
     }
 }
 

@@ -22,7 +22,10 @@ import Testing
     @Test func partialLoadGivesTheSameAssessment() throws {
         let rules = try tempFolder()
         let cacheDir = try tempFolder()
-        defer { try? FileManager.default.removeItem(at: rules); try? FileManager.default.removeItem(at: cacheDir) }
+        defer {
+            try? FileManager.default.removeItem(at: rules)
+            try? FileManager.default.removeItem(at: cacheDir)
+        }
         try copyRules(to: rules)
         let cache = ValidationCache(directory: cacheDir)
         let places = ["US-CA", "US-TX", "US-NY", "DE"]
@@ -41,8 +44,14 @@ import Testing
         #expect(partial.digest == full.digest)
         // Only the calendars the loaded rules name are decoded on the warm path.
         #expect(full.calendars.count >= 5)
-        let named = Set(partial.rules.flatMap { $0.versions.flatMap { $0.obligations.compactMap { o -> String? in
-            if case .fixed(let period, _, _, _) = o.deadline.rule { return period.calendar } else { return nil } } } })
+        let named = Set(
+            partial.rules.flatMap {
+                $0.versions.flatMap {
+                    $0.obligations.compactMap { o -> String? in
+                        if case .fixed(let period, _, _, _) = o.deadline.rule { return period.calendar } else { return nil }
+                    }
+                }
+            })
         #expect(Set(bySector.calendars.keys).isSubset(of: named) && bySector.calendars["BR-national"] == nil)
         let facts = IncidentFacts(
             discoveredAt: Date(timeIntervalSince1970: 1_772_478_000), elements: [.name, .ssn],
@@ -65,7 +74,8 @@ import Testing
         let rules = try tempFolder()
         defer { try? FileManager.default.removeItem(at: rules) }
         try copyRules(to: rules)
-        try FileManager.default.moveItem(at: rules.appendingPathComponent("calendars/BR-national.yaml"), to: rules.appendingPathComponent("calendars/brazil.yaml"))
+        try FileManager.default.moveItem(
+            at: rules.appendingPathComponent("calendars/BR-national.yaml"), to: rules.appendingPathComponent("calendars/brazil.yaml"))
         #expect { try RulesLoader(directory: rules).load() } throws: { error in
             "\(error)".contains("calendar `BR-national` must be in a file named BR-national.yaml")
         }
@@ -75,7 +85,10 @@ import Testing
     @Test func aBrokenUnneededFileStillStopsTheCalculator() throws {
         let rules = try tempFolder()
         let cacheDir = try tempFolder()
-        defer { try? FileManager.default.removeItem(at: rules); try? FileManager.default.removeItem(at: cacheDir) }
+        defer {
+            try? FileManager.default.removeItem(at: rules)
+            try? FileManager.default.removeItem(at: cacheDir)
+        }
         try copyRules(to: rules)
         let cache = ValidationCache(directory: cacheDir)
         _ = try RulesLoader(directory: rules).load(places: ["US-CA"], cache: cache)

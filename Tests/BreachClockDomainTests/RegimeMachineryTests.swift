@@ -79,7 +79,8 @@ import Testing
     /// HIPAA-style media notice: more than 500 residents of one State, not of all of them together.
     @Test(arguments: [("{US-CA: 400, US-NY: 400}", false), ("{US-CA: 500, US-TX: 500}", false), ("{US-CA: 501, US-NY: 3}", true)])
     func largestPlaceThreshold(affected: String, triggered: Bool) throws {
-        let assessment = try assess("""
+        let assessment = try assess(
+            """
             entity: { sectors: [insurance-licensee] }
             events: { discoveredAt: 2026-03-02T10:00:00Z }
             data: { elements: [name] }
@@ -91,7 +92,8 @@ import Testing
     /// The domiciliary commissioner is told whatever the count, even with no resident of that State
     /// affected; another State's commissioner only at 250 residents or more.
     @Test func thresholdWaivedWhereEstablished() throws {
-        let domiciled = try assess("""
+        let domiciled = try assess(
+            """
             entity: { sectors: [insurance-licensee], establishments: [US-NY] }
             events: { discoveredAt: 2026-03-02T10:00:00Z, determinedAt: 2026-03-03T10:00:00Z }
             data: { elements: [name] }
@@ -101,7 +103,8 @@ import Testing
         #expect(notice.deadline.due == ISO8601DateFormatter().date(from: "2026-03-06T10:00:00Z"))
         #expect(notice.reasonDetails.contains { $0.text.contains("established in US-NY") })
 
-        let elsewhere = try assess("""
+        let elsewhere = try assess(
+            """
             entity: { sectors: [insurance-licensee], establishments: [US-FL] }
             events: { discoveredAt: 2026-03-02T10:00:00Z }
             data: { elements: [name] }
@@ -114,7 +117,8 @@ import Testing
     /// "Fewer than 500" (HIPAA's annual log), with a range that straddles it listed protectively.
     @Test(arguments: [("499", true, "2027-03-01"), ("500", false, nil), ("{min: 450, max: 550}", true, "2027-03-01")])
     func fewerThan(count: String, triggered: Bool, due: String?) throws {
-        let assessment = try assess("""
+        let assessment = try assess(
+            """
             entity: { sectors: [insurance-licensee] }
             events: { discoveredAt: 2026-03-02T10:00:00Z }
             data: { elements: [name] }
@@ -126,7 +130,8 @@ import Testing
     }
 
     @Test func clockFromExtortionPayment() throws {
-        let assessment = try assess("""
+        let assessment = try assess(
+            """
             entity: { sectors: [nydfs-covered-entity] }
             events: { discoveredAt: 2026-03-02T10:00:00Z, extortionPaymentAt: 2026-03-05T18:30:00Z }
             data: { elements: [ssn] }
@@ -136,19 +141,23 @@ import Testing
         #expect(notice.deadline.due == ISO8601DateFormatter().date(from: "2026-03-06T18:30:00Z"))
         #expect(notice.deadline.clockStart == "extortion-payment")
         // Without a payment there is no duty: not a clock waiting to start.
-        let unpaid = try assess("""
+        let unpaid = try assess(
+            """
             entity: { sectors: [nydfs-covered-entity] }
             events: { discoveredAt: 2026-03-02T10:00:00Z }
             data: { elements: [ssn] }
             affected: { US-NY: 10 }
             """)
         #expect(obligation(unpaid, "US-TEST-REGIME/extortion") == nil)
-        #expect(unpaid.notTriggered.first { $0.id == "US-TEST-REGIME/extortion" }?.reason == "only when it happens; the facts have no events.extortionPaymentAt")
+        #expect(
+            unpaid.notTriggered.first { $0.id == "US-TEST-REGIME/extortion" }?.reason
+                == "only when it happens; the facts have no events.extortionPaymentAt")
     }
 
     @Test(arguments: [("larger", true), ("smaller", false)])
     func dutiesBySize(size: String, bound: Bool) throws {
-        let assessment = try assess("""
+        let assessment = try assess(
+            """
             entity: { sectors: [sec-covered-institution], size: \(size) }
             events: { discoveredAt: 2026-03-02T10:00:00Z }
             data: { elements: [ssn] }
@@ -161,13 +170,17 @@ import Testing
 
     /// Never silent: a sector no rule here reads, and facts that move no deadline, are named.
     @Test func unreadSectorsAndFactsAreWarned() throws {
-        let assessment = try assess("""
+        let assessment = try assess(
+            """
             entity: { sectors: [data-broker, insurance-licensee], size: smaller }
             events: { discoveredAt: 2026-03-02T10:00:00Z, classifiedAt: 2026-03-02T12:00:00Z, cause: insider }
             data: { elements: [name, ssn] }
             affected: { US-CA: 10 }
             """)
-        #expect(assessment.warnings.contains { $0.hasPrefix("entity.sectors: `data-broker`: no rule that applies to this incident's places on 2026-03-02 reads it") })
+        #expect(
+            assessment.warnings.contains {
+                $0.hasPrefix("entity.sectors: `data-broker`: no rule that applies to this incident's places on 2026-03-02 reads it")
+            })
         #expect(!assessment.warnings.contains { $0.hasPrefix("entity.sectors: `insurance-licensee`") })
         #expect(assessment.warnings.contains { $0.hasPrefix("events.classifiedAt: no rule") })
         #expect(assessment.warnings.contains { $0.hasPrefix("events.cause: no rule") })
@@ -178,8 +191,14 @@ import Testing
     /// force whose text could not be verified. No deadline, and its sector is no longer reported as unread.
     /// Without either key an empty `versions` is an error, and a rule cannot carry both.
     @Test(arguments: [
-        ("awaiting", "US-TEST-AWAITED: Awaited Act § 9 sets no duty in force on 2026-03-02: the agency's final rule is not in force (§ 9(b)); no deadline is computed"),
-        ("unverified", "US-TEST-AWAITED: Awaited Act § 9 may apply but is not encoded, because its text has not been verified: the agency's final rule is not in force (§ 9(b)); no deadline is computed - check it by hand"),
+        (
+            "awaiting",
+            "US-TEST-AWAITED: Awaited Act § 9 sets no duty in force on 2026-03-02: the agency's final rule is not in force (§ 9(b)); no deadline is computed"
+        ),
+        (
+            "unverified",
+            "US-TEST-AWAITED: Awaited Act § 9 may apply but is not encoded, because its text has not been verified: the agency's final rule is not in force (§ 9(b)); no deadline is computed - check it by hand"
+        ),
         ("", "a rule needs at least one version, or `awaiting`"),
         ("both", "a rule is either `awaiting` or `unverified`, not both"),
     ])
@@ -207,29 +226,37 @@ import Testing
             return
         }
         let real = try RealRules.rulebook()
-        let calculator = Calculator(rulebook: try Rulebook(rules: real.rules + [try #require(rule)], calendars: Array(real.calendars.values), digest: "t"))
-        let assessment = calculator.assess(try FactsLoader.load(text: """
-            entity: { sectors: [critical-infrastructure] }
-            events: { discoveredAt: 2026-03-02T10:00:00Z }
-            data: { elements: [name, ssn] }
-            affected: { US-CA: 10 }
-            """, file: "t.yaml", decoder: calculator.factsDecoder))
+        let calculator = Calculator(
+            rulebook: try Rulebook(rules: real.rules + [try #require(rule)], calendars: Array(real.calendars.values), digest: "t"))
+        let assessment = calculator.assess(
+            try FactsLoader.load(
+                text: """
+                    entity: { sectors: [critical-infrastructure] }
+                    events: { discoveredAt: 2026-03-02T10:00:00Z }
+                    data: { elements: [name, ssn] }
+                    affected: { US-CA: 10 }
+                    """, file: "t.yaml", decoder: calculator.factsDecoder))
         #expect(!assessment.obligations.contains { $0.jurisdiction == "US-TEST-AWAITED" })
         #expect(assessment.warnings.contains(expected), "\(assessment.warnings)")
         #expect(!assessment.warnings.contains { $0.hasPrefix("entity.sectors: `critical-infrastructure`") })
     }
 
     /// A deadline that runs from another rule's notice must name an obligation that rule has.
-    @Test(arguments: [("US-HIPAA/regulator", nil), ("US-HIPAA/regulator-yearly", "no version of US-HIPAA has an obligation `regulator-yearly`"),
-        ("US-NOSUCH-REGIME/regulator", "there is no rule `US-NOSUCH-REGIME`")])
+    @Test(arguments: [
+        ("US-HIPAA/regulator", nil), ("US-HIPAA/regulator-yearly", "no version of US-HIPAA has an obligation `regulator-yearly`"),
+        ("US-NOSUCH-REGIME/regulator", "there is no rule `US-NOSUCH-REGIME`"),
+    ])
     func crossRuleReferencesAreChecked(ref: String, problem: String?) throws {
-        let text = Self.regime.replacingOccurrences(of: "deadline: { period: 60 days, from: discovery, cite: § 2, sources: [s] }",
+        let text = Self.regime.replacingOccurrences(
+            of: "deadline: { period: 60 days, from: discovery, cite: § 2, sources: [s] }",
             with: "deadline: { period: 5 business days, calendar: US-federal, after: \(ref), cite: § 2, sources: [s] }")
         let root = try DocumentParser.parse(text, file: "US-federal/US-TEST-REGIME.yaml", limits: .rules)
         let issues = IssueCollector()
         let rule = try #require(RuleDecoder(file: "US-federal/US-TEST-REGIME.yaml", issues: issues).decodeRule(root), "\(issues.issues)")
         let real = try RealRules.rulebook()
-        let result = Result { () throws(RulebookError) in try Rulebook(rules: real.rules + [rule], calendars: Array(real.calendars.values), digest: "t") }
+        let result = Result { () throws(RulebookError) in
+            try Rulebook(rules: real.rules + [rule], calendars: Array(real.calendars.values), digest: "t")
+        }
         switch (result, problem) {
         case (.success, nil): break
         case (.failure(let error), let expected?): #expect(error.description.contains(expected), "\(error)")

@@ -55,7 +55,8 @@ import Testing
     }
 
     @Test func reportsEveryProblemAtOnce() throws {
-        let found = try problems("""
+        let found = try problems(
+            """
             events: { discoveredAt: soon }
             data: { elements: [nme] }
             affected: { US-ZZ: 1 }
@@ -64,7 +65,8 @@ import Testing
     }
 
     @Test func jsonInputWorksToo() throws {
-        let found = try problems(#"{"events": {"discoveredAt": "2026-03-02T14:00:00-05:00"}, "data": {"elements": ["name", "ssn"]}, "affected": {"US-CA": 10}}"#)
+        let found = try problems(
+            #"{"events": {"discoveredAt": "2026-03-02T14:00:00-05:00"}, "data": {"elements": ["name", "ssn"]}, "affected": {"US-CA": 10}}"#)
         #expect(found.isEmpty)
     }
 }
@@ -141,8 +143,10 @@ import Testing
     }
 
     @Test func unknownCalendarStopsTheRulebook() throws {
-        let root = try DocumentParser.parse(Self.good.replacingOccurrences(of: "period: 30 days, from: discovery",
-            with: "period: 3 business days, calendar: Atlantis, from: discovery"), file: "US/US-CA.yaml")
+        let root = try DocumentParser.parse(
+            Self.good.replacingOccurrences(
+                of: "period: 30 days, from: discovery",
+                with: "period: 3 business days, calendar: Atlantis, from: discovery"), file: "US/US-CA.yaml")
         let rule = try #require(RuleDecoder(file: "US/US-CA.yaml", issues: IssueCollector()).decodeRule(root))
         #expect(throws: RulebookError.self) { try Rulebook(rules: [rule], calendars: [], digest: "x") }
     }
@@ -164,18 +168,30 @@ import Testing
     /// rests on at least one source of standing (mirrors may stand beside one, never alone).
     @Test func sourcesOfStanding() throws {
         let unclassified = try review(Self.good)
-        #expect(unclassified == ["US-CA has no `official:` link to the law's official text",
-            "source `s` has no `kind` (one of: official, regulator, law-firm, secondary)"])
+        #expect(
+            unclassified == [
+                "US-CA has no `official:` link to the law's official text",
+                "source `s` has no `kind` (one of: official, regulator, law-firm, secondary)",
+            ])
         let mirrorOnly = Self.good
             .replacingOccurrences(of: "reviewed:", with: "official: https://leginfo.legislature.ca.gov/x\nreviewed:")
             .replacingOccurrences(of: "retrieved: 2026-11-27, says", with: "retrieved: 2026-11-27, kind: secondary, says")
         let weak = try review(mirrorOnly)
         #expect(weak.count == 4, "one finding per distinct citation: \(weak)")
-        #expect(weak.contains("US-CA@2026-01-01 individuals (§ 3) rests only on secondary sources (s): add the official text, a regulator's page or a law firm's chart"))
+        #expect(
+            weak.contains(
+                "US-CA@2026-01-01 individuals (§ 3) rests only on secondary sources (s): add the official text, a regulator's page or a law firm's chart"
+            ))
         let official = mirrorOnly.replacingOccurrences(of: "kind: secondary", with: "kind: official")
         #expect(try review(official).isEmpty)
-        #expect(problems(mirrorOnly.replacingOccurrences(of: "kind: secondary", with: "kind: blog")).contains { $0.contains("unknown source kind `blog`") })
-        #expect(problems(mirrorOnly.replacingOccurrences(of: "official: https://", with: "official: ftp://")).contains { $0.contains("`official` is the URL") })
+        #expect(
+            problems(mirrorOnly.replacingOccurrences(of: "kind: secondary", with: "kind: blog")).contains {
+                $0.contains("unknown source kind `blog`")
+            })
+        #expect(
+            problems(mirrorOnly.replacingOccurrences(of: "official: https://", with: "official: ftp://")).contains {
+                $0.contains("`official` is the URL")
+            })
     }
 
     /// The gaps still open, each a warning of `rules validate` (see the closing note of issue 12):
@@ -192,7 +208,9 @@ import Testing
     /// standing, except the known gaps above: a new gap fails, and so does a gap fixed but still listed.
     @Test func realDatabaseHasSourcesOfStanding() throws {
         let warnings = Set(SourceReview.findings(for: try RealRules.rulebook()).map(\.description))
-        #expect(warnings == Self.knownSourceGaps, "new: \(warnings.subtracting(Self.knownSourceGaps)); fixed: \(Self.knownSourceGaps.subtracting(warnings))")
+        #expect(
+            warnings == Self.knownSourceGaps,
+            "new: \(warnings.subtracting(Self.knownSourceGaps)); fixed: \(Self.knownSourceGaps.subtracting(warnings))")
     }
 
     /// Issue 12: a YAML syntax error in one file no longer hides the problems of the others, and a
@@ -205,8 +223,10 @@ import Testing
             .write(to: folder.appendingPathComponent("US/US-CA.yaml"), atomically: true, encoding: .utf8)
         try Self.good.replacingOccurrences(of: "US-CA", with: "US-OR").replacingOccurrences(of: "name: California", with: "name: Oregon\ncolour: red")
             .write(to: folder.appendingPathComponent("US/US-OR.yaml"), atomically: true, encoding: .utf8)
-        try Self.good.replacingOccurrences(of: "US-CA", with: "US-WA").replacingOccurrences(of: "reviewed: 2026-11-27", with: "reviewed: 2026-11-27\nname: Again")
-            .write(to: folder.appendingPathComponent("US/US-WA.yaml"), atomically: true, encoding: .utf8)
+        try Self.good.replacingOccurrences(of: "US-CA", with: "US-WA").replacingOccurrences(
+            of: "reviewed: 2026-11-27", with: "reviewed: 2026-11-27\nname: Again"
+        )
+        .write(to: folder.appendingPathComponent("US/US-WA.yaml"), atomically: true, encoding: .utf8)
         let error = #expect(throws: RulebookError.self) { try RulesLoader(directory: folder).load() }
         let text = error?.description ?? ""
         #expect(text.contains("US/US-CA.yaml:12:"), "\(text)")

@@ -1,9 +1,10 @@
 import BreachClockCalculator
-@testable import BreachClockLoader
 import BreachClockRules
 import BreachClockTestSupport
 import Foundation
 import Testing
+
+@testable import BreachClockLoader
 
 /// The rule-format pieces the world's laws need (issue 11), each on a made-up rule so that it is tested
 /// alone: thresholds waived by risk, elements or cause (Singapore, Korea), duties by cause (Japan), an
@@ -67,7 +68,8 @@ import Testing
         let issues = IssueCollector()
         let rule = try #require(RuleDecoder(file: "Asia-Pacific/ZZ-TEST.yaml", issues: issues).decodeRule(root), "\(issues.issues)")
         let real = try RealRules.rulebook()
-        return Calculator(rulebook: try Rulebook(rules: real.rules.filter { $0.code != "SG" } + [rule], calendars: Array(real.calendars.values), digest: "t"))
+        return Calculator(
+            rulebook: try Rulebook(rules: real.rules.filter { $0.code != "SG" } + [rule], calendars: Array(real.calendars.values), digest: "t"))
     }
 
     func assess(_ facts: String) throws -> Assessment {
@@ -76,13 +78,16 @@ import Testing
     }
 
     func due(_ assessment: Assessment, _ id: String) -> String? {
-        assessment.obligations.first { $0.id == "ZZ-TEST/\(id)" }.map { $0.deadline.due.map { ZonedTime.rfc3339($0, in: TimeZone(identifier: "UTC")!) } ?? $0.deadline.kind.rawValue }
+        assessment.obligations.first { $0.id == "ZZ-TEST/\(id)" }.map {
+            $0.deadline.due.map { ZonedTime.rfc3339($0, in: TimeZone(identifier: "UTC")!) } ?? $0.deadline.kind.rawValue
+        }
     }
 
     /// Singapore's shape: the commission at 500 or more, or at any count when harm is likely.
     @Test(arguments: [("499", "unlikely", false), ("500", "unlikely", true), ("3", "likely", true), ("3", "unknown", true), ("3", "high", true)])
     func thresholdWaivedByRisk(count: String, risk: String, owed: Bool) throws {
-        let assessment = try assess("""
+        let assessment = try assess(
+            """
             events: { discoveredAt: 2026-03-02T10:00:00Z }
             data: { elements: [name] }
             riskOfHarm: \(risk)
@@ -102,7 +107,8 @@ import Testing
         ("[special-category]", "lost-device", "2", true), ("[name]", "intrusion", "2", true), ("[name]", "unknown", "2", true),
     ])
     func thresholdWaivedByElementsOrCause(elements: String, cause: String, count: String, owed: Bool) throws {
-        let assessment = try assess("""
+        let assessment = try assess(
+            """
             events: { discoveredAt: 2026-03-02T10:00:00Z, cause: \(cause) }
             data: { elements: \(elements) }
             riskOfHarm: unlikely
@@ -113,10 +119,13 @@ import Testing
     }
 
     /// Japan's shape: 60 days for a wrongful leak, 30 otherwise, and 30 for an unknown cause.
-    @Test(arguments: [("intrusion", "final-wrongful", "2026-05-01T23:59:59Z"), ("insider", "final-wrongful", "2026-05-01T23:59:59Z"),
-        ("lost-device", "final", "2026-04-01T23:59:59Z"), ("unknown", "final", "2026-04-01T23:59:59Z")])
+    @Test(arguments: [
+        ("intrusion", "final-wrongful", "2026-05-01T23:59:59Z"), ("insider", "final-wrongful", "2026-05-01T23:59:59Z"),
+        ("lost-device", "final", "2026-04-01T23:59:59Z"), ("unknown", "final", "2026-04-01T23:59:59Z"),
+    ])
     func dutiesByCause(cause: String, owedID: String, dueAt: String) throws {
-        let assessment = try assess("""
+        let assessment = try assess(
+            """
             events: { discoveredAt: 2026-03-02T10:00:00Z, cause: \(cause) }
             data: { elements: [name] }
             affected: { SG: 1 }
@@ -134,7 +143,8 @@ import Testing
         ("", "2026-03-03T10:00:00Z", "discovery"),
     ])
     func outerLimitFromAnotherEvent(classified: String, dueAt: String, clockStart: String) throws {
-        let assessment = try assess("""
+        let assessment = try assess(
+            """
             events: { discoveredAt: 2026-03-02T10:00:00Z\(classified.isEmpty ? "" : ", " + classified) }
             data: { elements: [name] }
             affected: { SG: 1 }
@@ -147,7 +157,8 @@ import Testing
 
     /// The internal register is an obligation of its own kind, with no fixed limit.
     @Test func registerObligation() throws {
-        let assessment = try assess("""
+        let assessment = try assess(
+            """
             events: { discoveredAt: 2026-03-02T10:00:00Z }
             data: { elements: [name] }
             affected: { SG: 1 }
@@ -187,12 +198,14 @@ import Testing
     ])
     func gdprAuthority(entity: String, present: [String], absent: [String]) throws {
         let calculator = try RealRules.calculator()
-        let assessment = calculator.assess(try FactsLoader.load(text: """
-            events: { discoveredAt: 2026-03-02T10:00:00Z }
-            entity: { \(entity) }
-            data: { elements: [name] }
-            affected: { FR: 10, DE: 5 }
-            """, file: "t.yaml", decoder: calculator.factsDecoder))
+        let assessment = calculator.assess(
+            try FactsLoader.load(
+                text: """
+                    events: { discoveredAt: 2026-03-02T10:00:00Z }
+                    entity: { \(entity) }
+                    data: { elements: [name] }
+                    affected: { FR: 10, DE: 5 }
+                    """, file: "t.yaml", decoder: calculator.factsDecoder))
         let name = try #require(assessment.obligations.first { $0.id == "EU-GDPR/regulator" }).recipient.name
         for text in present { #expect(name.contains(text), "\(name)") }
         for text in absent { #expect(!name.contains(text), "\(name)") }
@@ -202,11 +215,13 @@ import Testing
     /// and the assessment says so instead of pointing at "see authorities".
     @Test func gdprWarnsWithoutEstablishment() throws {
         let calculator = try RealRules.calculator()
-        let assessment = calculator.assess(try FactsLoader.load(text: """
-            events: { discoveredAt: 2026-03-02T10:00:00Z }
-            data: { elements: [name] }
-            affected: { FR: 10 }
-            """, file: "t.yaml", decoder: calculator.factsDecoder))
+        let assessment = calculator.assess(
+            try FactsLoader.load(
+                text: """
+                    events: { discoveredAt: 2026-03-02T10:00:00Z }
+                    data: { elements: [name] }
+                    affected: { FR: 10 }
+                    """, file: "t.yaml", decoder: calculator.factsDecoder))
         #expect(assessment.warnings.contains { $0.hasPrefix("EU-GDPR/regulator: entity.mainEstablishment is not given") }, "\(assessment.warnings)")
         let name = try #require(assessment.obligations.first { $0.id == "EU-GDPR/regulator" }).recipient.name
         #expect(!name.contains("see authorities"))
@@ -226,8 +241,10 @@ import Testing
         let before = calculator.assess(try FactsLoader.load(text: facts, file: "t.yaml", decoder: calculator.factsDecoder))
         let open = try #require(before.obligations.first { $0.id == "US-VT/regulator" }).deadline
         #expect(open.clockStart == "discovery" && open.period?.contains("business days") == true)
-        let after = calculator.assess(try FactsLoader.load(text: facts + "\nnotices:\n  - { jurisdiction: US-VT, recipient: individuals, sentAt: 2026-03-10T12:00:00-04:00 }",
-            file: "t.yaml", decoder: calculator.factsDecoder))
+        let after = calculator.assess(
+            try FactsLoader.load(
+                text: facts + "\nnotices:\n  - { jurisdiction: US-VT, recipient: individuals, sentAt: 2026-03-10T12:00:00-04:00 }",
+                file: "t.yaml", decoder: calculator.factsDecoder))
         let decided = try #require(after.obligations.first { $0.id == "US-VT/regulator" }).deadline
         #expect(decided.dueDate?.description == "2026-03-10")
         #expect(decided.clockStart == "notice:US-VT/individuals")
@@ -239,13 +256,15 @@ import Testing
     @Test(arguments: [("[name, contact-details]", false), ("[name, payment-card]", true), ("[medical]", true)])
     func dutyBoundToElements(elements: String, owed: Bool) throws {
         let calculator = try RealRules.calculator()
-        let assessment = calculator.assess(try FactsLoader.load(text: """
-            timezone: America/Santiago
-            events: { discoveredAt: 2026-12-02T10:00:00-03:00 }
-            data: { elements: \(elements) }
-            riskOfHarm: likely
-            affected: { CL: 10 }
-            """, file: "t.yaml", decoder: calculator.factsDecoder))
+        let assessment = calculator.assess(
+            try FactsLoader.load(
+                text: """
+                    timezone: America/Santiago
+                    events: { discoveredAt: 2026-12-02T10:00:00-03:00 }
+                    data: { elements: \(elements) }
+                    riskOfHarm: likely
+                    affected: { CL: 10 }
+                    """, file: "t.yaml", decoder: calculator.factsDecoder))
         #expect(assessment.obligations.contains { $0.id == "CL/individuals" } == owed)
         if !owed {
             let reason = assessment.notTriggered.first { $0.id == "CL/individuals" }?.reason ?? ""
@@ -276,15 +295,18 @@ import Testing
 
     /// Western Easter Sunday against published dates, including the extremes of the Gregorian range
     /// of dates (22 March 1818 and 2285, 25 April 1943 and 2038).
-    @Test(arguments: [(2024, "2024-03-31"), (2025, "2025-04-20"), (2026, "2026-04-05"), (2027, "2027-03-28"), (2000, "2000-04-23"),
+    @Test(arguments: [
+        (2024, "2024-03-31"), (2025, "2025-04-20"), (2026, "2026-04-05"), (2027, "2027-03-28"), (2000, "2000-04-23"),
         (2038, "2038-04-25"), (2285, "2285-03-22"), (1970, "1970-03-29"), (2019, "2019-04-21"),
-        (2008, "2008-03-23"), (2011, "2011-04-24"), (1943, "1943-04-25"), (1818, "1818-03-22")])
+        (2008, "2008-03-23"), (2011, "2011-04-24"), (1943, "1943-04-25"), (1818, "1818-03-22"),
+    ])
     func easterSunday(year: Int, expected: String) {
         #expect(HolidayCalendar.Holiday.easterSunday(year).description == expected)
     }
 
     @Test func easterMovedOnceAndUntil() throws {
-        let cal = try calendar("""
+        let cal = try calendar(
+            """
             code: ZZ
             name: Test calendar
             sources: [{ id: s, url: https://example.org/holidays, retrieved: 2026-12-01, says: Holidays. }]
@@ -305,8 +327,11 @@ import Testing
         #expect(cal.addingBusinessDays(1, to: CivilDate(year: 2026, month: 3, day: 5)!).description == "2026-03-08")
     }
 
-    @Test(arguments: [("{ name: X, easter: 400 }", "an Easter offset is at most 100 days"), ("{ name: X, date: 2026-02-30 }", "expected MM-DD"),
-        ("{ name: X, date: 01-01, observed: sometimes }", "unknown observance"), ("{ name: X, date: 01-01, since: 2020, until: 2019 }", "is before `since`")])
+    @Test(arguments: [
+        ("{ name: X, easter: 400 }", "an Easter offset is at most 100 days"), ("{ name: X, date: 2026-02-30 }", "expected MM-DD"),
+        ("{ name: X, date: 01-01, observed: sometimes }", "unknown observance"),
+        ("{ name: X, date: 01-01, since: 2020, until: 2019 }", "is before `since`"),
+    ])
     func badHolidaysAreRefused(holiday: String, problem: String) throws {
         let text = """
             code: ZZ

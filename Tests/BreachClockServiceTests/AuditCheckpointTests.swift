@@ -27,7 +27,8 @@ struct AuditFixture {
         let database = folder.appendingPathComponent("breachclock.sqlite").path
         let keyPath = folder.appendingPathComponent("audit.key").path
         try AuditKey.generate(at: keyPath)
-        return AuditFixture(folder: folder, database: database, keyPath: keyPath, exportPath: folder.appendingPathComponent("checkpoints.jsonl").path,
+        return AuditFixture(
+            folder: folder, database: database, keyPath: keyPath, exportPath: folder.appendingPathComponent("checkpoints.jsonl").path,
             store: try IncidentStore(path: database, clock: { now }), key: try AuditKey(contentsOfFile: keyPath))
     }
 
@@ -40,7 +41,8 @@ struct AuditFixture {
     }
 
     func change(affected: Int, action: String, title: String? = nil, status: IncidentStatus? = nil) -> IncidentChange {
-        IncidentChange(title: title, status: status, factsJSON: #"{"affected":{"US-CA":\#(affected)},"data":{"elements":["name","ssn"]}}"#,
+        IncidentChange(
+            title: title, status: status, factsJSON: #"{"affected":{"US-CA":\#(affected)},"data":{"elements":["name","ssn"]}}"#,
             assessmentJSON: "{}", rulesDigest: "sha256:test", changes: [], dueIndex: [], action: action)
     }
 
@@ -69,7 +71,8 @@ struct AuditFixture {
     static func rechain(_ db: Database, from seq: Int) throws {
         var prev = try String.fetchOne(db, sql: "SELECT hash FROM audit_log WHERE seq = ?", arguments: [seq - 1]) ?? AuditChain.genesis
         for row in try Row.fetchAll(db, sql: "SELECT * FROM audit_log WHERE seq >= ? ORDER BY seq", arguments: [seq]) {
-            let hash = AuditChain.hash(prev: prev, seq: row["seq"], at: row["at"], actor: row["actor"], action: row["action"],
+            let hash = AuditChain.hash(
+                prev: prev, seq: row["seq"], at: row["at"], actor: row["actor"], action: row["action"],
                 incidentID: row["incident_id"], before: row["before"], after: row["after"])
             try db.execute(sql: "UPDATE audit_log SET prev_hash = ?, hash = ? WHERE seq = ?", arguments: [prev, hash, row["seq"]])
             prev = hash
@@ -88,7 +91,8 @@ struct AuditFixture {
         _ = try await store.updateIncident(id: first, expectedRevisions: nil, actor: editor.record.id) { _ in
             change(affected: 620, action: "incident.update", title: "Payroll export (all regions)")
         }
-        _ = try await store.createWebhook(url: "https://hooks.example/x", format: "json", incidentID: first, events: ["deadline.due"],
+        _ = try await store.createWebhook(
+            url: "https://hooks.example/x", format: "json", incidentID: first, events: ["deadline.due"],
             secret: "whsec_test", actor: "key_admin")
         _ = try await store.updateIncident(id: second, expectedRevisions: nil, actor: editor.record.id) { _ in
             change(affected: 12, action: "incident.close", status: .closed)
@@ -141,8 +145,9 @@ extension AuditProblem {
         #expect(result.firstBreak == nil, "the unkeyed chain cannot see this; the test would prove nothing")
         let removed = AuditProblem.checkpoint(seq: 9, source: "file:2", reason: "the chain no longer has line 9: lines were removed")
         #expect(result.problems.contains(removed))
-        #expect(result.problems.contains(.checkpoint(seq: 9, source: "database", reason: "the chain no longer has line 9: lines were removed"))
-            == (truncation == .lines))
+        #expect(
+            result.problems.contains(.checkpoint(seq: 9, source: "database", reason: "the chain no longer has line 9: lines were removed"))
+                == (truncation == .lines))
         #expect(!result.isIntact)
     }
 
@@ -167,7 +172,8 @@ extension AuditProblem {
                 for seq in [5, 9] {
                     let hash = try String.fetchOne(db, sql: "SELECT hash FROM audit_log WHERE seq = ?", arguments: [seq])!
                     let forged = AuditCheckpoint(seq: seq, hash: hash, at: "2026-03-04T05:00:00.000Z", key: mallory)
-                    try db.execute(sql: "INSERT INTO audit_checkpoint (seq, hash, at, mac) VALUES (?, ?, ?, ?)",
+                    try db.execute(
+                        sql: "INSERT INTO audit_checkpoint (seq, hash, at, mac) VALUES (?, ?, ?, ?)",
                         arguments: [forged.seq, forged.hash, forged.at, forged.mac])
                 }
             }
@@ -180,8 +186,11 @@ extension AuditProblem {
         case .recomputedHashes:
             #expect(result.problems.contains(.checkpoint(seq: 5, source: "database", reason: rewritten)))
         case .forgedCheckpoints:
-            #expect(result.problems.contains(.checkpoint(seq: 5, source: "database",
-                reason: "its MAC is not this key's: forged, altered, or signed with another key")))
+            #expect(
+                result.problems.contains(
+                    .checkpoint(
+                        seq: 5, source: "database",
+                        reason: "its MAC is not this key's: forged, altered, or signed with another key")))
         }
         #expect(result.signedThrough == 0, "no checkpoint vouches for the rewritten chain")
     }
@@ -210,35 +219,41 @@ extension AuditProblem {
                 try db.execute(sql: "DELETE FROM assessment WHERE incident_id = ?", arguments: [second])
                 try db.execute(sql: "DELETE FROM incident WHERE id = ?", arguments: [second])
             case .incidentInserted:
-                try db.execute(sql: """
-                    INSERT INTO incident (id, title, status, facts, revision, created_at, updated_at)
-                    SELECT 'inc_planted', title, status, facts, revision, created_at, updated_at FROM incident WHERE id = ?
-                    """, arguments: [first])
+                try db.execute(
+                    sql: """
+                        INSERT INTO incident (id, title, status, facts, revision, created_at, updated_at)
+                        SELECT 'inc_planted', title, status, facts, revision, created_at, updated_at FROM incident WHERE id = ?
+                        """, arguments: [first])
             case .keyRole:
                 try db.execute(sql: "UPDATE api_key SET role = 'admin' WHERE id = ?", arguments: [editor])
             case .keyUnrevoked:
                 try db.execute(sql: "UPDATE api_key SET revoked_at = NULL WHERE id = ?", arguments: [viewer])
             case .keySecretSwapped:
                 // The hash of a key the attacker holds, put on the editor's row: that key now acts as the editor.
-                try db.execute(sql: "UPDATE api_key SET secret_hash = ? WHERE id = ?",
+                try db.execute(
+                    sql: "UPDATE api_key SET secret_hash = ? WHERE id = ?",
                     arguments: [String(repeating: "ab", count: 32), editor])
             case .keyInserted:
-                try db.execute(sql: """
-                    INSERT INTO api_key (id, name, role, secret_hash, created_at) VALUES ('key_planted', 'backdoor', 'admin', 'x', '2026-03-04T05:00:00.000Z')
-                    """)
+                try db.execute(
+                    sql: """
+                        INSERT INTO api_key (id, name, role, secret_hash, created_at) VALUES ('key_planted', 'backdoor', 'admin', 'x', '2026-03-04T05:00:00.000Z')
+                        """)
             }
         }
-        let expected: AuditProblem = switch edit {
-        case .facts: .incident(id: first, field: "facts", reason: "the stored facts differ from those the audit log records")
-        case .title: .incident(id: first, field: "title", reason: #"stored "Nothing happened", the audit log says "Payroll export (all regions)""#)
-        case .status: .incident(id: second, field: "status", reason: #"stored "open", the audit log says "closed""#)
-        case .incidentDeleted: .incident(id: second, field: "row", reason: "the audit log created it but its row is gone")
-        case .incidentInserted: .incident(id: "inc_planted", field: "row", reason: "no audit line records it: it was added outside the service")
-        case .keyRole: .key(id: editor, field: "role", reason: #"stored "admin", the audit log says "editor""#)
-        case .keyUnrevoked: .key(id: viewer, field: "revoked", reason: "active, but the audit log revoked it")
-        case .keyInserted: .key(id: "key_planted", field: "row", reason: "no audit line created it: it was added outside the service")
-        case .keySecretSwapped: .key(id: editor, field: "secret", reason: "its secret's hash is not the one the audit log records: the key was replaced")
-        }
+        let expected: AuditProblem =
+            switch edit {
+            case .facts: .incident(id: first, field: "facts", reason: "the stored facts differ from those the audit log records")
+            case .title:
+                .incident(id: first, field: "title", reason: #"stored "Nothing happened", the audit log says "Payroll export (all regions)""#)
+            case .status: .incident(id: second, field: "status", reason: #"stored "open", the audit log says "closed""#)
+            case .incidentDeleted: .incident(id: second, field: "row", reason: "the audit log created it but its row is gone")
+            case .incidentInserted: .incident(id: "inc_planted", field: "row", reason: "no audit line records it: it was added outside the service")
+            case .keyRole: .key(id: editor, field: "role", reason: #"stored "admin", the audit log says "editor""#)
+            case .keyUnrevoked: .key(id: viewer, field: "revoked", reason: "active, but the audit log revoked it")
+            case .keyInserted: .key(id: "key_planted", field: "row", reason: "no audit line created it: it was added outside the service")
+            case .keySecretSwapped:
+                .key(id: editor, field: "secret", reason: "its secret's hash is not the one the audit log records: the key was replaced")
+            }
         // The state check needs no key: it compares the database with itself.
         for result in [try await fixture.verify(), try await fixture.verify(keyed: false, file: false)] {
             #expect(result.problems == [expected])
@@ -253,7 +268,8 @@ extension AuditProblem {
         defer { fixture.remove() }
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let checkpointer = AuditCheckpointer(store: fixture.store,
+        let checkpointer = AuditCheckpointer(
+            store: fixture.store,
             settings: AuditCheckpointSettings(key: fixture.key, exportPath: fixture.exportPath, interval: .milliseconds(20)), logger: logger)
         let group = ServiceGroup(services: [checkpointer], logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { tasks in
@@ -271,12 +287,14 @@ extension AuditProblem {
         // Through `breachclock serve`'s builder, with a long interval: only the shutdown signs, after the
         // last request was answered.
         let server = try await ServerApplication.build(
-            configuration: ServerConfiguration(port: 0, databasePath: fixture.database, rulesDirectory: Paths.jurisdictions, sendsWebhooks: false,
+            configuration: ServerConfiguration(
+                port: 0, databasePath: fixture.database, rulesDirectory: Paths.jurisdictions, sendsWebhooks: false,
                 auditCheckpoints: AuditCheckpointSettings(key: fixture.key, exportPath: fixture.exportPath, interval: .seconds(3600))),
             calculator: try RealRules.calculator(), clock: { AuditFixture.now }, logger: logger)
         let admin = try await fixture.store.createKey(name: "admin", role: .admin, actor: "cli")
         try await server.test(.live) { client in
-            let reply = try await client.execute(uri: "/v1/keys", method: .post,
+            let reply = try await client.execute(
+                uri: "/v1/keys", method: .post,
                 headers: [.authorization: "Bearer \(admin.key)", .contentType: "application/json"], body: body(#"{"name": "ci", "role": "viewer"}"#))
             #expect(reply.status == .created)
         }

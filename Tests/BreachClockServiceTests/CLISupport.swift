@@ -37,9 +37,10 @@ enum TestEnvironment {
 }
 
 /// Runs the CLI in process, in the test environment (plus `environment`).
-func runCLI(_ arguments: [String], terminal: Bool = false, noColorEnvironment: Bool = false, columns: Int = 80,
-    environment: [String: String] = [:]) async -> (code: Int32, out: String, err: String)
-{
+func runCLI(
+    _ arguments: [String], terminal: Bool = false, noColorEnvironment: Bool = false, columns: Int = 80,
+    environment: [String: String] = [:]
+) async -> (code: Int32, out: String, err: String) {
     let output = CapturedOutput(terminal: terminal, noColor: noColorEnvironment, columns: columns)
     let values = TestEnvironment.values.merging(environment) { $1 }
     let code = await CommandEnvironment.$values.withValue(values) {

@@ -38,7 +38,8 @@ import Testing
         let facts = Paths.jurisdictions.deletingLastPathComponent().appendingPathComponent("Examples/multinational.yaml").path
         let run = await runCLI(["what-if", "--facts", facts, "--format", format, "--now", "2026-03-02T20:00:00Z"] + rules)
         #expect(run.code == 0, "\(run.err)")
-        try expectGolden(stable(run.out).replacingOccurrences(of: facts, with: "<facts>"), "what-if-multinational.\(format == "table" ? "txt" : "md")")
+        try expectGolden(
+            stable(run.out).replacingOccurrences(of: facts, with: "<facts>"), "what-if-multinational.\(format == "table" ? "txt" : "md")")
     }
 
     /// Issue 12: within 48 hours the table gives the due time and hours and minutes left, never
@@ -59,8 +60,10 @@ import Testing
         let example = Paths.jurisdictions.deletingLastPathComponent().appendingPathComponent("Examples/multinational.yaml")
         let facts = FileManager.default.temporaryDirectory.appendingPathComponent("bc-ics-\(UUID()).yaml")
         defer { try? FileManager.default.removeItem(at: facts) }
-        try (try String(contentsOf: example, encoding: .utf8)
-            + "notices:\n  - { jurisdiction: KR, recipient: individuals, sentAt: 2026-03-03T10:00:00-05:00 }\n").write(to: facts, atomically: true, encoding: .utf8)
+        try
+            (try String(contentsOf: example, encoding: .utf8)
+            + "notices:\n  - { jurisdiction: KR, recipient: individuals, sentAt: 2026-03-03T10:00:00-05:00 }\n").write(
+                to: facts, atomically: true, encoding: .utf8)
         let run = await runCLI(["what-if", "--facts", facts.path, "--format", "ics", "--now", "2026-03-03T12:00:00Z"] + rules)
         #expect(run.code == 0, "\(run.err)")
         #expect(run.out.contains("UID:what-if-20260302190000-KR-regulator@breachclock"))
@@ -82,14 +85,17 @@ import Testing
     /// only a single word longer than a line (a URL) may overflow, whole, so it can be copied.
     @Test(arguments: [60, 80, 132])
     func tableWrapsToTheTerminal(columns: Int) async {
-        let run = await runCLI(["what-if", "--facts", multiState, "--format", "table", "--now", "2026-05-20T09:00:00-05:00"] + rules,
+        let run = await runCLI(
+            ["what-if", "--facts", multiState, "--format", "table", "--now", "2026-05-20T09:00:00-05:00"] + rules,
             columns: columns)
         let wide = run.out.split(separator: "\n").filter { $0.count > columns && $0.trimmingCharacters(in: .whitespaces).contains(" ") }
         #expect(wide.isEmpty, "\(wide)")
         #expect(!run.out.contains("…"), "nothing is cut")
         let flat = run.out.split(whereSeparator: \.isWhitespace).joined(separator: " ")
         // Wisconsin's fixed limit keeps the statute's standard beside it (Wis. Stat. § 134.98(3)(a)).
-        #expect(flat.contains("45 calendar days from discovery; \"within a reasonable time, not to exceed 45 days after the entity learns of the acquisition\""))
+        #expect(
+            flat.contains(
+                "45 calendar days from discovery; \"within a reasonable time, not to exceed 45 days after the entity learns of the acquisition\""))
         #expect(flat.contains("file at https://www.iowaattorneygeneral.gov/for-consumers/security-breach-notifications"))
         #expect(flat.contains("US-IA Iowa Attorney General — Director of the Consumer Protection Division"))
     }
@@ -109,15 +115,18 @@ import Testing
     @Test func flagsGiveTheSameAssessmentAsAFile() async throws {
         let file = FileManager.default.temporaryDirectory.appendingPathComponent("bc-facts-\(UUID()).yaml")
         try """
-            timezone: America/New_York
-            events: { discoveredAt: 2026-03-02T14:00:00-05:00 }
-            data: { elements: [name, ssn] }
-            affected: { US-CA: 1200, US-TX: 300, US-NY: 40 }
-            """.write(to: file, atomically: true, encoding: .utf8)
+        timezone: America/New_York
+        events: { discoveredAt: 2026-03-02T14:00:00-05:00 }
+        data: { elements: [name, ssn] }
+        affected: { US-CA: 1200, US-TX: 300, US-NY: 40 }
+        """.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
         let fromFile = await runCLI(["what-if", "--facts", file.path, "--format", "json"] + rules)
-        let fromFlags = await runCLI(["what-if", "--discovered", "2026-03-02T14:00:00-05:00", "--timezone", "America/New_York",
-            "--affected", "US-CA=1200,US-TX=300,US-NY=40", "--data", "name,ssn", "--format", "json"] + rules)
+        let fromFlags = await runCLI(
+            [
+                "what-if", "--discovered", "2026-03-02T14:00:00-05:00", "--timezone", "America/New_York",
+                "--affected", "US-CA=1200,US-TX=300,US-NY=40", "--data", "name,ssn", "--format", "json",
+            ] + rules)
         #expect(fromFile.code == 0 && fromFlags.code == 0)
         #expect(fromFile.out == fromFlags.out)
         // Cal. Civ. Code § 1798.82(a)(1) (SB 446): 30 calendar days from 2 March 2026, in New York time.
@@ -159,7 +168,10 @@ import Testing
             let text = line.trimmingCharacters(in: .whitespaces)
             guard !pending.isEmpty || text.hasPrefix("breachclock ") else { continue }
             pending += text
-            if pending.hasSuffix("\\") { pending.removeLast(); continue }
+            if pending.hasSuffix("\\") {
+                pending.removeLast()
+                continue
+            }
             examples.append(pending)
             pending = ""
         }
@@ -182,7 +194,10 @@ import Testing
         try #"{"timezone": "UTC", "events": {"#.write(to: truncated, atomically: true, encoding: .utf8)
         let cases: [([String], String)] = [
             (["what-if", "--facts", tab.path] + rules, "tab.yaml:3:1: YAML syntax: a tab character; YAML indents with spaces only"),
-            (["what-if", "--facts", truncated.path] + rules, "cut.json:1:32: JSON: expected a member name in double quotes, found end of the document"),
+            (
+                ["what-if", "--facts", truncated.path] + rules,
+                "cut.json:1:32: JSON: expected a member name in double quotes, found end of the document"
+            ),
             (["what-if", "--facts", folder.appendingPathComponent("nope.yaml").path] + rules, "nope.yaml`: no such file"),
             (["what-if", "--facts", folder.path] + rules, "`: is a folder, not a file"),
             (["rules", "validate", "--rules", folder.appendingPathComponent("nowhere").path], "the rules folder: no such folder"),
@@ -233,8 +248,10 @@ import Testing
 /// The contract's own examples (`shared/spec/examples`).
 @Suite struct ContractExampleTests {
     func assess(_ name: String) async throws -> (json: String, run: Int32) {
-        let run = await runCLI(["what-if", "--facts", Paths.sharedExamples.appendingPathComponent(name).path, "--format", "json",
-            "--rules", Paths.jurisdictions.path])
+        let run = await runCLI([
+            "what-if", "--facts", Paths.sharedExamples.appendingPathComponent(name).path, "--format", "json",
+            "--rules", Paths.jurisdictions.path,
+        ])
         return (run.out, run.code)
     }
 
@@ -277,16 +294,20 @@ import Testing
 @Suite struct WhatIfHostileInputTests {
     /// `what-if --now` before the discovery warns of it (the CLI passes its clock to the calculator).
     @Test func whatIfWarnsOfAFutureDiscovery() async throws {
-        let result = await runCLI(["what-if", "--rules", Paths.jurisdictions.path, "--discovered", "2027-01-05T09:00:00Z", "--data", "name,ssn",
-            "--affected", "US-CA=10", "--format", "json", "--now", "2026-12-02T09:00:00Z"])
+        let result = await runCLI([
+            "what-if", "--rules", Paths.jurisdictions.path, "--discovered", "2027-01-05T09:00:00Z", "--data", "name,ssn",
+            "--affected", "US-CA=10", "--format", "json", "--now", "2026-12-02T09:00:00Z",
+        ])
         #expect(result.code == 0, "\(result.err)")
         #expect(result.out.contains("events.discoveredAt (2027-01-05T09:00:00Z) is in the future (now 2026-12-02T09:00:00Z)"))
     }
 
     /// `what-if` died with SIGILL on these counts; now it is bad input, exit 2, naming the field.
     @Test func whatIfRefusesOverflowingCounts() async throws {
-        let result = await runCLI(["what-if", "--rules", Paths.jurisdictions.path, "--discovered", "2026-03-02", "--data", "name,ssn",
-            "--affected", "US-CA=9223372036854775807,US-TX=9223372036854775807"])
+        let result = await runCLI([
+            "what-if", "--rules", Paths.jurisdictions.path, "--discovered", "2026-03-02", "--data", "name,ssn",
+            "--affected", "US-CA=9223372036854775807,US-TX=9223372036854775807",
+        ])
         #expect(result.code == 2)
         #expect(result.err.contains("affected.US-CA: a count is at most 1000000000000"))
     }

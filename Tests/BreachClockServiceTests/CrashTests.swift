@@ -1,12 +1,12 @@
 import BreachClockStore
-import BreachClockWebhooks
 import BreachClockTestSupport
+import BreachClockWebhooks
 import Foundation
 import HTTPTypes
 import Testing
 
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+    import FoundationNetworking
 #endif
 
 /// The real `breachclock serve` process, killed with SIGKILL while it delivers: after a restart every
@@ -17,8 +17,10 @@ import FoundationNetworking
     func serve(database: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
-        process.arguments = ["serve", "--db", database, "--port", "0", "--rules", Paths.jurisdictions.path, "--log-level", "critical",
-            "--webhook-allow", "127.0.0.1", "--webhook-rescue-after", "1"]
+        process.arguments = [
+            "serve", "--db", database, "--port", "0", "--rules", Paths.jurisdictions.path, "--log-level", "critical",
+            "--webhook-allow", "127.0.0.1", "--webhook-rescue-after", "1",
+        ]
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
@@ -43,13 +45,18 @@ import FoundationNetworking
         try await Receiver.with { receiver, port in
             await receiver.setDelay(.milliseconds(20))
             var random = SystemRandomNumberGenerator()
-            let hook = try await store.createWebhook(url: "http://127.0.0.1:\(port)/hook", format: "json", incidentID: nil,
+            let hook = try await store.createWebhook(
+                url: "http://127.0.0.1:\(port)/hook", format: "json", incidentID: nil,
                 events: ["obligation.reminder"], secret: WebhookSigner.newSecret(using: &random), actor: "test")
             var planned: Set<String> = []
-            let event = WebhookEvent(type: .reminder, incidentID: "inc_crash", incidentTitle: "crash test", timeZone: TimeZone(identifier: "UTC")!, at: Date())
+            let event = WebhookEvent(
+                type: .reminder, incidentID: "inc_crash", incidentTitle: "crash test", timeZone: TimeZone(identifier: "UTC")!, at: Date())
             for _ in 0..<count {
-                planned.insert(try await store.enqueue(PlannedDelivery(webhookID: hook.id, incidentID: "inc_crash", obligationID: nil,
-                    event: "obligation.reminder", dueAt: Date(), payload: event.payloadJSON())))
+                planned.insert(
+                    try await store.enqueue(
+                        PlannedDelivery(
+                            webhookID: hook.id, incidentID: "inc_crash", obligationID: nil,
+                            event: "obligation.reminder", dueAt: Date(), payload: event.payloadJSON())))
             }
             func receivedIDs() async -> [String] { await receiver.received.compactMap { $0.headers[HTTPField.Name("webhook-id")!] } }
 
@@ -83,10 +90,12 @@ import FoundationNetworking
         let created = try await running.request("POST", "/v1/incidents", key: server.editorKey, body: incidentBody)
         #expect(created.status == 201)
         let id = try #require(created.object["id"] as? String)
-        let patched = try await running.request("PATCH", "/v1/incidents/\(id)", key: server.editorKey,
+        let patched = try await running.request(
+            "PATCH", "/v1/incidents/\(id)", key: server.editorKey,
             body: #"{"facts": {"affected": {"US-CA": 620}}}"#, headers: ["If-Match": "\"1\""])
         #expect(patched.status == 200)
-        let noticed = try await running.request("POST", "/v1/incidents/\(id)/notices", key: server.editorKey,
+        let noticed = try await running.request(
+            "POST", "/v1/incidents/\(id)/notices", key: server.editorKey,
             body: #"{"obligation": "US-CA/individuals", "sentAt": "2026-03-20T09:00:00-07:00", "method": "mail"}"#, headers: ["If-Match": "\"2\""])
         #expect(noticed.status == 201)
         let before = try await running.request("GET", "/v1/incidents/\(id)", key: server.viewerKey)
@@ -125,7 +134,12 @@ import FoundationNetworking
             for _ in 0..<100 {
                 group.addTask {
                     let reply = try? await running.request("POST", "/v1/incidents", key: server.editorKey, body: incidentBody)
-                    if lock.withLock({ answered.value += 1; return answered.value == 10 }) { running.process.terminate() }
+                    if lock.withLock({
+                        answered.value += 1
+                        return answered.value == 10
+                    }) {
+                        running.process.terminate()
+                    }
                     guard reply?.status == 201 else { return nil }
                     return reply?.object["id"] as? String
                 }

@@ -1,10 +1,11 @@
-@testable import BreachClockServer
 import BreachClockStore
-import BreachClockWebhooks
 import BreachClockTestSupport
+import BreachClockWebhooks
 import Foundation
 import Logging
 import Testing
+
+@testable import BreachClockServer
 
 /// The dispatcher's run loop (issue 12): a slow receiver holds back only its own messages, each
 /// attempt is recorded as it ends, concurrency is capped per host, and reminders that fell due
@@ -12,28 +13,33 @@ import Testing
 @Suite(.serialized) struct DispatcherTests {
     static let start = Date(timeIntervalSince1970: 1_772_474_400)
 
-    func dispatcher(_ store: IncidentStore, clock: TestClock, limits: WebhookDispatcher.Limits = .init(), links: WebhookLinks = .init(),
-        metrics: ServerMetrics? = nil) -> WebhookDispatcher
-    {
+    func dispatcher(
+        _ store: IncidentStore, clock: TestClock, limits: WebhookDispatcher.Limits = .init(), links: WebhookLinks = .init(),
+        metrics: ServerMetrics? = nil
+    ) -> WebhookDispatcher {
         var options = CurlTransport.Options()
         options.policy = AddressPolicy(allowlist: [AddressPolicy.Network("127.0.0.1/32")!])
         var logger = Logger(label: "dispatcher")
         logger.logLevel = .critical
-        return WebhookDispatcher(store: store, transport: CurlTransport(options: options), clock: clock.function, random: { 0.5 },
+        return WebhookDispatcher(
+            store: store, transport: CurlTransport(options: options), clock: clock.function, random: { 0.5 },
             logger: logger, limits: limits, intervals: .init(poll: .milliseconds(20)), links: links, metrics: metrics)
     }
 
     func subscribe(_ store: IncidentStore, port: Int, format: String = "json") async throws -> StoredWebhook {
         var random = SystemRandomNumberGenerator()
-        return try await store.createWebhook(url: "http://127.0.0.1:\(port)/hook", format: format, incidentID: nil,
+        return try await store.createWebhook(
+            url: "http://127.0.0.1:\(port)/hook", format: format, incidentID: nil,
             events: ["obligation.reminder", "obligation.overdue"], secret: WebhookSigner.newSecret(using: &random), actor: "test")
     }
 
     func reminder(_ hook: StoredWebhook, incident: String = "inc_test", obligation: String? = "US-CA/individuals", due: Date) -> PlannedDelivery {
-        let event = WebhookEvent(type: .reminder, incidentID: incident, incidentTitle: "test", obligationID: obligation, jurisdiction: "US-CA",
+        let event = WebhookEvent(
+            type: .reminder, incidentID: incident, incidentTitle: "test", obligationID: obligation, jurisdiction: "US-CA",
             recipient: "Affected California residents", citation: "Cal. Civ. Code § 1798.82(a)", deadlineKind: "fixed",
             due: due.addingTimeInterval(86_400), deadlineText: "30 calendar days from discovery", timeZone: TimeZone(identifier: "UTC")!, at: due)
-        return PlannedDelivery(webhookID: hook.id, incidentID: incident, obligationID: obligation, event: "obligation.reminder", dueAt: due,
+        return PlannedDelivery(
+            webhookID: hook.id, incidentID: incident, obligationID: obligation, event: "obligation.reminder", dueAt: due,
             payload: event.payloadJSON())
     }
 
@@ -72,9 +78,10 @@ import Testing
                 #expect(try await eventually { await slow.inFlight == 1 })
                 // Falls due while the slow one is in flight.
                 let id = try await store.enqueue(reminder(fastHook, due: Self.start))
-                #expect(try await eventually {
-                    try await store.deliveries(webhookID: fastHook.id).first { $0.id == id }?.state == "delivered"
-                })
+                #expect(
+                    try await eventually {
+                        try await store.deliveries(webhookID: fastHook.id).first { $0.id == id }?.state == "delivered"
+                    })
                 #expect(await slow.inFlight == 1, "the fast message was sent and recorded while the slow one was still in flight")
                 #expect(try await store.deliveries(webhookID: slowHook.id).first?.state == "sending")
             }
@@ -141,7 +148,9 @@ import Testing
         try await withOutbox { store, clock, receiver, port in
             await receiver.setScript([(.ok, nil, ""), (.internalServerError, nil, "")])
             let hook = try await subscribe(store, port: port)
-            for index in 0..<3 { _ = try await store.enqueue(reminder(hook, incident: "inc_\(index)", due: Self.start.addingTimeInterval(Double(index) * 60))) }
+            for index in 0..<3 {
+                _ = try await store.enqueue(reminder(hook, incident: "inc_\(index)", due: Self.start.addingTimeInterval(Double(index) * 60)))
+            }
             let metrics = ServerMetrics()
             let before = try await metrics.exposition(store: store, now: Self.start)
             #expect(before.contains(#"breachclock_webhook_outbox{state="due"} 1"#), "\(before)")

@@ -13,7 +13,8 @@ import Testing
 @Suite struct HTTPSemanticsTests {
     /// Creates the standard incident; returns its id.
     func createIncident(_ client: some TestClientProtocol, _ server: TestServer) async throws -> String {
-        let created = try await client.execute(uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey), body: body(incidentBody))
+        let created = try await client.execute(
+            uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey), body: body(incidentBody))
         #expect(created.status == .created)
         return try #require(created.object["id"] as? String)
     }
@@ -48,16 +49,22 @@ import Testing
         defer { server.remove() }
         let yaml = "events: {discoveredAt: 2026-03-02}\ndata: {elements: [name, ssn]}\naffected: {US-CA: 10}\n"
         try await server.app().test(.router) { client in
-            try await client.execute(uri: "/v1/assessments", method: .post,
-                headers: server.headers(server.viewerKey, [.contentType: "application/yaml"]), body: body(yaml)) { #expect($0.status == .ok) }
-            try await client.execute(uri: "/v1/assessments", method: .post,
-                headers: server.headers(server.viewerKey), body: body(yaml)) { response in
+            try await client.execute(
+                uri: "/v1/assessments", method: .post,
+                headers: server.headers(server.viewerKey, [.contentType: "application/yaml"]), body: body(yaml)
+            ) { #expect($0.status == .ok) }
+            try await client.execute(
+                uri: "/v1/assessments", method: .post,
+                headers: server.headers(server.viewerKey), body: body(yaml)
+            ) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.text.contains("Malformed JSON body"))
                 #expect(!response.text.contains("YAML"))
             }
-            try await client.execute(uri: "/v1/assessments", method: .post,
-                headers: server.headers(server.viewerKey, [.contentType: "application/yaml"]), body: body(HostileDocuments.billionLaughs)) { response in
+            try await client.execute(
+                uri: "/v1/assessments", method: .post,
+                headers: server.headers(server.viewerKey, [.contentType: "application/yaml"]), body: body(HostileDocuments.billionLaughs)
+            ) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.text.contains("values in one document"))
             }
@@ -77,8 +84,10 @@ import Testing
         let server = try await TestServer.make()
         defer { server.remove() }
         try await server.app().test(.router) { client in
-            try await client.execute(uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
-                body: ByteBuffer(bytes: bytes)) { response in
+            try await client.execute(
+                uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
+                body: ByteBuffer(bytes: bytes)
+            ) { response in
                 #expect(response.status == .badRequest)
                 #expect(response.text.contains(expected), "\(response.text)")
             }
@@ -96,18 +105,23 @@ import Testing
         let affected = #"{"US-CA": 9223372036854775807, "US-TX": 9223372036854775807}"#
         let facts = #"{"events": {"discoveredAt": "2026-03-02"}, "data": {"elements": ["name", "ssn"]}, "affected": \#(affected)}"#
         try await server.app().test(.router) { client in
-            try await client.execute(uri: "/v1/assessments", method: .post, headers: server.headers(server.viewerKey), body: body(facts)) { response in
+            try await client.execute(uri: "/v1/assessments", method: .post, headers: server.headers(server.viewerKey), body: body(facts)) {
+                response in
                 #expect(response.status == .unprocessableContent)
                 #expect(response.text.contains("affected.US-CA"))
             }
-            try await client.execute(uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
-                body: body(#"{"title": "x", "facts": \#(facts)}"#)) { response in
+            try await client.execute(
+                uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
+                body: body(#"{"title": "x", "facts": \#(facts)}"#)
+            ) { response in
                 #expect(response.status == .unprocessableContent)
                 #expect(response.text.contains("facts.affected.US-TX"))
             }
             let id = try await createIncident(client, server)
-            try await client.execute(uri: "/v1/incidents/\(id)", method: .patch, headers: server.headers(server.editorKey, [.ifMatch: "\"1\""]),
-                body: body(#"{"facts": {"affected": \#(affected)}}"#)) { #expect($0.status == .unprocessableContent) }
+            try await client.execute(
+                uri: "/v1/incidents/\(id)", method: .patch, headers: server.headers(server.editorKey, [.ifMatch: "\"1\""]),
+                body: body(#"{"facts": {"affected": \#(affected)}}"#)
+            ) { #expect($0.status == .unprocessableContent) }
             try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
         }
     }
@@ -117,7 +131,8 @@ import Testing
         defer { server.remove() }
         try await server.app().test(.router) { client in
             let body123 = incidentBody.replacingOccurrences(of: #""Payroll export""#, with: "123")
-            try await client.execute(uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey), body: body(body123)) { response in
+            try await client.execute(uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey), body: body(body123)) {
+                response in
                 #expect(response.status == .unprocessableContent)
                 #expect(response.text.contains("expected text, found a number"))
             }
@@ -135,8 +150,10 @@ import Testing
         defer { server.remove() }
         try await server.app().test(.router) { client in
             let id = try await createIncident(client, server)
-            try await client.execute(uri: "/v1/incidents/\(id)/decisions", method: .post,
-                headers: server.headers(server.editorKey, [.ifMatch: "\"1\""]), body: body(decision)) { response in
+            try await client.execute(
+                uri: "/v1/incidents/\(id)/decisions", method: .post,
+                headers: server.headers(server.editorKey, [.ifMatch: "\"1\""]), body: body(decision)
+            ) { response in
                 #expect(response.status == .unprocessableContent)
                 #expect(response.text.contains(expected), "\(response.text)")
             }
@@ -162,15 +179,19 @@ import Testing
             let id = try await createIncident(client, server)
             var headers = server.headers(server.editorKey)
             headers[.ifMatch] = value
-            try await client.execute(uri: "/v1/incidents/\(id)", method: .patch, headers: headers,
-                body: body(#"{"facts": {"affected": {"US-CA": 620}}}"#)) { response in
+            try await client.execute(
+                uri: "/v1/incidents/\(id)", method: .patch, headers: headers,
+                body: body(#"{"facts": {"affected": {"US-CA": 620}}}"#)
+            ) { response in
                 #expect(response.status == status, "\(response.text)")
                 if status == .preconditionFailed { #expect(response.headers[.eTag] == "\"1\"") }
             }
             // The other changes need it too.
             for path in ["/notices", "/decisions", "/close"] where value == nil {
-                try await client.execute(uri: "/v1/incidents/\(id)\(path)", method: .post, headers: server.headers(server.editorKey),
-                    body: body(#"{"kind": "materiality", "outcome": "material", "owner": "counsel"}"#)) {
+                try await client.execute(
+                    uri: "/v1/incidents/\(id)\(path)", method: .post, headers: server.headers(server.editorKey),
+                    body: body(#"{"kind": "materiality", "outcome": "material", "owner": "counsel"}"#)
+                ) {
                     #expect($0.status == .preconditionRequired, "\(path)")
                 }
             }
@@ -182,13 +203,17 @@ import Testing
         defer { server.remove() }
         try await server.app().test(.router) { client in
             let id = try await createIncident(client, server)
-            try await client.execute(uri: "/v1/incidents/\(id)", method: .patch, headers: server.headers(server.editorKey, [.ifMatch: "\"1\""]),
-                body: body(#"{"title": "Payroll export", "facts": {"affected": {"US-CA": 480}}}"#)) { response in
+            try await client.execute(
+                uri: "/v1/incidents/\(id)", method: .patch, headers: server.headers(server.editorKey, [.ifMatch: "\"1\""]),
+                body: body(#"{"title": "Payroll export", "facts": {"affected": {"US-CA": 480}}}"#)
+            ) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.eTag] == "\"1\"")
             }
-            try await client.execute(uri: "/v1/incidents/\(id)", method: .patch, headers: server.headers(server.editorKey, [.ifMatch: "\"1\""]),
-                body: body(#"{"title": "Payroll export (HR share)"}"#)) { #expect($0.headers[.eTag] == "\"2\"") }
+            try await client.execute(
+                uri: "/v1/incidents/\(id)", method: .patch, headers: server.headers(server.editorKey, [.ifMatch: "\"1\""]),
+                body: body(#"{"title": "Payroll export (HR share)"}"#)
+            ) { #expect($0.headers[.eTag] == "\"2\"") }
             try await client.execute(uri: "/v1/incidents/\(id)/history", method: .get, headers: server.headers(server.viewerKey)) { response in
                 let revisions = response.object["revisions"] as? [[String: Any]] ?? []
                 #expect(revisions.count == 2)
@@ -209,7 +234,8 @@ import Testing
                 #expect(response.headers[.eTag] == get.headers[.eTag])
             }
             try await client.execute(uri: "/healthz", method: .head) { #expect($0.status == .ok) }
-            try await client.execute(uri: "/v1/incidents/\(id)", method: .put, headers: server.headers(server.editorKey), body: body("{}")) { response in
+            try await client.execute(uri: "/v1/incidents/\(id)", method: .put, headers: server.headers(server.editorKey), body: body("{}")) {
+                response in
                 #expect(response.status == .methodNotAllowed)
                 #expect(response.headers[.allow] == "GET, HEAD, PATCH")
             }
@@ -217,7 +243,9 @@ import Testing
                 #expect(response.status == .methodNotAllowed)
                 #expect(response.headers[.allow] == "POST, GET, HEAD")
             }
-            try await client.execute(uri: "/v1/nothing-here", method: .get, headers: server.headers(server.viewerKey)) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/v1/nothing-here", method: .get, headers: server.headers(server.viewerKey)) {
+                #expect($0.status == .notFound)
+            }
             for scheme in ["bearer", "BEARER", "BeArEr"] {
                 try await client.execute(uri: "/v1/jurisdictions", method: .get, headers: [.authorization: "\(scheme) \(server.viewerKey)"]) {
                     #expect($0.status == .ok, "\(scheme)")
@@ -230,7 +258,8 @@ import Testing
         let server = try await TestServer.make()
         defer { server.remove() }
         try await server.app().test(.router) { client in
-            let created = try await client.execute(uri: "/v1/keys", method: .post, headers: server.headers(server.adminKey),
+            let created = try await client.execute(
+                uri: "/v1/keys", method: .post, headers: server.headers(server.adminKey),
                 body: body(#"{"name": "ci", "role": "viewer"}"#))
             #expect(created.status == .created)
             #expect(created.headers[.cacheControl] == "no-store")
@@ -250,7 +279,8 @@ import Testing
         defer { server.remove() }
         var configuration = ServerConfiguration(port: 0, databasePath: server.database, rulesDirectory: Paths.jurisdictions, sendsWebhooks: false)
         configuration.keyCacheLifetime = .milliseconds(300)
-        let app = try await ServerApplication.build(configuration: configuration, calculator: try RealRules.calculator(), logger: Logger(label: "test"))
+        let app = try await ServerApplication.build(
+            configuration: configuration, calculator: try RealRules.calculator(), logger: Logger(label: "test"))
         try await app.test(.router) { client in
             try await client.execute(uri: "/v1/jurisdictions", method: .get, headers: server.headers(server.viewerKey)) { #expect($0.status == .ok) }
             let store = try IncidentStore(path: server.database)
@@ -267,7 +297,8 @@ import Testing
         let server = try await TestServer.make()
         defer { server.remove() }
         try await server.app().test(.router) { client in
-            let created = try await client.execute(uri: "/v1/webhooks", method: .post, headers: server.headers(server.adminKey),
+            let created = try await client.execute(
+                uri: "/v1/webhooks", method: .post, headers: server.headers(server.adminKey),
                 body: body(#"{"url": "https://hooks.example.com/x", "format": "json"}"#))
             #expect(created.status == .created)
             #expect(created.headers[.cacheControl] == "no-store")
@@ -275,7 +306,9 @@ import Testing
             try await client.execute(uri: location, method: .get, headers: server.headers(server.adminKey)) { #expect($0.status == .ok) }
             try await client.execute(uri: location, method: .delete, headers: server.headers(server.adminKey)) { #expect($0.status == .noContent) }
             try await client.execute(uri: location, method: .get, headers: server.headers(server.adminKey)) { #expect($0.status == .notFound) }
-            try await client.execute(uri: location + "/deliveries", method: .get, headers: server.headers(server.adminKey)) { #expect($0.status == .notFound) }
+            try await client.execute(uri: location + "/deliveries", method: .get, headers: server.headers(server.adminKey)) {
+                #expect($0.status == .notFound)
+            }
             try await client.execute(uri: location, method: .delete, headers: server.headers(server.adminKey)) { #expect($0.status == .notFound) }
             try await client.execute(uri: "/v1/webhooks", method: .get, headers: server.headers(server.adminKey)) { response in
                 #expect((response.object["webhooks"] as? [Any])?.isEmpty == true)
@@ -310,8 +343,10 @@ import Testing
         let server = try await TestServer.make()
         defer { server.remove() }
         try await server.app().test(.router) { client in
-            try await client.execute(uri: "/v1/webhooks", method: .post, headers: server.headers(server.adminKey),
-                body: body(#"{"url": "\#(url)", "schedule": {"before": ["48h", "90m"]}}"#)) { #expect($0.status == .created, "\($0.text)") }
+            try await client.execute(
+                uri: "/v1/webhooks", method: .post, headers: server.headers(server.adminKey),
+                body: body(#"{"url": "\#(url)", "schedule": {"before": ["48h", "90m"]}}"#)
+            ) { #expect($0.status == .created, "\($0.text)") }
         }
     }
 
@@ -379,9 +414,10 @@ final class LogCapture: @unchecked Sendable {
             set { metadata[key] = newValue }
         }
 
-        func log(level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String,
-            function: String, line: UInt)
-        {
+        func log(
+            level: Logger.Level, message: Logger.Message, metadata extra: Logger.Metadata?, source: String, file: String,
+            function: String, line: UInt
+        ) {
             let merged = metadata.merging(extra ?? [:]) { $1 }.mapValues { "\($0)" }
             capture.lock.withLock { capture.kept.append(Record(message: "\(message)", metadata: merged)) }
         }

@@ -1,7 +1,7 @@
 import BreachClockStore
-import BreachClockWebhooks
-import BreachClockTestSupport
 import BreachClockStoreTestSupport
+import BreachClockTestSupport
+import BreachClockWebhooks
 import Foundation
 import HTTPTypes
 import Testing
@@ -43,8 +43,10 @@ import Testing
             for index in 0..<30 {
                 let server = servers[index % 3]
                 group.addTask {
-                    try await server.request("PATCH", "/v1/incidents/\(id)", key: setup.editorKey,
-                        body: #"{"facts": {"affected": {"US-CA": \#(600 + index)}}}"#, headers: ["If-Match": "\"1\""]).status
+                    try await server.request(
+                        "PATCH", "/v1/incidents/\(id)", key: setup.editorKey,
+                        body: #"{"facts": {"affected": {"US-CA": \#(600 + index)}}}"#, headers: ["If-Match": "\"1\""]
+                    ).status
                 }
             }
             return try await group.reduce(into: [Int]()) { $0.append($1) }
@@ -63,15 +65,20 @@ import Testing
         defer { setup.database.remove() }
         return try await Receiver.with { receiver, port in
             var random = SystemRandomNumberGenerator()
-            let hook = try await setup.store.createWebhook(url: "http://127.0.0.1:\(port)/hook", format: "json", incidentID: nil,
+            let hook = try await setup.store.createWebhook(
+                url: "http://127.0.0.1:\(port)/hook", format: "json", incidentID: nil,
                 events: ["obligation.reminder"], secret: WebhookSigner.newSecret(using: &random), actor: "test")
-            let event = WebhookEvent(type: .reminder, incidentID: "inc_many", incidentTitle: "many instances", timeZone: TimeZone(identifier: "UTC")!,
+            let event = WebhookEvent(
+                type: .reminder, incidentID: "inc_many", incidentTitle: "many instances", timeZone: TimeZone(identifier: "UTC")!,
                 at: Date())
             let payload = event.payloadJSON()
-            let planned = Set(try await setup.store.enqueue(all: (0..<count).map { _ in
-                PlannedDelivery(webhookID: hook.id, incidentID: "inc_many", obligationID: nil, event: "obligation.reminder", dueAt: Date(),
-                    payload: payload)
-            }))
+            let planned = Set(
+                try await setup.store.enqueue(
+                    all: (0..<count).map { _ in
+                        PlannedDelivery(
+                            webhookID: hook.id, incidentID: "inc_many", obligationID: nil, event: "obligation.reminder", dueAt: Date(),
+                            payload: payload)
+                    }))
             func receivedIDs() async -> [String] { await receiver.received.compactMap { $0.headers[HTTPField.Name("webhook-id")!] } }
             // A short lease only where an instance is killed: a claim waiting behind the per-host cap
             // on a busy debug build can outlive a 2 s lease, and another instance would send it again.
@@ -144,7 +151,8 @@ import Testing
     @Test func aRulesRolloutRecomputesOpenIncidentsOnce() async throws {
         let setup = try await setUp()
         defer { setup.database.remove() }
-        let hook = try await setup.store.createWebhook(url: "http://127.0.0.1:9/hook", format: "json", incidentID: nil,
+        let hook = try await setup.store.createWebhook(
+            url: "http://127.0.0.1:9/hook", format: "json", incidentID: nil,
             events: ["deadline.changed"], secret: "whsec_rollout", actor: "test")
         let first = try await instances(1, on: setup.database)[0]
         let created = try await first.request("POST", "/v1/incidents", key: setup.editorKey, body: incidentBody)

@@ -27,7 +27,9 @@ import Yams
     @Test func everyRouteIsDocumentedAndEveryDocumentedRouteExists() async throws {
         let server = try await TestServer.make()
         defer { server.remove() }
-        let served = Set(try await ServerApplication.routes(configuration: ServerConfiguration(databasePath: server.database, rulesDirectory: Paths.jurisdictions)))
+        let served = Set(
+            try await ServerApplication.routes(configuration: ServerConfiguration(databasePath: server.database, rulesDirectory: Paths.jurisdictions))
+        )
         #expect(served.subtracting(Self.documentedRoutes).isEmpty, "not documented: \(served.subtracting(Self.documentedRoutes).sorted())")
         #expect(Self.documentedRoutes.subtracting(served).isEmpty, "documented but not served: \(Self.documentedRoutes.subtracting(served).sorted())")
     }
@@ -38,10 +40,12 @@ import Yams
         defer { server.remove() }
         let checked = Counter()
         try await server.app().test(.router) { client in
-            func call(_ method: HTTPRequest.Method, _ uri: String, _ route: String, key: String? = nil, body text: String? = nil,
-                headers: HTTPFields = [:]) async throws -> TestResponse
-            {
-                let response = try await client.execute(uri: uri, method: method, headers: key.map { server.headers($0, headers) } ?? headers,
+            func call(
+                _ method: HTTPRequest.Method, _ uri: String, _ route: String, key: String? = nil, body text: String? = nil,
+                headers: HTTPFields = [:]
+            ) async throws -> TestResponse {
+                let response = try await client.execute(
+                    uri: uri, method: method, headers: key.map { server.headers($0, headers) } ?? headers,
                     body: text.map(body))
                 let problems = Self.check(response, route: route, method: method)
                 #expect(problems.isEmpty, "\(method) \(uri) → \(response.status.code): \(problems)")
@@ -54,7 +58,8 @@ import Yams
             _ = try await call(.get, "/readyz", "/readyz")
             _ = try await call(.get, "/metrics", "/metrics")
             _ = try await call(.get, "/openapi.yaml", "/openapi.yaml")
-            let facts = #"{"events": {"discoveredAt": "2026-03-02T10:00:00-08:00"}, "data": {"elements": ["name", "ssn"]}, "affected": {"US-CA": 900}}"#
+            let facts =
+                #"{"events": {"discoveredAt": "2026-03-02T10:00:00-08:00"}, "data": {"elements": ["name", "ssn"]}, "affected": {"US-CA": 900}}"#
             _ = try await call(.post, "/v1/assessments", "/v1/assessments", key: viewer, body: facts)
             _ = try await call(.post, "/v1/assessments", "/v1/assessments", key: viewer, body: #"{"events": {}}"#)
             _ = try await call(.post, "/v1/assessments", "/v1/assessments", body: facts)
@@ -64,19 +69,25 @@ import Yams
             _ = try await call(.get, "/v1/incidents?status=open", "/v1/incidents", key: viewer)
             _ = try await call(.get, base, "/v1/incidents/{id}", key: viewer)
             _ = try await call(.get, "/v1/incidents/inc_missing", "/v1/incidents/{id}", key: viewer)
-            _ = try await call(.patch, base, "/v1/incidents/{id}", key: editor, body: #"{"facts": {"affected": {"US-CA": 700}}}"#,
+            _ = try await call(
+                .patch, base, "/v1/incidents/{id}", key: editor, body: #"{"facts": {"affected": {"US-CA": 700}}}"#,
                 headers: [.ifMatch: "\"1\""])
             _ = try await call(.patch, base, "/v1/incidents/{id}", key: editor, body: #"{"title": "x"}"#, headers: [.ifMatch: "\"1\""])
             _ = try await call(.get, base + "/history", "/v1/incidents/{id}/history", key: viewer)
-            _ = try await call(.post, base + "/notices", "/v1/incidents/{id}/notices", key: editor,
+            _ = try await call(
+                .post, base + "/notices", "/v1/incidents/{id}/notices", key: editor,
                 body: #"{"obligation": "US-CA/individuals", "sentAt": "2026-03-10", "method": "mail"}"#)
-            _ = try await call(.post, base + "/notices", "/v1/incidents/{id}/notices", key: editor,
+            _ = try await call(
+                .post, base + "/notices", "/v1/incidents/{id}/notices", key: editor,
                 body: #"{"obligation": "US-CA/individuals", "sentAt": "2026-03-10", "method": "mail"}"#, headers: [.ifMatch: "\"2\""])
             _ = try await call(.get, base + "/notices", "/v1/incidents/{id}/notices", key: viewer)
-            _ = try await call(.post, base + "/decisions", "/v1/incidents/{id}/decisions", key: editor,
+            _ = try await call(
+                .post, base + "/decisions", "/v1/incidents/{id}/decisions", key: editor,
                 body: #"{"kind": "notice", "outcome": "not-required", "owner": "counsel"}"#, headers: [.ifMatch: "\"3\""])
-            _ = try await call(.post, base + "/decisions", "/v1/incidents/{id}/decisions", key: editor,
-                body: #"{"kind": "risk-of-harm", "outcome": "likely", "owner": "counsel", "rationale": "SSNs were taken"}"#, headers: [.ifMatch: "\"3\""])
+            _ = try await call(
+                .post, base + "/decisions", "/v1/incidents/{id}/decisions", key: editor,
+                body: #"{"kind": "risk-of-harm", "outcome": "likely", "owner": "counsel", "rationale": "SSNs were taken"}"#,
+                headers: [.ifMatch: "\"3\""])
             _ = try await call(.get, base + "/decisions", "/v1/incidents/{id}/decisions", key: viewer)
             _ = try await call(.get, base + "/calendar.ics", "/v1/incidents/{id}/calendar.ics", key: viewer)
             _ = try await call(.get, base + "/audit", "/v1/incidents/{id}/audit", key: viewer)
@@ -93,7 +104,8 @@ import Yams
             _ = try await call(.get, "/v1/keys/\(key.object["id"] as? String ?? "")", "/v1/keys/{id}", key: admin)
             _ = try await call(.delete, "/v1/keys/\(key.object["id"] as? String ?? "")", "/v1/keys/{id}", key: admin)
             _ = try await call(.delete, "/v1/keys/key_missing", "/v1/keys/{id}", key: admin)
-            let hook = try await call(.post, "/v1/webhooks", "/v1/webhooks", key: admin, body: #"{"url": "https://hooks.example/x", "format": "slack"}"#)
+            let hook = try await call(
+                .post, "/v1/webhooks", "/v1/webhooks", key: admin, body: #"{"url": "https://hooks.example/x", "format": "slack"}"#)
             _ = try await call(.post, "/v1/webhooks", "/v1/webhooks", key: admin, body: #"{"url": "ftp://x"}"#)
             _ = try await call(.get, "/v1/webhooks", "/v1/webhooks", key: admin)
             _ = try await call(.get, "/v1/webhooks", "/v1/webhooks", key: editor)

@@ -1,7 +1,7 @@
 import BreachClockServer
 import BreachClockStore
-import BreachClockWebhooks
 import BreachClockTestSupport
+import BreachClockWebhooks
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -30,12 +30,15 @@ struct TestServer {
     }
 
     /// The tests' receivers listen on 127.0.0.1, so it is allowlisted unless a test says otherwise.
-    func app(clock: @escaping @Sendable () -> Date = { Date(timeIntervalSince1970: 1_772_600_000) },
-        webhookAllow: [AddressPolicy.Network] = [AddressPolicy.Network("127.0.0.1/32")!]) async throws -> some ApplicationProtocol {
+    func app(
+        clock: @escaping @Sendable () -> Date = { Date(timeIntervalSince1970: 1_772_600_000) },
+        webhookAllow: [AddressPolicy.Network] = [AddressPolicy.Network("127.0.0.1/32")!]
+    ) async throws -> some ApplicationProtocol {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
         return try await ServerApplication.build(
-            configuration: ServerConfiguration(port: 0, databasePath: database, rulesDirectory: Paths.jurisdictions, webhookAllowlist: webhookAllow,
+            configuration: ServerConfiguration(
+                port: 0, databasePath: database, rulesDirectory: Paths.jurisdictions, webhookAllowlist: webhookAllow,
                 sendsWebhooks: false),
             calculator: try RealRules.calculator(), clock: clock, logger: logger)
     }
@@ -92,8 +95,10 @@ let incidentBody = """
         let server = try await TestServer.make()
         defer { server.remove() }
         try await server.app().test(.router) { client in
-            let facts = #"{"events": {"discoveredAt": "2026-03-02T10:00:00-08:00"}, "data": {"elements": ["name", "ssn"]}, "affected": {"US-CA": 501}}"#
-            try await client.execute(uri: "/v1/assessments", method: .post, headers: server.headers(server.viewerKey), body: body(facts)) { response in
+            let facts =
+                #"{"events": {"discoveredAt": "2026-03-02T10:00:00-08:00"}, "data": {"elements": ["name", "ssn"]}, "affected": {"US-CA": 501}}"#
+            try await client.execute(uri: "/v1/assessments", method: .post, headers: server.headers(server.viewerKey), body: body(facts)) {
+                response in
                 #expect(response.status == .ok)
                 #expect(response.object["contract"] as? Int == 1)
                 // Cal. Civ. Code § 1798.82(a)(1): 30 days from 2 March 2026 (UTC here).
@@ -120,22 +125,27 @@ let incidentBody = """
         let server = try await TestServer.make()
         defer { server.remove() }
         try await server.app().test(.router) { client in
-            let created = try await client.execute(uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
+            let created = try await client.execute(
+                uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
                 body: body(incidentBody))
             #expect(created.status == .created)
             #expect(created.headers[.eTag] == "\"1\"")
             let id = try #require(created.object["id"] as? String)
-            let firstIDs = ((created.object["assessment"] as? [String: Any])?["obligations"] as? [[String: Any]] ?? []).compactMap { $0["id"] as? String }
+            let firstIDs = ((created.object["assessment"] as? [String: Any])?["obligations"] as? [[String: Any]] ?? []).compactMap {
+                $0["id"] as? String
+            }
             #expect(firstIDs == ["US-CA/individuals"])
 
             let patch = #"{"facts": {"affected": {"US-CA": 620}}}"#
-            let patched = try await client.execute(uri: "/v1/incidents/\(id)", method: .patch,
+            let patched = try await client.execute(
+                uri: "/v1/incidents/\(id)", method: .patch,
                 headers: server.headers(server.editorKey, [.ifMatch: "\"1\""]), body: body(patch))
             #expect(patched.status == .ok)
             #expect(patched.headers[.eTag] == "\"2\"")
             #expect(patched.text.contains(#""id":"US-CA/regulator""#))
 
-            let stale = try await client.execute(uri: "/v1/incidents/\(id)", method: .patch,
+            let stale = try await client.execute(
+                uri: "/v1/incidents/\(id)", method: .patch,
                 headers: server.headers(server.editorKey, [.ifMatch: "\"1\""]), body: body(patch))
             #expect(stale.status == .preconditionFailed)
 
@@ -153,35 +163,44 @@ let incidentBody = """
         let server = try await TestServer.make()
         defer { server.remove() }
         try await server.app().test(.router) { client in
-            let created = try await client.execute(uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
+            let created = try await client.execute(
+                uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
                 body: body(incidentBody.replacingOccurrences(of: "480", with: "900")))
             let id = try #require(created.object["id"] as? String)
             let notice = #"{"obligation": "US-CA/individuals", "sentAt": "2026-03-20T09:00:00-07:00", "method": "mail", "reference": "batch 1"}"#
-            let noticed = try await client.execute(uri: "/v1/incidents/\(id)/notices", method: .post,
+            let noticed = try await client.execute(
+                uri: "/v1/incidents/\(id)/notices", method: .post,
                 headers: server.headers(server.editorKey, [.ifMatch: "\"1\""]), body: body(notice))
             #expect(noticed.status == .created)
             #expect(noticed.text.contains(#""dueDate":"2026-04-04""#))
 
             let unknown = #"{"obligation": "US-ZZ/nothing", "sentAt": "2026-03-20", "method": "mail"}"#
-            try await client.execute(uri: "/v1/incidents/\(id)/notices", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "\"2\""]),
-                body: body(unknown)) {
+            try await client.execute(
+                uri: "/v1/incidents/\(id)/notices", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "\"2\""]),
+                body: body(unknown)
+            ) {
                 #expect($0.status == .unprocessableContent)
             }
             let noRationale = #"{"kind": "notice", "obligation": "US-CA/regulator", "outcome": "not-required", "owner": "counsel"}"#
-            try await client.execute(uri: "/v1/incidents/\(id)/decisions", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "\"2\""]),
-                body: body(noRationale)) { response in
+            try await client.execute(
+                uri: "/v1/incidents/\(id)/decisions", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "\"2\""]),
+                body: body(noRationale)
+            ) { response in
                 #expect(response.status == .unprocessableContent)
                 #expect(response.text.contains("rationale"))
             }
             let finding = #"{"kind": "risk-of-harm", "outcome": "unlikely", "rationale": "data encrypted at rest; key in HSM", "owner": "counsel"}"#
-            try await client.execute(uri: "/v1/incidents/\(id)/decisions", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "\"2\""]),
-                body: body(finding)) { #expect($0.status == .created) }
+            try await client.execute(
+                uri: "/v1/incidents/\(id)/decisions", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "\"2\""]),
+                body: body(finding)
+            ) { #expect($0.status == .created) }
 
             try await client.execute(uri: "/v1/incidents/\(id)/calendar.ics", method: .get, headers: server.headers(server.viewerKey)) { response in
                 #expect(response.status == .ok)
                 #expect(response.text.hasPrefix("BEGIN:VCALENDAR"))
             }
-            try await client.execute(uri: "/v1/incidents/\(id)/close", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "\"3\""])) {
+            try await client.execute(uri: "/v1/incidents/\(id)/close", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "\"3\""]))
+            {
                 #expect($0.object["status"] as? String == "closed")
             }
             try await client.execute(uri: "/v1/incidents/\(id)/audit", method: .get, headers: server.headers(server.viewerKey)) { response in
@@ -208,15 +227,18 @@ let incidentBody = """
         let server = try await TestServer.make()
         defer { server.remove() }
         try await server.app().test(.router) { client in
-            let created = try await client.execute(uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
+            let created = try await client.execute(
+                uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
                 body: body(incidentBody))
             let id = try #require(created.object["id"] as? String)
             let statuses = try await withThrowingTaskGroup(of: HTTPResponse.Status.self) { group in
                 for count in 0..<16 {
                     group.addTask {
                         let patch = "{\"facts\": {\"affected\": {\"US-CA\": \(1000 + count)}}}"
-                        return try await client.execute(uri: "/v1/incidents/\(id)", method: .patch,
-                            headers: server.headers(server.editorKey, [.ifMatch: "\"1\""]), body: body(patch)).status
+                        return try await client.execute(
+                            uri: "/v1/incidents/\(id)", method: .patch,
+                            headers: server.headers(server.editorKey, [.ifMatch: "\"1\""]), body: body(patch)
+                        ).status
                     }
                 }
                 return try await group.reduce(into: []) { $0.append($1) }
@@ -240,7 +262,8 @@ let incidentBody = """
             for key in [server.viewerKey, server.editorKey] {
                 try await client.execute(uri: "/v1/keys", method: .get, headers: server.headers(key)) { #expect($0.status == .forbidden) }
             }
-            let created = try await client.execute(uri: "/v1/keys", method: .post, headers: server.headers(server.adminKey),
+            let created = try await client.execute(
+                uri: "/v1/keys", method: .post, headers: server.headers(server.adminKey),
                 body: body(#"{"name": "ci reader", "role": "viewer"}"#))
             #expect(created.status == .created)
             let key = try #require(created.object["key"] as? String)
@@ -260,8 +283,10 @@ let incidentBody = """
             try await client.execute(uri: "/v1/keys/key_missing", method: .delete, headers: server.headers(server.adminKey)) {
                 #expect($0.status == .notFound)
             }
-            try await client.execute(uri: "/v1/keys", method: .post, headers: server.headers(server.adminKey),
-                body: body(#"{"name": "x", "role": "owner", "extra": 1}"#)) { response in
+            try await client.execute(
+                uri: "/v1/keys", method: .post, headers: server.headers(server.adminKey),
+                body: body(#"{"name": "x", "role": "owner", "extra": 1}"#)
+            ) { response in
                 #expect(response.status == .unprocessableContent)
                 #expect(response.text.contains("extra"))
             }

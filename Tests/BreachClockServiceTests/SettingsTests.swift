@@ -1,7 +1,8 @@
-@testable import BreachClockCLI
 import BreachClockTestSupport
 import Foundation
 import Testing
+
+@testable import BreachClockCLI
 
 /// `serve`'s settings through swift-configuration: flag, then environment, then config file, then
 /// default (issue 14), and errors that name where a bad value came from.
@@ -36,7 +37,8 @@ import Testing
     func precedence(_ layer: Layer) throws {
         let file = try configFile("host: 10.1.1.1\n" + (layer.file.map { "port: \($0)\n" } ?? ""))
         defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
-        let settings = try Settings(flags: layer.flag.map { ["port": $0] } ?? [:],
+        let settings = try Settings(
+            flags: layer.flag.map { ["port": $0] } ?? [:],
             environment: layer.variable.map { ["BREACHCLOCK_PORT": $0] } ?? [:], configFile: file.path)
         #expect(try settings.integer("port", in: 0...65_535) == layer.expected)
         #expect(settings.origin(of: "port").hasSuffix(layer.origin), "\(settings.origin(of: "port"))")
@@ -48,7 +50,8 @@ import Testing
     /// The file is named by `BREACHCLOCK_CONFIG` when there is no `--config`; JSON works as YAML does,
     /// and a list of networks is accepted for `webhook-allow`.
     @Test func fileFromTheEnvironmentInJSON() throws {
-        let file = try configFile(#"{"db": "/var/lib/breachclock/db.sqlite", "webhook-allow": ["10.0.0.0/8", "127.0.0.1"], "db-pool-size": 4}"#,
+        let file = try configFile(
+            #"{"db": "/var/lib/breachclock/db.sqlite", "webhook-allow": ["10.0.0.0/8", "127.0.0.1"], "db-pool-size": 4}"#,
             name: "settings.json")
         defer { try? FileManager.default.removeItem(at: file.deletingLastPathComponent()) }
         let settings = try Settings(flags: [:], environment: ["BREACHCLOCK_CONFIG": file.path], configFile: nil)

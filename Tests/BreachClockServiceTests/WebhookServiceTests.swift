@@ -1,7 +1,7 @@
 import BreachClockServer
 import BreachClockStore
-import BreachClockWebhooks
 import BreachClockTestSupport
+import BreachClockWebhooks
 import Foundation
 import HTTPTypes
 import HummingbirdTesting
@@ -34,27 +34,32 @@ final class TestClock: @unchecked Sendable {
         options.policy = AddressPolicy(allowlist: [AddressPolicy.Network("127.0.0.1/32")!])
         var logger = Logger(label: "dispatcher")
         logger.logLevel = .critical
-        return WebhookDispatcher(store: try IncidentStore(path: server.database, clock: clock.function), transport: CurlTransport(options: options),
+        return WebhookDispatcher(
+            store: try IncidentStore(path: server.database, clock: clock.function), transport: CurlTransport(options: options),
             clock: clock.function, random: { 0.5 }, logger: logger)
     }
 
     /// Issue 12: a literal private or metadata address is refused when the subscription is made, with a
     /// 422 naming `url`, unless allowlisted; before, the first attempt found it and disabled the hook.
     /// A trailing-dot address and an IPv4-mapped spelling are not accepted URL hosts at all.
-    @Test(arguments: [("http://169.254.169.254/latest/meta-data", true), ("http://[::1]:8080/x", true), ("http://0.0.0.0/x", true),
-        ("http://127.0.0.1./x", false), ("http://[::ffff:10.0.0.1]/x", false)])
+    @Test(arguments: [
+        ("http://169.254.169.254/latest/meta-data", true), ("http://[::1]:8080/x", true), ("http://0.0.0.0/x", true),
+        ("http://127.0.0.1./x", false), ("http://[::ffff:10.0.0.1]/x", false),
+    ])
     func literalPrivateAddressesAreRefusedAtSubscription(url: String, allowable: Bool) async throws {
         let server = try await TestServer.make()
         defer { server.remove() }
         let admin = try await adminKey(server)
         try await server.app(webhookAllow: []).test(.router) { client in
-            let response = try await client.execute(uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
+            let response = try await client.execute(
+                uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
                 body: ByteBuffer(string: #"{"url": "\#(url)"}"#))
             #expect(response.status == .unprocessableContent)
             #expect(response.text.contains("url") && (response.text.contains("allowlisted") || !allowable), "\(response.text)")
         }
         try await server.app(webhookAllow: [AddressPolicy.Network("0.0.0.0/0")!, AddressPolicy.Network("::/0")!]).test(.router) { client in
-            let response = try await client.execute(uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
+            let response = try await client.execute(
+                uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
                 body: ByteBuffer(string: #"{"url": "\#(url)"}"#))
             #expect(response.status == (allowable ? .created : .unprocessableContent), "allowlisted: \(response.text)")
         }
@@ -77,10 +82,14 @@ final class TestClock: @unchecked Sendable {
                 #expect(!response.text.contains(secret))
                 #expect((response.object["webhooks"] as? [Any])?.count == 1)
             }
-            try await client.execute(uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
-                body: ByteBuffer(string: #"{"url": "ftp://files.example/x"}"#)) { #expect($0.status == .unprocessableContent) }
-            try await client.execute(uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
-                body: ByteBuffer(string: #"{"url": "https://x.example", "events": ["everything"]}"#)) { response in
+            try await client.execute(
+                uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
+                body: ByteBuffer(string: #"{"url": "ftp://files.example/x"}"#)
+            ) { #expect($0.status == .unprocessableContent) }
+            try await client.execute(
+                uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
+                body: ByteBuffer(string: #"{"url": "https://x.example", "events": ["everything"]}"#)
+            ) { response in
                 #expect(response.status == .unprocessableContent)
                 #expect(response.text.contains("events[0]"))
             }
@@ -98,11 +107,16 @@ final class TestClock: @unchecked Sendable {
         try await Receiver.with { receiver, port in
             let dispatcher = try dispatcher(server, clock: clock)
             try await server.app(clock: clock.function).test(.router) { client in
-                let hook = try await client.execute(uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
-                    body: ByteBuffer(string: "{\"url\": \"http://127.0.0.1:\(port)/hook\", \"events\": [\"obligation.reminder\", \"obligation.overdue\", \"incident.created\"]}"))
+                let hook = try await client.execute(
+                    uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
+                    body: ByteBuffer(
+                        string:
+                            "{\"url\": \"http://127.0.0.1:\(port)/hook\", \"events\": [\"obligation.reminder\", \"obligation.overdue\", \"incident.created\"]}"
+                    ))
                 let hookID = try #require(hook.object["id"] as? String)
                 let secret = try #require(hook.object["secret"] as? String)
-                let created = try await client.execute(uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
+                let created = try await client.execute(
+                    uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
                     body: ByteBuffer(string: incidentBody))
                 let id = try #require(created.object["id"] as? String)
 
@@ -117,17 +131,21 @@ final class TestClock: @unchecked Sendable {
                 }
                 let received = await receiver.received
                 #expect(received.count == 3)
-                let types = received.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.body))) as? [String: Any] }.compactMap { $0["type"] as? String }
+                let types = received.compactMap { (try? JSONSerialization.jsonObject(with: Data($0.body))) as? [String: Any] }.compactMap {
+                    $0["type"] as? String
+                }
                 #expect(types == ["incident.created", "obligation.reminder", "obligation.reminder"])
                 for message in received {
                     let header = { (name: String) in message.headers[HTTPField.Name(name)!] }
                     // Each was sent at the simulated time of its own timestamp.
                     let sentAt = Date(timeIntervalSince1970: Double(header("webhook-timestamp") ?? "") ?? 0)
-                    try WebhookSigner(secret: secret)!.verify(id: header("webhook-id"), timestamp: header("webhook-timestamp"),
+                    try WebhookSigner(secret: secret)!.verify(
+                        id: header("webhook-id"), timestamp: header("webhook-timestamp"),
                         signatures: header("webhook-signature"), body: message.body, now: sentAt)
                 }
                 // The notice is recorded: the 4-hour reminder and the overdue messages are cancelled.
-                _ = try await client.execute(uri: "/v1/incidents/\(id)/notices", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "*"]),
+                _ = try await client.execute(
+                    uri: "/v1/incidents/\(id)/notices", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "*"]),
                     body: ByteBuffer(string: #"{"obligation": "US-CA/individuals", "sentAt": "2026-03-31T09:00:00-07:00", "method": "mail"}"#))
                 clock.advance(to: due.addingTimeInterval(3 * 86_400))
                 #expect(try await dispatcher.runOnce() == 0)
@@ -154,18 +172,22 @@ final class TestClock: @unchecked Sendable {
         let admin = try await adminKey(server)
         let clock = TestClock(Self.start)
         try await server.app(clock: clock.function).test(.router) { client in
-            let request = #"{"url": "https://hooks.example/x", "events": ["obligation.reminder", "obligation.overdue"], "schedule": {"before": ["48h"], "halfWindow": false, "overdueEvery": null}}"#
+            let request =
+                #"{"url": "https://hooks.example/x", "events": ["obligation.reminder", "obligation.overdue"], "schedule": {"before": ["48h"], "halfWindow": false, "overdueEvery": null}}"#
             let hook = try await client.execute(uri: "/v1/webhooks", method: .post, headers: server.headers(admin), body: ByteBuffer(string: request))
             #expect(hook.status == .created)
             let hookID = try #require(hook.object["id"] as? String)
             #expect((hook.object["schedule"] as? [String: Any])?["before"] as? [String] == ["2d"])
-            _ = try await client.execute(uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey), body: ByteBuffer(string: incidentBody))
+            _ = try await client.execute(
+                uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey), body: ByteBuffer(string: incidentBody))
             try await client.execute(uri: "/v1/webhooks/\(hookID)/deliveries", method: .get, headers: server.headers(admin)) { response in
                 let planned = (response.object["deliveries"] as? [[String: Any]] ?? []).map { "\($0["event"] ?? "") \($0["dueAt"] ?? "")" }.sorted()
                 #expect(planned == ["obligation.overdue 2026-04-02T06:59:59.000Z", "obligation.reminder 2026-03-31T06:59:59.000Z"])
             }
-            try await client.execute(uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
-                body: ByteBuffer(string: #"{"url": "https://hooks.example/y", "schedule": {"before": ["soon"]}}"#)) { response in
+            try await client.execute(
+                uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
+                body: ByteBuffer(string: #"{"url": "https://hooks.example/y", "schedule": {"before": ["soon"]}}"#)
+            ) { response in
                 #expect(response.status == .unprocessableContent)
                 #expect(response.text.contains("schedule.before[0]"))
             }
@@ -180,7 +202,8 @@ final class TestClock: @unchecked Sendable {
         try await Receiver.with { receiver, port in
             var random = SystemRandomNumberGenerator()
             let secret = WebhookSigner.newSecret(using: &random)
-            let hook = try await store.createWebhook(url: "http://127.0.0.1:\(port)/hook", format: "json", incidentID: nil, events: [],
+            let hook = try await store.createWebhook(
+                url: "http://127.0.0.1:\(port)/hook", format: "json", incidentID: nil, events: [],
                 secret: secret, actor: "test")
             let blocked = await runCLI(["webhooks", "test", hook.id, "--db", server.database])
             #expect(blocked.code == 1)
@@ -190,7 +213,8 @@ final class TestClock: @unchecked Sendable {
             #expect(sent.out.hasPrefix("delivered to 127.0.0.1: HTTP 204"))
             let message = try #require(await receiver.received.first)
             let header = { (name: String) in message.headers[HTTPField.Name(name)!] }
-            try WebhookSigner(secret: secret)!.verify(id: header("webhook-id"), timestamp: header("webhook-timestamp"),
+            try WebhookSigner(secret: secret)!.verify(
+                id: header("webhook-id"), timestamp: header("webhook-timestamp"),
                 signatures: header("webhook-signature"), body: message.body, now: Date())
             #expect(String(decoding: message.body, as: UTF8.self).contains("webhook.test"))
             // One path for sending (issue 12): both attempts are in the deliveries log, the blocked one
@@ -222,10 +246,12 @@ final class TestClock: @unchecked Sendable {
             let dispatcher = try dispatcher(server, clock: clock)
             try await server.app(clock: clock.function).test(.router) { client in
                 await receiver.setScript([(.serviceUnavailable, nil, ""), (.ok, nil, ""), (.gone, nil, "")])
-                let hook = try await client.execute(uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
+                let hook = try await client.execute(
+                    uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
                     body: ByteBuffer(string: "{\"url\": \"http://127.0.0.1:\(port)/hook\", \"events\": [\"incident.created\", \"incident.closed\"]}"))
                 let hookID = try #require(hook.object["id"] as? String)
-                let created = try await client.execute(uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
+                let created = try await client.execute(
+                    uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
                     body: ByteBuffer(string: incidentBody))
                 let id = try #require(created.object["id"] as? String)
                 #expect(try await dispatcher.runOnce() == 1)  // 503
@@ -236,7 +262,8 @@ final class TestClock: @unchecked Sendable {
                 let ids = await receiver.received.map { $0.headers[HTTPField.Name("webhook-id")!] }
                 #expect(ids.count == 2 && ids[0] == ids[1])
 
-                _ = try await client.execute(uri: "/v1/incidents/\(id)/close", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "*"]))
+                _ = try await client.execute(
+                    uri: "/v1/incidents/\(id)/close", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "*"]))
                 #expect(try await dispatcher.runOnce() == 1)  // 410
                 try await client.execute(uri: "/v1/webhooks/\(hookID)/deliveries", method: .get, headers: server.headers(admin)) { response in
                     let webhook = response.object["webhook"] as? [String: Any]
@@ -257,9 +284,11 @@ final class TestClock: @unchecked Sendable {
         let clock = TestClock(Self.start)
         try await Receiver.with { receiver, port in
             try await server.app(clock: clock.function).test(.router) { client in
-                _ = try await client.execute(uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
+                _ = try await client.execute(
+                    uri: "/v1/webhooks", method: .post, headers: server.headers(admin),
                     body: ByteBuffer(string: "{\"url\": \"http://127.0.0.1:\(port)/hook\", \"events\": [\"incident.created\"]}"))
-                _ = try await client.execute(uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
+                _ = try await client.execute(
+                    uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
                     body: ByteBuffer(string: incidentBody))
             }
             let store = try IncidentStore(path: server.database, clock: clock.function)

@@ -1,5 +1,5 @@
-import BreachClockWebhooks
 import BreachClockTestSupport
+import BreachClockWebhooks
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -76,7 +76,10 @@ import Testing
 
     @Test func blockedByPolicyIsNeverRetried() {
         let decision = policy.decide(after: .blockedByPolicy(address: "127.0.0.1 is loopback"), attempt: 1, now: now, random: 0.5)
-        guard case .disable(let reason) = decision else { Issue.record("expected disable, got \(decision)"); return }
+        guard case .disable(let reason) = decision else {
+            Issue.record("expected disable, got \(decision)")
+            return
+        }
         #expect(reason.contains("blocked by policy"))
     }
 
@@ -85,7 +88,10 @@ import Testing
         let low = policy.decide(after: .response(status: 500, retryAfter: nil), attempt: 2, now: now, random: 0)
         let high = policy.decide(after: .response(status: 500, retryAfter: nil), attempt: 2, now: now, random: 0.999_999)
         #expect(low == .retry(at: now.addingTimeInterval(270)))
-        guard case .retry(let at) = high else { Issue.record("expected retry"); return }
+        guard case .retry(let at) = high else {
+            Issue.record("expected retry")
+            return
+        }
         #expect(abs(at.timeIntervalSince(now) - 330) < 0.01)
     }
 
@@ -96,10 +102,12 @@ import Testing
 }
 
 @Suite struct AddressPolicyTests {
-    @Test(arguments: ["127.0.0.1", "10.1.2.3", "172.20.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1",
+    @Test(arguments: [
+        "127.0.0.1", "10.1.2.3", "172.20.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "0.0.0.0", "::1",
         "fd00::1", "fe80::1", "::ffff:127.0.0.1", "64:ff9b::a00:1", "2002:a00:1::1", "224.0.0.1",
         // IPv4-compatible (::/96) and local-use NAT64 (64:ff9b:1::/48), refused since issue 12.
-        "::127.0.0.1", "::a9fe:a9fe", "64:ff9b:1::a9fe:a9fe"])
+        "::127.0.0.1", "::a9fe:a9fe", "64:ff9b:1::a9fe:a9fe",
+    ])
     func refusedByDefault(address: String) throws {
         let bytes = try #require(AddressPolicy.parse(address))
         #expect(AddressPolicy().refusal(for: bytes) != nil, "\(address)")
@@ -112,9 +120,11 @@ import Testing
 
     /// A URL host that is a literal address is judged when the subscription is made, in the spellings
     /// resolvers accept; names are left to the connection-time check.
-    @Test(arguments: [("169.254.169.254", true), ("127.0.0.1.", true), ("[::1]", true), ("0.0.0.0", true), ("127.1", true),
+    @Test(arguments: [
+        ("169.254.169.254", true), ("127.0.0.1.", true), ("[::1]", true), ("0.0.0.0", true), ("127.1", true),
         ("2130706433", true), ("0x7f000001", true), ("[::ffff:169.254.169.254]", true), ("hooks.example", false),
-        ("93.184.216.34", false), ("93.184.216.34.", false), ("1password.example", false)])
+        ("93.184.216.34", false), ("93.184.216.34.", false), ("1password.example", false),
+    ])
     func literalHostsAreJudgedAtOnce(host: String, refused: Bool) {
         #expect((AddressPolicy().refusal(forHost: host) != nil) == refused, "\(host)")
     }
@@ -138,7 +148,8 @@ import Testing
     @Test(arguments: WebhookFormat.allCases)
     func golden(format: WebhookFormat) throws {
         let body = String(decoding: format.body(for: Self.event), as: UTF8.self)
-        let pretty = try JSONSerialization.data(withJSONObject: JSONSerialization.jsonObject(with: Data(body.utf8)),
+        let pretty = try JSONSerialization.data(
+            withJSONObject: JSONSerialization.jsonObject(with: Data(body.utf8)),
             options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try expectGolden(String(decoding: pretty, as: UTF8.self) + "\n", "webhook-\(format.rawValue).json")
     }
@@ -183,7 +194,8 @@ import Testing
         #expect(!text.contains("<!channel>") && !section.contains("<!channel>"))
         for cut in [header, section, text] where cut.hasSuffix("…") {
             let before = cut.dropLast().split(separator: " ").last.map(String.init) ?? ""
-            #expect(["confidential", "payroll", "export", "&lt;!channel&gt;"].contains(before) || before.hasSuffix("&lt;!channel&gt;"),
+            #expect(
+                ["confidential", "payroll", "export", "&lt;!channel&gt;"].contains(before) || before.hasSuffix("&lt;!channel&gt;"),
                 "cut at a word boundary: …\(before)")
         }
         #expect(WebhookFormat.teams.body(for: event).count < WebhookFormat.teamsLimit)
@@ -259,14 +271,18 @@ actor Receiver {
         let port = PortBox()
         var logger = Logger(label: "receiver")
         logger.logLevel = .critical  // cancelling the server at the end of a test logs errors of no interest
-        let app = Application(router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
+        let app = Application(
+            router: router, configuration: .init(address: .hostname("127.0.0.1", port: 0)),
             onServerRunning: { channel in await port.set(channel.localAddress?.port ?? 0) }, logger: logger)
         // Stopped gracefully, never by cancellation: a connection that arrives while a cancelled
         // server is torn down ends in NIO's "Deinited NIOAsyncWriter without calling finish()"
         // (a crash of the whole test process, seen in CI with real serve processes still sending).
         let services = ServiceGroup(services: [app], gracefulShutdownSignals: [], cancellationSignals: [], logger: logger)
         return try await withThrowingTaskGroup(of: T?.self) { group in
-            group.addTask { try await services.run(); return nil }
+            group.addTask {
+                try await services.run()
+                return nil
+            }
             let bound = await port.wait()
             do {
                 let result = try await body(receiver, bound)
@@ -308,10 +324,12 @@ actor PortBox {
         let body = WebhookFormat.json.body(for: WebhookFormatTests.event)
         let timestamp = Int(now.timeIntervalSince1970)
         let signature = WebhookSigner(secret: Self.secret)!.signature(id: id, timestamp: timestamp, body: body)
-        return WebhookRequest(url: "http://127.0.0.1:\(port)/hook", headers: [
-            ("Content-Type", "application/json"), ("webhook-id", id), ("webhook-timestamp", String(timestamp)),
-            ("webhook-signature", signature),
-        ], body: body)
+        return WebhookRequest(
+            url: "http://127.0.0.1:\(port)/hook",
+            headers: [
+                ("Content-Type", "application/json"), ("webhook-id", id), ("webhook-timestamp", String(timestamp)),
+                ("webhook-signature", signature),
+            ], body: body)
     }
 
     @Test func signedDeliveryIsVerifiedByTheReceiver() async throws {
@@ -324,7 +342,8 @@ actor PortBox {
             #expect(received.count == 1)
             let got = try #require(received.first)
             let name = { (n: String) in got.headers[HTTPField.Name(n)!] }
-            try WebhookSigner(secret: Self.secret)!.verify(id: name("webhook-id"), timestamp: name("webhook-timestamp"),
+            try WebhookSigner(secret: Self.secret)!.verify(
+                id: name("webhook-id"), timestamp: name("webhook-timestamp"),
                 signatures: name("webhook-signature"), body: got.body, now: Date())
             #expect(String(decoding: got.body, as: UTF8.self).contains(#""type":"obligation.reminder""#))
         }
@@ -358,7 +377,8 @@ actor PortBox {
             await receiver.setScript([(.gone, nil, ""), (.tooManyRequests, "42", "slow down"), (.ok, nil, String(repeating: "x", count: 5000))])
             let now = Date()
             let first = await transport.send(signedRequest(port: port))
-            #expect(RetryPolicy().decide(after: first.result, attempt: 1, now: now, random: 0.5) == .disable(reason: "the receiver answered 410 Gone"))
+            #expect(
+                RetryPolicy().decide(after: first.result, attempt: 1, now: now, random: 0.5) == .disable(reason: "the receiver answered 410 Gone"))
             let second = await transport.send(signedRequest(port: port))
             #expect(second.result == .response(status: 429, retryAfter: "42"))
             #expect(RetryPolicy().decide(after: second.result, attempt: 1, now: now, random: 0.5) == .retry(at: now.addingTimeInterval(42)))
@@ -390,7 +410,10 @@ actor PortBox {
         let transport = transport()
         defer { transport.shutdown() }
         let outcome = await transport.send(WebhookRequest(url: "file:///etc/passwd", headers: [], body: []))
-        guard case .transportError(let code, _) = outcome.result else { Issue.record("expected an error"); return }
+        guard case .transportError(let code, _) = outcome.result else {
+            Issue.record("expected an error")
+            return
+        }
         #expect(code == 1)  // CURLE_UNSUPPORTED_PROTOCOL
     }
 }

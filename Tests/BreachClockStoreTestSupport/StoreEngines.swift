@@ -65,6 +65,7 @@ public enum PostgresForTests {
 
 /// A minimal change: the facts and assessment are opaque text to the store.
 public func storeChange(_ marker: String, action: String = "incident.update") -> IncidentChange {
-    IncidentChange(factsJSON: "{\"marker\":\"\(marker)\"}", assessmentJSON: "{\"rulesDigest\":\"sha256:test\",\"obligations\":[]}",
+    IncidentChange(
+        factsJSON: "{\"marker\":\"\(marker)\"}", assessmentJSON: "{\"rulesDigest\":\"sha256:test\",\"obligations\":[]}",
         rulesDigest: "sha256:test", changes: ["marker \(marker)"], dueIndex: [], action: action)
 }

@@ -1,6 +1,6 @@
 import BreachClockStore
-import BreachClockTestSupport
 import BreachClockStoreTestSupport
+import BreachClockTestSupport
 import Foundation
 import Testing
 
@@ -13,7 +13,8 @@ import Testing
     func concurrentUpdatesWithIfMatchHaveOneWinner(_ engine: Engine) async throws {
         let database = try await FreshDatabase.make(engine)
         defer { database.remove() }
-        let first = try await database.store(), second = try await database.store()
+        let first = try await database.store()
+        let second = try await database.store()
         let incident = try await first.createIncident(title: "race", change: storeChange("0"), actor: "test")
         // Sixteen writers, each holding ETag "1": exactly one may win, the others get 412's conflict.
         let outcomes = await withTaskGroup(of: Result<Int, StoreError>.self) { group in
@@ -45,7 +46,8 @@ import Testing
     func concurrentUpdatesWithoutIfMatchLoseNothing(_ engine: Engine) async throws {
         let database = try await FreshDatabase.make(engine)
         defer { database.remove() }
-        let first = try await database.store(), second = try await database.store()
+        let first = try await database.store()
+        let second = try await database.store()
         let incident = try await first.createIncident(title: "race", change: storeChange("0"), actor: "test")
         // Without If-Match every writer's change lands, each computed again on the state it lost to.
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -67,13 +69,18 @@ import Testing
     func twoWorkersClaimDisjointSets(_ engine: Engine) async throws {
         let database = try await FreshDatabase.make(engine)
         defer { database.remove() }
-        let first = try await database.store(), second = try await database.store()
-        let hook = try await first.createWebhook(url: "http://127.0.0.1:9/x", format: "json", incidentID: nil, events: ["webhook.test"],
+        let first = try await database.store()
+        let second = try await database.store()
+        let hook = try await first.createWebhook(
+            url: "http://127.0.0.1:9/x", format: "json", incidentID: nil, events: ["webhook.test"],
             secret: "whsec_test", actor: "test")
         var planned: Set<String> = []
         for index in 0..<300 {
-            planned.insert(try await first.enqueue(PlannedDelivery(webhookID: hook.id, incidentID: "none", obligationID: nil, event: "webhook.test",
-                dueAt: Self.t0.addingTimeInterval(Double(index % 7)), payload: "{}")))
+            planned.insert(
+                try await first.enqueue(
+                    PlannedDelivery(
+                        webhookID: hook.id, incidentID: "none", obligationID: nil, event: "webhook.test",
+                        dueAt: Self.t0.addingTimeInterval(Double(index % 7)), payload: "{}")))
         }
         let now = Self.t0.addingTimeInterval(60)
         let claims = try await withThrowingTaskGroup(of: [String].self) { group in
@@ -100,10 +107,13 @@ import Testing
         let database = try await FreshDatabase.make(engine)
         defer { database.remove() }
         let store = try await database.store()
-        let hook = try await store.createWebhook(url: "http://127.0.0.1:9/x", format: "json", incidentID: nil, events: ["webhook.test"],
+        let hook = try await store.createWebhook(
+            url: "http://127.0.0.1:9/x", format: "json", incidentID: nil, events: ["webhook.test"],
             secret: "whsec_test", actor: "test")
-        let id = try await store.enqueue(PlannedDelivery(webhookID: hook.id, incidentID: "none", obligationID: nil, event: "webhook.test",
-            dueAt: Self.t0, payload: "{}"))
+        let id = try await store.enqueue(
+            PlannedDelivery(
+                webhookID: hook.id, incidentID: "none", obligationID: nil, event: "webhook.test",
+                dueAt: Self.t0, payload: "{}"))
         let claimed = try await store.claimDue(now: Self.t0, limit: 10, worker: "crashes")
         #expect(claimed.map(\.id) == [id])
         // The lease has not run out: nothing to rescue, and nothing to claim.
@@ -120,7 +130,8 @@ import Testing
     func theAuditChainStaysLinearUnderTwoWriters(_ engine: Engine) async throws {
         let database = try await FreshDatabase.make(engine)
         defer { database.remove() }
-        let first = try await database.store(), second = try await database.store()
+        let first = try await database.store()
+        let second = try await database.store()
         try await withThrowingTaskGroup(of: Void.self) { group in
             for (index, store) in [first, second].enumerated() {
                 group.addTask {
@@ -167,16 +178,23 @@ import Testing
 
     @Test(arguments: [(Engine.sqlite, Engine.postgres), (Engine.postgres, Engine.sqlite)])
     func exportAndImportMoveADatabaseWithItsAuditChain(_ from: Engine, _ to: Engine) async throws {
-        let source = try await FreshDatabase.make(from), target = try await FreshDatabase.make(to)
-        defer { source.remove(); target.remove() }
+        let source = try await FreshDatabase.make(from)
+        let target = try await FreshDatabase.make(to)
+        defer {
+            source.remove()
+            target.remove()
+        }
         let store = try await source.store()
         let incident = try await store.createIncident(title: "moved", change: storeChange("a"), actor: "t")
         _ = try await store.updateIncident(id: incident.id, expectedRevisions: [1], actor: "t") { _ in storeChange("b") }
         _ = try await store.createKey(name: "k", role: .admin, actor: "t")
-        let hook = try await store.createWebhook(url: "http://127.0.0.1:9/x", format: "json", incidentID: nil, events: ["webhook.test"],
+        let hook = try await store.createWebhook(
+            url: "http://127.0.0.1:9/x", format: "json", incidentID: nil, events: ["webhook.test"],
             secret: "whsec_test", actor: "t")
-        _ = try await store.enqueue(PlannedDelivery(webhookID: hook.id, incidentID: incident.id, obligationID: nil, event: "webhook.test",
-            dueAt: Self.t0, payload: "{\"x\":1}"))
+        _ = try await store.enqueue(
+            PlannedDelivery(
+                webhookID: hook.id, incidentID: incident.id, obligationID: nil, event: "webhook.test",
+                dueAt: Self.t0, payload: "{\"x\":1}"))
         let lines = LinesBox()
         let exported = try await DatabaseTransfer.export(store) { lines.append($0) }
         let copy = try await target.store()

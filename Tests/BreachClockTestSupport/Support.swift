@@ -62,9 +62,10 @@ public func facts(_ text: String, calculator: Calculator) throws -> IncidentFact
 
 /// Compares text with a golden file under `Fixtures/golden/`; set `BREACHCLOCK_RECORD=1` to rewrite it
 /// (refused under `CI=true`: CI compares, it never rewrites what it is meant to check).
-public func expectGolden(_ actual: String, _ name: String, environment: [String: String] = ProcessInfo.processInfo.environment,
-    sourceLocation: Testing.SourceLocation = #_sourceLocation) throws
-{
+public func expectGolden(
+    _ actual: String, _ name: String, environment: [String: String] = ProcessInfo.processInfo.environment,
+    sourceLocation: Testing.SourceLocation = #_sourceLocation
+) throws {
     let url = Paths.fixtures.appendingPathComponent("golden").appendingPathComponent(name)
     if environment["BREACHCLOCK_RECORD"] == "1" && environment["CI"] == "true" {
         Issue.record("BREACHCLOCK_RECORD=1 under CI=true: golden files are not rewritten in CI", sourceLocation: sourceLocation)
@@ -78,6 +79,8 @@ public func expectGolden(_ actual: String, _ name: String, environment: [String:
         let a = actual.split(separator: "\n", omittingEmptySubsequences: false)
         let e = expected.split(separator: "\n", omittingEmptySubsequences: false)
         let line = zip(a, e).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, e.count)
-        Issue.record("\(name) differs from the golden file at line \(line + 1):\n  expected: \(line < e.count ? String(e[line]) : "<end>")\n  actual:   \(line < a.count ? String(a[line]) : "<end>")", sourceLocation: sourceLocation)
+        Issue.record(
+            "\(name) differs from the golden file at line \(line + 1):\n  expected: \(line < e.count ? String(e[line]) : "<end>")\n  actual:   \(line < a.count ? String(a[line]) : "<end>")",
+            sourceLocation: sourceLocation)
     }
 }

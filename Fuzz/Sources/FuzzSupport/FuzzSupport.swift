@@ -4,7 +4,7 @@ import BreachClockRules
 import Foundation
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Helpers shared by the harnesses. Thrown errors are the expected answer to bad input; only a trap,
@@ -65,13 +65,16 @@ public enum DocumentCheck {
         while let (node, depth) = stack.popLast() {
             shape.nodes += 1
             shape.depth = max(shape.depth, depth)
-            Invariant.check(depth <= limits.maxDepth || Known.yamlAliasDepth,
+            Invariant.check(
+                depth <= limits.maxDepth || Known.yamlAliasDepth,
                 "\(what): accepted a document nested \(depth) levels deep (limit \(limits.maxDepth)) at \(node.location)")
-            Invariant.check(shape.nodes <= limits.maxNodes,
+            Invariant.check(
+                shape.nodes <= limits.maxNodes,
                 "\(what): accepted a document of more than \(limits.maxNodes) values (limit maxNodes)")
             switch node {
             case .scalar(let text, _, let at):
-                Invariant.check(text.utf8.count <= limits.maxStringBytes,
+                Invariant.check(
+                    text.utf8.count <= limits.maxStringBytes,
                     "\(what): accepted a string of \(text.utf8.count) bytes (limit \(limits.maxStringBytes)) at \(at)")
                 Invariant.check(!text.utf8.contains(0), "\(what): accepted a NUL inside a string at \(at)")
             case .sequence(let items, let at):
@@ -82,7 +85,8 @@ public enum DocumentCheck {
                 var keys = Set<String>()
                 for entry in entries {
                     Invariant.check(keys.insert(entry.key).inserted, "\(what): accepted a duplicate key `\(entry.key)` at \(entry.keyAt)")
-                    Invariant.check(entry.key.utf8.count <= limits.maxStringBytes,
+                    Invariant.check(
+                        entry.key.utf8.count <= limits.maxStringBytes,
                         "\(what): accepted a key of \(entry.key.utf8.count) bytes at \(entry.keyAt)")
                     Invariant.check(!entry.key.utf8.contains(0), "\(what): accepted a NUL inside a key at \(entry.keyAt)")
                 }
@@ -177,7 +181,8 @@ public enum FuzzRules {
     public static func assess(_ facts: IncidentFacts, with rulebook: Rulebook, _ what: String) {
         let assessment = Calculator(rulebook: rulebook).assess(facts, asOf: now)
         let bytes = assessment.jsonBytes()
-        let roomy = DocumentLimits(maxBytes: 1 << 28, maxDepth: 64, maxNodes: 10_000_000, maxItems: 1_000_000,
+        let roomy = DocumentLimits(
+            maxBytes: 1 << 28, maxDepth: 64, maxNodes: 10_000_000, maxItems: 1_000_000,
             maxStringBytes: 1 << 24, maxAliases: 0)
         do {
             _ = try JSONDocumentParser.parse(bytes, file: "assessment.json", limits: roomy)

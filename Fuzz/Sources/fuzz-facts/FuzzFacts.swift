@@ -25,14 +25,16 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
         facts = try decoder.decode(node)
     } catch {
         let count = error.issues.count
-        Invariant.check(count >= 1 && count <= DocumentLimits.maxReportedIssues + 1,
+        Invariant.check(
+            count >= 1 && count <= DocumentLimits.maxReportedIssues + 1,
             "facts: InvalidFacts with \(count) issues (expected 1 to \(DocumentLimits.maxReportedIssues + 1))")
         return 0
     }
     Invariant.check(!facts.affected.isEmpty, "facts: decoded with no affected place")
     Invariant.check(!facts.elements.isEmpty, "facts: decoded with no data element")
     for entry in facts.affected {
-        Invariant.check(entry.count.min >= 0 && entry.count.min <= entry.count.max && entry.count.max <= AffectedCount.maximum,
+        Invariant.check(
+            entry.count.min >= 0 && entry.count.min <= entry.count.max && entry.count.max <= AffectedCount.maximum,
             "facts: decoded a count out of range for \(entry.code): \(entry.count)")
     }
     // The canonical form reads back to itself.
@@ -40,7 +42,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let text = canonical.bytes()
     do {
         let again = try decoder.decode(try JSONDocumentParser.parse(text, file: "canonical.json", limits: .facts))
-        Invariant.check(again.json() == canonical,
+        Invariant.check(
+            again.json() == canonical,
             "facts: the canonical JSON decodes to other facts:\n\(String(decoding: text, as: UTF8.self))\n\(again.json().serialized())")
     } catch {
         Invariant.fail("facts: the canonical JSON does not decode: \(error)\n\(String(decoding: text, as: UTF8.self))")

@@ -20,7 +20,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let written = DocumentCheck.json(node)
     do {
         let again = try JSONDocumentParser.parse(written, file: "rewritten.json", limits: reread)
-        Invariant.check(DocumentCheck.same(node, again),
+        Invariant.check(
+            DocumentCheck.same(node, again),
             "JSON: the document written back reads differently: \(String(decoding: written.prefix(2000), as: UTF8.self))")
     } catch {
         Invariant.fail("JSON: the document written back does not parse: \(error)\n\(String(decoding: written.prefix(2000), as: UTF8.self))")

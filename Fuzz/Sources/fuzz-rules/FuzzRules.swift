@@ -26,7 +26,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
 
     let issues = IssueCollector()
     let decoded = RuleDecoder(file: "fuzz.yaml", issues: issues).decodeRule(node)
-    Invariant.check(issues.reported.count <= DocumentLimits.maxReportedIssues + 1,
+    Invariant.check(
+        issues.reported.count <= DocumentLimits.maxReportedIssues + 1,
         "rules: \(issues.reported.count) issues reported")
     guard let rule = decoded else {
         Invariant.check(!issues.isEmpty, "rules: decodeRule returned nil without an issue")
@@ -39,7 +40,8 @@ public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let warm = RuleDecoder(file: "fuzz.yaml", issues: warmIssues).decodeRule(node, window: window)
     Invariant.check(warm != nil && warmIssues.isEmpty, "rules: a rule that decodes fails with a window: \(warmIssues.reported)")
     if let warm {
-        Invariant.check(warm.code == rule.code && warm.versions.count == rule.versions.count,
+        Invariant.check(
+            warm.code == rule.code && warm.versions.count == rule.versions.count,
             "rules: the windowed decode differs in code or number of versions")
     }
 

@@ -24,11 +24,14 @@ public final class PostgresEngine: SQLEngine {
         // simply waits) stays out of the log; failures reach the caller as errors.
         var logger = logger
         logger.logLevel = .error
-        var configuration = PostgresClient.Configuration(host: settings.host, port: settings.port, username: settings.user,
+        var configuration = PostgresClient.Configuration(
+            host: settings.host, port: settings.port, username: settings.user,
             password: settings.password, database: settings.database, tls: settings.requireTLS ? .require(.makeClientConfiguration()) : .disable)
         configuration.options.maximumConnections = max(1, settings.poolSize)
         configuration.options.connectTimeout = .seconds(10)
-        configuration.options.additionalStartupParameters = [("statement_timeout", String(settings.statementTimeout.milliseconds)), ("TimeZone", "UTC")]
+        configuration.options.additionalStartupParameters = [
+            ("statement_timeout", String(settings.statementTimeout.milliseconds)), ("TimeZone", "UTC"),
+        ]
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         runner = Task { await client.run() }
@@ -89,7 +92,8 @@ public final class PostgresEngine: SQLEngine {
             let applied = Set(try await session.query("SELECT id FROM breachclock_migration").map { row -> String in try row["id"] })
             for migration in PostgresMigrations.all where !applied.contains(migration.id) {
                 for statement in migration.statements { try await session.execute(statement) }
-                try await session.execute("INSERT INTO breachclock_migration (id, applied_at) VALUES (?, ?)", [migration.id, StoredTime.text(Date())])
+                try await session.execute(
+                    "INSERT INTO breachclock_migration (id, applied_at) VALUES (?, ?)", [migration.id, StoredTime.text(Date())])
             }
         }
     }

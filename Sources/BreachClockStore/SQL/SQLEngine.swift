@@ -52,10 +52,12 @@ public struct SQLDialect: Sendable {
     /// single writer already serialises, so it needs none.
     public var auditLock: String?
 
-    public static let sqlite = SQLDialect(name: "sqlite", incidentPosition: "rowid", claimLock: "",
+    public static let sqlite = SQLDialect(
+        name: "sqlite", incidentPosition: "rowid", claimLock: "",
         dropAuditGuard: "DROP TRIGGER audit_log_no_update", auditLock: nil)
     // The lock's key is an arbitrary constant: "bcaudit" in ASCII.
-    public static let postgres = SQLDialect(name: "postgres", incidentPosition: "position", claimLock: " FOR UPDATE SKIP LOCKED",
+    public static let postgres = SQLDialect(
+        name: "postgres", incidentPosition: "position", claimLock: " FOR UPDATE SKIP LOCKED",
         dropAuditGuard: "DROP TRIGGER audit_log_no_update ON audit_log", auditLock: "SELECT pg_advisory_xact_lock(27693817950136692)")
 }
 
