@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "BreachClockRules", targets: ["BreachClockRules"]),
         .library(name: "BreachClockCalculator", targets: ["BreachClockCalculator"]),
         .library(name: "BreachClockLoader", targets: ["BreachClockLoader"]),
+        .library(name: "BreachClockJSON", targets: ["BreachClockJSON"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -34,8 +35,12 @@ let package = Package(
     targets: [
         // Pure: the rules model, its decoding from a parsed document, calendars. Foundation only.
         .target(name: "BreachClockRules", swiftSettings: swiftSettings),
+        // Pure: JSON written fast (the assessment's writer, and the envelope that embeds stored JSON text
+        // verbatim, which Codable cannot) and read strictly (the parser behind DocumentNode for JSON).
+        // Everything else is Codable with Foundation's encoder (JSONEncoder.breachclock).
+        .target(name: "BreachClockJSON", dependencies: ["BreachClockRules"], swiftSettings: swiftSettings),
         // Pure: incident facts, their validation, and the calculator. Foundation only.
-        .target(name: "BreachClockCalculator", dependencies: ["BreachClockRules"], swiftSettings: swiftSettings),
+        .target(name: "BreachClockCalculator", dependencies: ["BreachClockRules", "BreachClockJSON"], swiftSettings: swiftSettings),
         // IO: reads `Jurisdictions/` and facts files (YAML or JSON) from disk.
         .target(
             name: "BreachClockLoader",

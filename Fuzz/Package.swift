@@ -19,13 +19,16 @@ let package = Package(
                 .product(name: "BreachClockRules", package: "breachclock"),
                 .product(name: "BreachClockCalculator", package: "breachclock"),
                 .product(name: "BreachClockLoader", package: "breachclock"),
+                .product(name: "BreachClockJSON", package: "breachclock"),
             ]),
         // `JSONDocumentParser.parse` (API bodies), with a write-and-reparse round trip.
-        .executableTarget(name: "fuzz-json", dependencies: ["FuzzSupport"]),
+        .executableTarget(
+            name: "fuzz-json", dependencies: ["FuzzSupport", .product(name: "BreachClockJSON", package: "breachclock")]),
         // `DocumentParser.parse(format: .yaml)` (facts and rule files through libyaml's events).
         .executableTarget(name: "fuzz-yaml", dependencies: ["FuzzSupport"]),
         // Facts files and bodies: parse, `FactsDecoder`, then assess against the real rulebook.
-        .executableTarget(name: "fuzz-facts", dependencies: ["FuzzSupport"]),
+        .executableTarget(
+            name: "fuzz-facts", dependencies: ["FuzzSupport", .product(name: "BreachClockJSON", package: "breachclock")]),
         // Rule files: YAML, then `RuleDecoder`; a rule that decodes is assessed for a few fixed incidents.
         .executableTarget(name: "fuzz-rules", dependencies: ["FuzzSupport"]),
     ]

@@ -1,5 +1,6 @@
 import BreachClockApplication
 import BreachClockCalculator
+import BreachClockJSON
 import BreachClockStore
 import Foundation
 import HTTPTypes
@@ -124,8 +125,9 @@ struct RequestMiddleware: RouterMiddleware {
     func render(_ problem: Problem, request: Request, context: ServerContext) -> Response {
         var headers = problem.headers
         headers[.contentType] = "application/problem+json"
-        let body = problem.json(instance: request.uri.path, requestID: context.requestID).serialized(pretty: false)
-        return Response(status: problem.status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: body)))
+        // Strings and numbers only: encoding cannot fail, but if it did the status line still tells the client.
+        let body = (try? JSONEncoder.breachclock.encode(problem.body(instance: request.uri.path, requestID: context.requestID))) ?? Data()
+        return Response(status: problem.status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: body)))
     }
 }
 

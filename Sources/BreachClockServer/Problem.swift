@@ -41,18 +41,9 @@ public struct Problem: Error, Sendable {
     static let notFound = Problem(.notFound, "Not found")
 
     /// The problem+json body.
-    func json(instance: String, requestID: String?) -> OrderedJSON {
-        var members: [(String, OrderedJSON)] = [
-            ("type", .string("about:blank")),
-            ("title", .string(title)),
-            ("status", .int(Int(status.code))),
-        ]
-        if let detail { members.append(("detail", .string(detail))) }
-        members.append(("instance", .string(instance)))
-        if !errors.isEmpty {
-            members.append(("errors", .array(errors.map { .object([("field", .string($0.field)), ("message", .string($0.message))]) })))
-        }
-        if let requestID { members.append(("requestId", .string(requestID))) }
-        return .object(members)
+    func body(instance: String, requestID: String?) -> ProblemBody {
+        ProblemBody(
+            title: title, status: Int(status.code), detail: detail, instance: instance,
+            errors: errors.isEmpty ? nil : errors.map { ProblemBody.FieldError(field: $0.field, message: $0.message) }, requestId: requestID)
     }
 }

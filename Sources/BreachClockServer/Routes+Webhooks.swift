@@ -1,5 +1,6 @@
 import BreachClockApplication
 import BreachClockCalculator
+import BreachClockJSON
 import BreachClockRules
 import BreachClockStore
 import BreachClockWebhooks
@@ -48,20 +49,16 @@ extension Routes {
             let hook = try await store.createWebhook(
                 url: url, format: formatName, incidentID: incident, events: events, schedule: schedule,
                 secret: secret, actor: Self.actor(context))
-            var json = Self.webhookJSON(hook)
-            if case .object(var members) = json {
-                members.append(("secret", .string(secret)))
-                json = .object(members)
-            }
             // The signing secret is shown once: no cache may keep it.
-            return Self.json(json, status: .created, headers: [.location: "/v1/webhooks/\(hook.id)", .cacheControl: "no-store"])
+            return try Self.json(
+                WebhookBody(hook, secret: secret), status: .created, headers: [.location: "/v1/webhooks/\(hook.id)", .cacheControl: "no-store"])
         }
         router.get("/v1/webhooks/:id") { _, context in
             guard let hook = try await store.webhook(id: try context.parameters.require("id")) else { throw Problem.notFound }
-            return Self.json(Self.webhookJSON(hook))
+            return try Self.json(WebhookBody(hook))
         }
         router.get("/v1/webhooks") { _, _ in
-            Self.json(.object([("webhooks", .array(try await store.webhooks().map(Self.webhookJSON)))]))
+            try Self.json(WebhookListBody(webhooks: try await store.webhooks().map { WebhookBody($0) }))
         }
         router.delete("/v1/webhooks/:id") { _, context in
             try await store.deleteWebhook(id: try context.parameters.require("id"), actor: Self.actor(context))
@@ -76,41 +73,12 @@ extension Routes {
                 PlannedDelivery(
                     webhookID: hook.id, incidentID: "none", obligationID: nil, event: event.type.rawValue,
                     dueAt: now, payload: event.payloadJSON()))
-            return Self.json(.object([("delivery", .string(id))]), status: .accepted)
+            return try Self.json(DeliveryAcceptedBody(delivery: id), status: .accepted)
         }
         router.get("/v1/webhooks/:id/deliveries") { _, context in
             let id = try context.parameters.require("id")
             guard let hook = try await store.webhook(id: id) else { throw Problem.notFound }
-            let deliveries = try await store.deliveries(webhookID: id)
-            return Self.json(
-                .object([
-                    ("webhook", Self.webhookJSON(hook)),
-                    (
-                        "deliveries",
-                        .array(
-                            deliveries.map { d in
-                                .object([
-                                    ("id", .string(d.id)), ("incident", .string(d.incidentID)),
-                                    ("obligation", d.obligationID.map(OrderedJSON.string) ?? .null),
-                                    ("event", .string(d.event)), ("dueAt", .string(Self.instant(d.dueAt))), ("state", .string(d.state)),
-                                    ("nextAttemptAt", d.nextAttemptAt.map { .string(Self.instant($0)) } ?? .null),
-                                    ("deliveredAt", d.deliveredAt.map { .string(Self.instant($0)) } ?? .null),
-                                    ("lastError", d.lastError.map(OrderedJSON.string) ?? .null),
-                                    (
-                                        "attempts",
-                                        .array(
-                                            d.attempts.map { a in
-                                                .object([
-                                                    ("attempt", .int(a.attempt)), ("startedAt", .string(Self.instant(a.startedAt))),
-                                                    ("durationMs", .int(a.durationMilliseconds)), ("status", a.status.map(OrderedJSON.int) ?? .null),
-                                                    ("error", a.error.map(OrderedJSON.string) ?? .null),
-                                                ])
-                                            })
-                                    ),
-                                ])
-                            })
-                    ),
-                ]))
+            return try Self.json(DeliveriesBody(hook, try await store.deliveries(webhookID: id)))
         }
     }
 
@@ -162,24 +130,5 @@ extension Routes {
         if value % 3_600 == 0 { return "\(value / 3_600)h" }
         if value % 60 == 0 { return "\(value / 60)m" }
         return "\(value)s"
-    }
-
-    /// A subscription as the API shows it: never its secret.
-    static func webhookJSON(_ hook: StoredWebhook) -> OrderedJSON {
-        .object([
-            ("id", .string(hook.id)), ("url", .string(hook.url)), ("format", .string(hook.format)),
-            ("incident", hook.incidentID.map(OrderedJSON.string) ?? .null), ("events", .array(hook.events.map(OrderedJSON.string))),
-            (
-                "schedule",
-                .object([
-                    ("before", .array(hook.schedule.before.map { .string(durationText($0)) })), ("halfWindow", .bool(hook.schedule.halfWindow)),
-                    ("overdueEvery", hook.schedule.overdueEvery.map { .string(durationText($0)) } ?? .null),
-                    ("nudgeEvery", hook.schedule.nudgeEvery.map { .string(durationText($0)) } ?? .null),
-                ])
-            ),
-            ("createdAt", .string(instant(hook.createdAt))), ("disabledAt", hook.disabledAt.map { .string(instant($0)) } ?? .null),
-            ("disabledReason", hook.disabledReason.map(OrderedJSON.string) ?? .null),
-            ("failingSince", hook.failingSince.map { .string(instant($0)) } ?? .null),
-        ])
     }
 }

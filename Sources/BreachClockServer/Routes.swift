@@ -1,5 +1,6 @@
 import BreachClockApplication
 import BreachClockCalculator
+import BreachClockJSON
 import BreachClockReports
 import BreachClockRules
 import BreachClockStore
@@ -30,10 +31,10 @@ struct Routes {
     @discardableResult
     func register(on router: Router<ServerContext>) -> [String] {
         let router = RecordingRouter(router: router)
-        router.get("/healthz") { _, _ in Self.json(.object([("status", .string("ok"))])) }
+        router.get("/healthz") { _, _ in try Self.json(StatusBody(status: "ok")) }
         router.get("/readyz") { _, _ in
             try await store.ping()
-            return Self.json(.object([("status", .string("ready")), ("rules", .string(rulebook.digest))]))
+            return try Self.json(StatusBody(status: "ready", rules: rulebook.digest))
         }
         router.get("/metrics") { _, _ in
             let text = try await metrics.exposition(store: store, now: clock())
@@ -79,11 +80,7 @@ struct Routes {
                 return value
             }
             let page = try await store.incidents(status: status, dueBefore: dueBefore, limit: limit, after: cursor)
-            return Self.json(
-                .object([
-                    ("incidents", .array(page.incidents.map(Self.summary))),
-                    ("next", page.next.map { .string(String($0)) } ?? .null),
-                ]))
+            return try Self.json(IncidentPageBody(incidents: page.incidents.map(IncidentSummaryBody.init), next: page.next.map(String.init)))
         }
         router.get("/v1/incidents/:id") { _, context in
             guard let incident = try await store.incident(id: try context.parameters.require("id")) else { throw Problem.notFound }
@@ -99,7 +96,7 @@ struct Routes {
         router.get("/v1/incidents/:id/history") { _, context in
             let id = try await existingIncident(context)
             let history = try await store.history(id: id)
-            return Self.json(
+            return Self.json(embedding: 
                 .object([
                     (
                         "revisions",
@@ -125,21 +122,7 @@ struct Routes {
         }
         router.get("/v1/incidents/:id/notices") { _, context in
             let id = try await existingIncident(context)
-            return Self.json(
-                .object([
-                    (
-                        "notices",
-                        .array(
-                            try await store.notices(incidentID: id).map { notice in
-                                .object([
-                                    ("id", .string(notice.id)), ("obligation", .string(notice.obligationID)),
-                                    ("sentAt", .string(Self.instant(notice.sentAt))), ("method", .string(notice.method)),
-                                    ("reference", notice.reference.map(OrderedJSON.string) ?? .null),
-                                    ("recordedAt", .string(Self.instant(notice.recordedAt))), ("recordedBy", .string(notice.recordedBy)),
-                                ])
-                            })
-                    )
-                ]))
+            return try Self.json(NoticeListBody(try await store.notices(incidentID: id)))
         }
         router.post("/v1/incidents/:id/decisions") { request, context in
             let node = try await Self.document(request, context)
@@ -150,21 +133,7 @@ struct Routes {
         }
         router.get("/v1/incidents/:id/decisions") { _, context in
             let id = try await existingIncident(context)
-            return Self.json(
-                .object([
-                    (
-                        "decisions",
-                        .array(
-                            try await store.decisions(incidentID: id).map { decision in
-                                .object([
-                                    ("id", .string(decision.id)), ("kind", .string(decision.kind)),
-                                    ("obligation", decision.obligationID.map(OrderedJSON.string) ?? .null), ("outcome", .string(decision.outcome)),
-                                    ("rationale", decision.rationale.map(OrderedJSON.string) ?? .null), ("owner", .string(decision.owner)),
-                                    ("decidedAt", .string(Self.instant(decision.decidedAt))), ("recordedBy", .string(decision.recordedBy)),
-                                ])
-                            })
-                    )
-                ]))
+            return try Self.json(DecisionListBody(try await store.decisions(incidentID: id)))
         }
         router.post("/v1/incidents/:id/close") { request, context in
             let incident = try await service.close(
@@ -180,7 +149,7 @@ struct Routes {
         }
         router.get("/v1/incidents/:id/audit") { _, context in
             let id = try await existingIncident(context)
-            return Self.json(
+            return Self.json(embedding: 
                 .object([
                     (
                         "entries",
@@ -196,21 +165,14 @@ struct Routes {
                 ]))
         }
         router.get("/v1/jurisdictions") { _, _ in
-            Self.json(
-                .object([
-                    ("rulesDigest", .string(rulebook.digest)),
-                    (
-                        "jurisdictions",
-                        .array(
-                            rulebook.rules.map { rule in
-                                .object([
-                                    ("code", .string(rule.code)), ("name", .string(rule.name)), ("law", .string(rule.law)),
-                                    ("reviewed", .string(rule.reviewed.description)),
-                                    ("versions", .array(rule.versions.map { .string($0.effective.description) })),
-                                ])
-                            })
-                    ),
-                ]))
+            try Self.json(
+                JurisdictionListBody(
+                    rulesDigest: rulebook.digest,
+                    jurisdictions: rulebook.rules.map { rule in
+                        .init(
+                            code: rule.code, name: rule.name, law: rule.law, reviewed: rule.reviewed.description,
+                            versions: rule.versions.map(\.effective.description))
+                    }))
         }
         router.get("/v1/jurisdictions/:code") { request, context in
             guard let rule = rulebook.rule(code: try context.parameters.require("code")) else { throw Problem.notFound }
@@ -220,7 +182,7 @@ struct Routes {
                     guard let date = CivilDate(iso: text) else { throw ServiceError.invalid("asOf", "expected a date YYYY-MM-DD") }
                     return date
                 } ?? today
-            return Self.json(RuleJSON.describe(rule, on: date))
+            return try Self.json(RuleDescription(rule, on: date))
         }
         registerWebhooks(on: router)
         registerKeys(on: router)
@@ -268,7 +230,15 @@ struct Routes {
     /// Instants in API responses: RFC 3339 UTC with milliseconds, as stored.
     static func instant(_ date: Date) -> String { IncidentStore.timestamp(date) }
 
-    static func json(_ value: OrderedJSON, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
+    /// An answer encoded by `JSONEncoder.breachclock`.
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(data: try JSONEncoder.breachclock.encode(value))))
+    }
+
+    /// An answer that embeds stored JSON text verbatim (see `APIResponses.swift`), written by `JSONWriter`.
+    static func json(embedding value: OrderedJSON, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "application/json"
         return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(bytes: value.bytes())))
@@ -285,18 +255,8 @@ struct Routes {
         return .object(members)
     }
 
-    static func summary(_ incident: StoredIncident) -> OrderedJSON {
-        var members: [(String, OrderedJSON)] = [
-            ("id", .string(incident.id)), ("title", .string(incident.title)), ("status", .string(incident.status.rawValue)),
-            ("revision", .int(incident.revision)), ("createdAt", .string(instant(incident.createdAt))),
-            ("updatedAt", .string(instant(incident.updatedAt))),
-        ]
-        if let closedAt = incident.closedAt { members.append(("closedAt", .string(instant(closedAt)))) }
-        return .object(members)
-    }
-
     static func incidentResponse(_ incident: StoredIncident, status: HTTPResponse.Status = .ok) -> Response {
-        json(incidentJSON(incident), status: status, headers: [.eTag: "\"\(incident.revision)\""])
+        json(embedding: incidentJSON(incident), status: status, headers: [.eTag: "\"\(incident.revision)\""])
     }
 }
 

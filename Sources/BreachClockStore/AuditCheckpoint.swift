@@ -1,4 +1,5 @@
 import BreachClockCalculator
+import BreachClockJSON
 import Crypto
 import Foundation
 

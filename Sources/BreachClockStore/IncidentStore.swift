@@ -1,4 +1,5 @@
 import BreachClockCalculator
+import BreachClockJSON
 import BreachClockRules
 import Crypto
 import Foundation

@@ -1,4 +1,5 @@
 import BreachClockCalculator
+import BreachClockJSON
 import Foundation
 
 /// When a subscription's reminders go out, relative to each deadline.

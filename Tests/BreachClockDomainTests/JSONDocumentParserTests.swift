@@ -1,3 +1,4 @@
+import BreachClockJSON
 import BreachClockLoader
 import BreachClockRules
 import BreachClockTestSupport

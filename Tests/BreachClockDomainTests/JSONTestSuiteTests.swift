@@ -1,3 +1,4 @@
+import BreachClockJSON
 import BreachClockRules
 import BreachClockTestSupport
 import Foundation

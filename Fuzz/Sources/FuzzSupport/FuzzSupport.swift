@@ -1,4 +1,5 @@
 import BreachClockCalculator
+import BreachClockJSON
 import BreachClockLoader
 import BreachClockRules
 import Foundation

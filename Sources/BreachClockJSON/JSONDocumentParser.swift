@@ -1,3 +1,6 @@
+import BreachClockRules
+import Foundation
+
 /// Parses JSON (RFC 8259, strictly) straight into a `DocumentNode`, keeping key order and line/column
 /// positions. Written by hand because it sits on the API's hot path (libyaml cost several times more
 /// per request) and because Foundation's parser drops order and positions and accepts more than the RFC.

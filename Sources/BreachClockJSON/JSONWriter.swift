@@ -141,7 +141,7 @@ public struct JSONWriter: ~Copyable {
 
     /// Complete members of the object being written, already in JSON (`"a":1,"b":"x"`), as
     /// `RuleJSONFragments` keeps them. Compact output only: the bytes carry no indentation.
-    mutating func members(_ json: UnsafeBufferPointer<UInt8>) {
+    package mutating func members(_ json: UnsafeBufferPointer<UInt8>) {
         precondition(!pretty && !afterKey, "members are written whole, in compact output")
         guard !json.isEmpty else { return }
         if !first { output.append(UInt8(ascii: ",")) }
@@ -238,7 +238,7 @@ public struct JSONWriter: ~Copyable {
     /// Whether any of the eight bytes in `word` is a quote, a backslash or a control character (the
     /// usual "has a byte less than / equal to" bit tricks; exact, not an estimate).
     @inline(__always)
-    static func needsEscape(_ word: UInt64) -> Bool {
+    package static func needsEscape(_ word: UInt64) -> Bool {
         let ones: UInt64 = 0x0101_0101_0101_0101
         let highs: UInt64 = 0x8080_8080_8080_8080
         func hasZeroByte(_ x: UInt64) -> Bool { (x &- ones) & ~x & highs != 0 }
