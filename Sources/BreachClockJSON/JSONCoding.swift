@@ -35,3 +35,25 @@ public struct NullEncoded<Value: Encodable & Sendable>: Encodable, Sendable {
 }
 
 extension NullEncoded: Equatable where Value: Equatable {}
+
+extension NullEncoded: Decodable where Value: Decodable {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        wrappedValue = container.decodeNil() ? nil : try container.decode(Value.self)
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// A `@NullEncoded` member that is missing reads as nil, as a `null` does (synthesized
+    /// `Decodable` would otherwise require the key).
+    public func decode<Value: Decodable & Sendable>(_ type: NullEncoded<Value>.Type, forKey key: Key) throws -> NullEncoded<Value> {
+        NullEncoded(wrappedValue: try decodeIfPresent(Value.self, forKey: key))
+    }
+}
+
+extension JSONDecoder {
+    /// Decodes `text` as `type` with Foundation's decoder.
+    public static func decode<T: Decodable>(_ type: T.Type, from text: String) throws -> T {
+        try JSONDecoder().decode(type, from: Data(text.utf8))
+    }
+}

@@ -111,11 +111,14 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
 
     /// The body for `event` in this format.
     public func body(for event: WebhookEvent) -> [UInt8] {
+        // Strings, numbers and booleans only: encoding these types cannot fail.
+        let encoded: Data?
         switch self {
-        case .json: return WebhookFormat.standard(event).bytes()
-        case .slack: return WebhookFormat.slack(event).bytes()
-        case .teams: return WebhookFormat.teams(event).bytes()
+        case .json: encoded = try? JSONEncoder.breachclock.encode(WebhookFormat.standard(event))
+        case .slack: encoded = try? JSONEncoder.breachclock.encode(WebhookFormat.slack(event))
+        case .teams: encoded = try? JSONEncoder.breachclock.encode(WebhookFormat.teams(event))
         }
+        return encoded.map(Array.init) ?? []
     }
 
     /// The HTTP request for `event`: the body in this format and, for `json`, the Standard Webhooks
@@ -133,40 +136,16 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
         return WebhookRequest(url: url, headers: headers, body: body)
     }
 
-    static func optional(_ value: String?) -> OrderedJSON { value.map(OrderedJSON.string) ?? .null }
-
-    static func standard(_ event: WebhookEvent) -> OrderedJSON {
-        .object([
-            ("type", .string(event.type.rawValue)),
-            ("timestamp", .string(ZonedTime.rfc3339(event.at, in: ZonedTime.utc))),
-            (
-                "data",
-                .object([
-                    (
-                        "incident",
-                        .object([("id", .string(event.incidentID)), ("title", .string(event.incidentTitle)), ("link", optional(event.link))])
-                    ),
-                    (
-                        "obligation",
-                        event.obligationID == nil
-                            ? .null
-                            : .object([
-                                ("id", optional(event.obligationID)), ("jurisdiction", optional(event.jurisdiction)),
-                                ("recipient", optional(event.recipient)), ("citation", optional(event.citation)),
-                            ])
-                    ),
-                    (
-                        "deadline",
-                        event.obligationID == nil
-                            ? .null
-                            : .object([
-                                ("kind", optional(event.deadlineKind)), ("due", optional(event.dueText)), ("text", optional(event.deadlineText)),
-                                ("timeLeft", .string(event.timeLeft)),
-                            ])
-                    ),
-                ])
-            ),
-        ])
+    static func standard(_ event: WebhookEvent) -> StandardWebhookBody {
+        let aboutAnObligation = event.obligationID != nil
+        return StandardWebhookBody(
+            type: event.type.rawValue, timestamp: ZonedTime.rfc3339(event.at, in: ZonedTime.utc),
+            data: .init(
+                incident: .init(id: event.incidentID, title: event.incidentTitle, link: event.link),
+                obligation: aboutAnObligation
+                    ? .init(id: event.obligationID, jurisdiction: event.jurisdiction, recipient: event.recipient, citation: event.citation) : nil,
+                deadline: aboutAnObligation
+                    ? .init(kind: event.deadlineKind, due: event.dueText, text: event.deadlineText, timeLeft: event.timeLeft) : nil))
     }
 
     /// Lines a person reads at a glance: what is due, to whom, when, how long is left, under which law.
@@ -203,29 +182,16 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
         return room < 10 ? truncated(state, to: slackHeaderLimit) : truncated(event.incidentTitle, to: room) + ": " + state
     }
 
-    static func slack(_ event: WebhookEvent) -> OrderedJSON {
+    static func slack(_ event: WebhookEvent) -> SlackMessage {
         let details = truncated(lines(event).map { "• " + escapeSlack($0) }.joined(separator: "\n"), to: slackSectionLimit)
-        var blocks: [OrderedJSON] = [
-            .object([("type", .string("header")), ("text", .object([("type", .string("plain_text")), ("text", .string(slackHeader(event)))]))]),
-            .object([("type", .string("section")), ("text", .object([("type", .string("mrkdwn")), ("text", .string(details))]))]),
+        var blocks: [SlackMessage.Block] = [
+            .init(type: "header", text: .init(type: "plain_text", text: slackHeader(event))),
+            .init(type: "section", text: .init(type: "mrkdwn", text: details)),
         ]
         if let link = event.link {
-            blocks.append(
-                .object([
-                    ("type", .string("actions")),
-                    (
-                        "elements",
-                        .array([
-                            .object([
-                                ("type", .string("button")),
-                                ("text", .object([("type", .string("plain_text")), ("text", .string("Open incident"))])),
-                                ("url", .string(link)),
-                            ])
-                        ])
-                    ),
-                ]))
+            blocks.append(.init(type: "actions", elements: [.init(text: .init(type: "plain_text", text: "Open incident"), url: link)]))
         }
-        return .object([("text", .string(truncated(escapeSlack(event.headline), to: slackSectionLimit))), ("blocks", .array(blocks))])
+        return SlackMessage(text: truncated(escapeSlack(event.headline), to: slackSectionLimit), blocks: blocks)
     }
 
     /// Slack mrkdwn control characters (so a title's `<!channel>` stays text).
@@ -247,39 +213,19 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
         return cut + "…"
     }
 
-    static func teams(_ event: WebhookEvent) -> OrderedJSON {
-        var body: [OrderedJSON] = [
-            .object([
-                ("type", .string("TextBlock")), ("size", .string("Medium")), ("weight", .string("Bolder")),
-                ("text", .string(truncated(event.headline, to: teamsTextLimit))), ("wrap", .bool(true)),
-                ("color", .string(event.type == .overdue ? "Attention" : "Default")),
-            ])
-        ]
-        let facts: [OrderedJSON] = lines(event).compactMap { line in
+    static func teams(_ event: WebhookEvent) -> TeamsMessage {
+        let headline = TeamsMessage.Element(
+            type: "TextBlock", size: "Medium", weight: "Bolder", text: truncated(event.headline, to: teamsTextLimit), wrap: true,
+            color: event.type == .overdue ? "Attention" : "Default")
+        let facts: [TeamsMessage.Fact] = lines(event).compactMap { line in
             let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2 else { return nil }
-            return .object([("title", .string(parts[0])), ("value", .string(truncated(parts[1], to: teamsTextLimit)))])
+            return TeamsMessage.Fact(title: parts[0], value: truncated(parts[1], to: teamsTextLimit))
         }
-        body.append(.object([("type", .string("FactSet")), ("facts", .array(facts))]))
-        var card: [(String, OrderedJSON)] = [
-            ("$schema", .string("http://adaptivecards.io/schemas/adaptive-card.json")),
-            ("type", .string("AdaptiveCard")), ("version", .string("1.4")), ("body", .array(body)),
-        ]
-        if let link = event.link {
-            card.append(
-                ("actions", .array([.object([("type", .string("Action.OpenUrl")), ("title", .string("Open incident")), ("url", .string(link))])])))
-        }
-        return .object([
-            ("type", .string("message")),
-            (
-                "attachments",
-                .array([
-                    .object([
-                        ("contentType", .string("application/vnd.microsoft.card.adaptive")), ("contentUrl", .null), ("content", .object(card)),
-                    ])
-                ])
-            ),
-        ])
+        let card = TeamsMessage.Card(
+            body: [headline, .init(type: "FactSet", facts: facts)],
+            actions: event.link.map { [TeamsMessage.Action(title: "Open incident", url: $0)] })
+        return TeamsMessage(attachments: [.init(contentUrl: nil, content: card)])
     }
 }
 
@@ -287,28 +233,23 @@ extension WebhookEvent {
     /// The event as stored in the outbox: everything but the sending time, which is filled in when
     /// the message goes out (so "time left" is right at that moment).
     public func payloadJSON() -> String {
-        func optional(_ value: String?) -> OrderedJSON { value.map(OrderedJSON.string) ?? .null }
-        return OrderedJSON.object([
-            ("type", .string(type.rawValue)), ("incidentID", .string(incidentID)), ("incidentTitle", .string(incidentTitle)),
-            ("obligationID", optional(obligationID)), ("jurisdiction", optional(jurisdiction)), ("recipient", optional(recipient)),
-            ("citation", optional(citation)), ("deadlineKind", optional(deadlineKind)),
-            ("due", optional(due.map { ZonedTime.rfc3339($0, in: ZonedTime.utc) })),
-            ("deadlineText", optional(deadlineText)), ("timeZone", .string(timeZone.contractName)), ("link", optional(link)),
-        ]).serialized(pretty: false)
+        let stored = StoredWebhookEvent(
+            type: type.rawValue, incidentID: incidentID, incidentTitle: incidentTitle, obligationID: obligationID, jurisdiction: jurisdiction,
+            recipient: recipient, citation: citation, deadlineKind: deadlineKind, due: due.map { ZonedTime.rfc3339($0, in: ZonedTime.utc) },
+            deadlineText: deadlineText, timeZone: timeZone.contractName, link: link)
+        // Strings only: encoding cannot fail.
+        return (try? JSONEncoder.text(stored)) ?? "{}"
     }
 
-    /// Reads a stored event back, as of `at`.
+    /// Reads a stored event back, as of `at`; nil for a payload that is not one (an unreadable message).
     public init?(payload: String, at: Date) {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(payload.utf8))) as? [String: Any],
-            let typeName = object["type"] as? String, let type = WebhookEventType(rawValue: typeName),
-            let incidentID = object["incidentID"] as? String, let title = object["incidentTitle"] as? String
+        guard let stored = try? JSONDecoder.decode(StoredWebhookEvent.self, from: payload), let type = WebhookEventType(rawValue: stored.type)
         else { return nil }
         let utc = ZonedTime.utc
         self.init(
-            type: type, incidentID: incidentID, incidentTitle: title, obligationID: object["obligationID"] as? String,
-            jurisdiction: object["jurisdiction"] as? String, recipient: object["recipient"] as? String, citation: object["citation"] as? String,
-            deadlineKind: object["deadlineKind"] as? String, due: (object["due"] as? String).flatMap { ZonedTime.parse($0, in: utc) },
-            deadlineText: object["deadlineText"] as? String,
-            timeZone: (object["timeZone"] as? String).flatMap { TimeZone(identifier: $0) } ?? utc, at: at, link: object["link"] as? String)
+            type: type, incidentID: stored.incidentID, incidentTitle: stored.incidentTitle, obligationID: stored.obligationID,
+            jurisdiction: stored.jurisdiction, recipient: stored.recipient, citation: stored.citation, deadlineKind: stored.deadlineKind,
+            due: stored.due.flatMap { ZonedTime.parse($0, in: utc) }, deadlineText: stored.deadlineText,
+            timeZone: stored.timeZone.flatMap { TimeZone(identifier: $0) } ?? utc, at: at, link: stored.link)
     }
 }
