@@ -57,7 +57,7 @@ let package = Package(
         .target(
             name: "BreachClockStore",
             dependencies: [
-                "BreachClockRules", "BreachClockCalculator",
+                "BreachClockRules", "BreachClockCalculator", "BreachClockJSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -73,7 +73,7 @@ let package = Package(
         .target(
             name: "BreachClockWebhooks",
             dependencies: [
-                "CCurl", "BreachClockRules", "BreachClockCalculator",
+                "CCurl", "BreachClockRules", "BreachClockCalculator", "BreachClockJSON",
                 .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
@@ -83,14 +83,14 @@ let package = Package(
         // which the HTTP layer maps to problems. No HTTP here.
         .target(
             name: "BreachClockApplication",
-            dependencies: ["BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockStore", "BreachClockWebhooks"],
+            dependencies: ["BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockStore", "BreachClockWebhooks"],
             swiftSettings: swiftSettings
         ),
         // IO: the HTTP API (Hummingbird 2) over the application, the store and the calculator.
         .target(
             name: "BreachClockServer",
             dependencies: [
-                "BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockStore", "BreachClockReports",
+                "BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockStore", "BreachClockReports",
                 "BreachClockWebhooks", "BreachClockApplication",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -105,7 +105,7 @@ let package = Package(
         .target(
             name: "BreachClockCLI",
             dependencies: [
-                "BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockStore", "BreachClockServer",
+                "BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockStore", "BreachClockServer",
                 "BreachClockReports", "BreachClockWebhooks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],
@@ -139,7 +139,7 @@ let package = Package(
             path: "Tests/BreachClockStoreTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "BreachClockDomainTests",
-            dependencies: ["BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockReports", "BreachClockTestSupport"],
+            dependencies: ["BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockReports", "BreachClockTestSupport"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "BreachClockStoreTests",
@@ -148,7 +148,7 @@ let package = Package(
         .testTarget(
             name: "BreachClockServiceTests",
             dependencies: [
-                "BreachClockRules", "BreachClockCalculator", "BreachClockLoader", "BreachClockCLI", "BreachClockStore",
+                "BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockCLI", "BreachClockStore",
                 "BreachClockServer", "BreachClockWebhooks", "BreachClockApplication", "BreachClockTestSupport", "BreachClockStoreTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Yams", package: "Yams"),
             ],

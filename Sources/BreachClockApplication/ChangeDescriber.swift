@@ -1,4 +1,5 @@
 import BreachClockCalculator
+import BreachClockJSON
 import BreachClockLoader
 import BreachClockRules
 import BreachClockStore
@@ -7,54 +8,111 @@ import Foundation
 /// Says in words what a recomputation changed and why: "US-CA/regulator added: 620 residents is more
 /// than 500 (Cal. Civ. Code § 1798.82(f)); affected.US-CA rose from 480 to 620".
 enum ChangeDescriber {
-    struct Previous {
+    /// An obligation as the previous assessment had it.
+    struct Previous: Equatable {
         var kind: String
         var dueDate: String?
+        /// The due instant: an hour-based deadline can move within its day.
+        var due: Date?
+    }
+
+    /// How one obligation differs between the previous assessment and the new one. The history's
+    /// lines and the webhook events both come from this one comparison.
+    enum ObligationChange {
+        case added(Obligation)
+        case changed(Obligation, from: Previous)
+        case removed(id: String)
+    }
+
+    /// The obligations added, changed (kind, due date or due instant) and removed since `previous`,
+    /// in the new assessment's order, then the removed ones by id.
+    static func obligationChanges(from previous: [String: Previous], to assessment: Assessment) -> [ObligationChange] {
+        var changes: [ObligationChange] = []
+        var seen: Set<String> = []
+        for obligation in assessment.obligations {
+            seen.insert(obligation.id)
+            guard let before = previous[obligation.id] else {
+                changes.append(.added(obligation))
+                continue
+            }
+            let deadline = obligation.deadline
+            if before.kind != deadline.kind.rawValue || before.dueDate != deadline.dueDate?.description || before.due != deadline.due {
+                changes.append(.changed(obligation, from: before))
+            }
+        }
+        for id in previous.keys.sorted() where !seen.contains(id) { changes.append(.removed(id: id)) }
+        return changes
     }
 
     static func describe(previous: StoredIncident, facts: IncidentFacts, assessment: Assessment, decoder: FactsDecoder) -> [String] {
         var lines: [String] = []
         let oldFacts = (try? DocumentParser.parse(previous.factsJSON, file: "stored")).flatMap { try? decoder.decode($0) }
         if let oldFacts { lines += factChanges(from: oldFacts, to: facts) }
-        let old = previousObligations(previous.assessmentJSON)
-        var seen: Set<String> = []
-        for obligation in assessment.obligations {
-            seen.insert(obligation.id)
-            let due = obligation.deadline.dueDate?.description
-            guard let before = old[obligation.id] else {
+        for change in obligationChanges(from: previousObligations(previous.assessmentJSON), to: assessment) {
+            switch change {
+            case .added(let obligation):
                 let why = obligation.reasonDetails.last.map { ": \($0.text)" } ?? ""
                 lines.append("\(obligation.id) added\(why)")
-                continue
-            }
-            if before.kind != obligation.deadline.kind.rawValue || before.dueDate != due {
-                let from = before.dueDate.map { "due \($0)" } ?? before.kind
-                let to = due.map { "due \($0)" } ?? obligation.deadline.kind.rawValue
+            case .changed(let obligation, let before):
+                let deadline = obligation.deadline
+                // The day when it moved from one day to another; the instant when it moved within its day.
+                let sameDay = before.dueDate != nil && before.dueDate == deadline.dueDate?.description && before.kind == deadline.kind.rawValue
+                let from = sameDay ? before.dueText : before.dueDate.map { "due \($0)" } ?? before.kind
+                let to =
+                    sameDay
+                    ? Previous(kind: deadline.kind.rawValue, dueDate: deadline.dueDate?.description, due: deadline.due).dueText
+                    : deadline.dueDate.map { "due \($0)" } ?? deadline.kind.rawValue
                 let why =
-                    obligation.notice == nil && obligation.deadline.clockStart?.hasPrefix("notice:") == true
-                    ? " (the notice it runs from was recorded)" : ""
+                    obligation.notice == nil && deadline.clockStart?.hasPrefix("notice:") == true ? " (the notice it runs from was recorded)" : ""
                 lines.append("\(obligation.id) deadline changed from \(from) to \(to)\(why)")
+            case .removed(let id):
+                let why = assessment.notTriggered.first { $0.id == id }.map { ": \($0.reason)" } ?? ": no longer applies"
+                lines.append("\(id) removed\(why)")
             }
-        }
-        for (id, _) in old.sorted(by: { $0.key < $1.key }) where !seen.contains(id) {
-            let why = assessment.notTriggered.first { $0.id == id }.map { ": \($0.reason)" } ?? ": no longer applies"
-            lines.append("\(id) removed\(why)")
         }
         return lines.isEmpty ? ["no change to obligations"] : lines
     }
 
-    /// The rules digest a stored assessment was computed with.
-    static func rulesDigest(_ json: String) -> String? {
-        (try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])?["rulesDigest"] as? String
+    /// What this reads of a stored assessment.
+    struct StoredAssessment: Decodable {
+        struct Deadline: Decodable {
+            var kind: String?
+            var dueDate: String?
+            var due: String?
+        }
+
+        /// Read leniently, as the history always has: an item without an id or a deadline object is
+        /// skipped, not the whole assessment.
+        struct Obligation: Decodable {
+            enum CodingKeys: String, CodingKey { case id, deadline }
+
+            var id: String?
+            var deadline: Deadline?
+
+            init(from decoder: any Decoder) throws {
+                let container = try? decoder.container(keyedBy: CodingKeys.self)
+                id = try? container?.decode(String.self, forKey: .id)
+                deadline = try? container?.decode(Deadline.self, forKey: .deadline)
+            }
+        }
+
+        var rulesDigest: String?
+        var obligations: [Obligation]?
+
+        /// Nil for text that is not an assessment.
+        static func read(_ json: String) -> StoredAssessment? { try? JSONDecoder.decode(StoredAssessment.self, from: json) }
     }
 
+    /// The rules digest a stored assessment was computed with.
+    static func rulesDigest(_ json: String) -> String? { StoredAssessment.read(json)?.rulesDigest }
+
+    /// The obligations of a stored assessment by id; none for text that is not an assessment.
     static func previousObligations(_ json: String) -> [String: Previous] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
-            let list = object["obligations"] as? [[String: Any]]
-        else { return [:] }
         var result: [String: Previous] = [:]
-        for item in list {
-            guard let id = item["id"] as? String, let deadline = item["deadline"] as? [String: Any] else { continue }
-            result[id] = Previous(kind: deadline["kind"] as? String ?? "", dueDate: deadline["dueDate"] as? String)
+        for item in StoredAssessment.read(json)?.obligations ?? [] {
+            guard let id = item.id, let deadline = item.deadline else { continue }
+            result[id] = Previous(
+                kind: deadline.kind ?? "", dueDate: deadline.dueDate, due: deadline.due.flatMap { ZonedTime.parse($0, in: ZonedTime.utc) })
         }
         return result
     }
@@ -66,7 +124,9 @@ enum ChangeDescriber {
         for code in Set(oldCounts.keys).union(newCounts.keys).sorted() {
             switch (oldCounts[code], newCounts[code]) {
             case (let a?, let b?) where a != b:
-                lines.append("affected.\(code) \(b.max > a.max ? "rose" : "fell") from \(a) to \(b)")
+                // A range can narrow: "rose" or "fell" only when both bounds moved that way (or stayed).
+                let verb = b.min >= a.min && b.max >= a.max ? "rose" : b.min <= a.min && b.max <= a.max ? "fell" : "changed"
+                lines.append("affected.\(code) \(verb) from \(a) to \(b)")
             case (nil, let b?): lines.append("affected.\(code) added: \(b)")
             case (let a?, nil): lines.append("affected.\(code) removed (was \(a))")
             default: break
@@ -89,5 +149,13 @@ enum ChangeDescriber {
             }
         }
         return lines
+    }
+}
+
+extension ChangeDescriber.Previous {
+    /// "due 2026-03-05T10:00:00Z", or the date or kind when there is no instant.
+    var dueText: String {
+        if let due { return "due " + ZonedTime.rfc3339(due, in: ZonedTime.utc) }
+        return dueDate.map { "due \($0)" } ?? kind
     }
 }

@@ -151,21 +151,19 @@ public final class IncidentService: Sendable {
         }
         if let previous, let newTitle, newTitle != previous.title {
             changes.insert(
-                "title changed from \(OrderedJSON.string(previous.title).serialized(pretty: false)) to \(OrderedJSON.string(newTitle).serialized(pretty: false))",
+                "title changed from \(Self.quoted(previous.title)) to \(Self.quoted(newTitle))",
                 at: 0)
         }
         var events: [(type: WebhookEventType, obligation: Obligation?)] = []
         if previous == nil { events.append((.incidentCreated, nil)) }
         if status == .closed { events.append((.incidentClosed, nil)) }
-        let old = previous.map { ChangeDescriber.previousObligations($0.assessmentJSON) } ?? [:]
-        if previous != nil {
-            for obligation in assessment.obligations {
-                guard let before = old[obligation.id] else {
-                    events.append((.obligationAdded, obligation))
-                    continue
-                }
-                if before.kind != obligation.deadline.kind.rawValue || before.dueDate != obligation.deadline.dueDate?.description {
-                    events.append((oldDigest == nil ? .obligationChanged : .deadlineChanged, obligation))
+        if let previous {
+            let old = ChangeDescriber.previousObligations(previous.assessmentJSON)
+            for change in ChangeDescriber.obligationChanges(from: old, to: assessment) {
+                switch change {
+                case .added(let obligation): events.append((.obligationAdded, obligation))
+                case .changed(let obligation, _): events.append((oldDigest == nil ? .obligationChanged : .deadlineChanged, obligation))
+                case .removed: break  // no event: the obligation's reminders are cancelled by the re-plan
                 }
             }
         } else {
@@ -180,6 +178,9 @@ public final class IncidentService: Sendable {
             dueIndex: due, notice: notice, decision: decision, action: action,
             plan: { webhooks in ReminderPlanner.plan(context, webhooks: webhooks) })
     }
+
+    /// A title in a history line, quoted as a JSON string (so quotes and control characters in it are escaped).
+    static func quoted(_ text: String) -> String { (try? JSONEncoder.text(text)) ?? "\"\"" }
 
     /// The facts of a stored incident (stored canonical, so they always decode).
     public func storedFacts(_ incident: StoredIncident) throws -> (node: DocumentNode, facts: IncidentFacts) {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import BreachClockCalculator
+import BreachClockJSON
 import BreachClockLoader
 import BreachClockRules
 import BreachClockServer
@@ -247,7 +248,7 @@ struct JSONLogHandler: LogHandler {
             "time": ISO8601DateFormatter().string(from: Date()),
         ]
         for (key, value) in metadata.merging(extra ?? [:], uniquingKeysWith: { $1 }) { fields[key] = value.description }
-        guard let data = try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]) else { return }
+        guard let data = try? JSONEncoder.breachclock.encode(fields) else { return }
         FileHandle.standardError.write(data + Data("\n".utf8))
     }
 }

@@ -28,10 +28,7 @@ extension IncidentStore {
                 [id, name, role.rawValue, Self.keyHash(key), Self.text(now)])
             // The secret's hash goes into the log too, so that swapping a row's hash for an attacker's own
             // key (taking over its role) shows in `audit verify`. It is the hash already stored, never the key.
-            let after = OrderedJSON.object([
-                ("id", .string(id)), ("name", .string(name)), ("role", .string(role.rawValue)),
-                ("secretHash", .string(Self.keyHash(key))),
-            ]).serialized(pretty: false)
+            let after = try JSONEncoder.text(KeyCreatedLine(id: id, name: name, role: role.rawValue, secretHash: Self.keyHash(key)))
             try await AuditChain.append(db, at: now, actor: actor, action: "key.create", incidentID: nil, before: nil, after: after)
         }
         return (key, StoredAPIKey(id: id, name: name, role: role, createdAt: now, revokedAt: nil))
@@ -65,7 +62,7 @@ extension IncidentStore {
             try await db.execute("UPDATE api_key SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?", [Self.text(now), id])
             try await AuditChain.append(
                 db, at: now, actor: actor, action: "key.revoke", incidentID: nil, before: nil,
-                after: OrderedJSON.object([("id", .string(id))]).serialized(pretty: false))
+                after: try JSONEncoder.text(IdentifierLine(id: id)))
         }
     }
 }

@@ -107,17 +107,14 @@ public struct AuditCheckpoint: Sendable, Equatable {
 
     /// One line of an exported checkpoints file: `{"seq":…,"hash":"…","at":"…","mac":"…"}`.
     public var jsonLine: String {
-        OrderedJSON.object([("seq", .int(seq)), ("hash", .string(hash)), ("at", .string(at)), ("mac", .string(mac))])
-            .serialized(pretty: false)
+        // Strings and a number: encoding cannot fail.
+        (try? JSONEncoder.text(self)) ?? ""
     }
 
     /// Reads one line of an exported checkpoints file; nil when it is not a checkpoint.
     public init?(jsonLine: some StringProtocol) {
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(jsonLine.utf8))) as? [String: Any],
-            let seq = object["seq"] as? Int, let hash = object["hash"] as? String, let at = object["at"] as? String,
-            let mac = object["mac"] as? String
-        else { return nil }
-        self.init(seq: seq, hash: hash, at: at, mac: mac)
+        guard let line = try? JSONDecoder.decode(AuditCheckpoint.self, from: String(jsonLine)) else { return nil }
+        self = line
     }
 }
 

@@ -1,3 +1,4 @@
+import BreachClockJSON
 import Foundation
 
 /// Something `IncidentStore.verifyAudit` found wrong. Each names where it is and why.
@@ -175,14 +176,12 @@ extension IncidentStore {
                     result.problems.append(.incident(id: id, field: "row", reason: "no audit line records it: it was added outside the service"))
                     continue
                 }
-                let logged = (try? JSONSerialization.jsonObject(with: Data(after.utf8))) as? [String: Any] ?? [:]
-                for field in ["title", "status"] {
+                let logged = (try? JSONDecoder.decode(IncidentSnapshotHeader.self, from: after)) ?? IncidentSnapshotHeader()
+                for (field, loggedValue) in [("title", logged.title), ("status", logged.status)] {
                     let stored: String = try row[field]
-                    if logged[field] as? String != stored {
+                    if loggedValue != stored {
                         result.problems.append(
-                            .incident(
-                                id: id, field: field,
-                                reason: "stored \(quoted(stored)), the audit log says \(quoted(logged[field] as? String))"))
+                            .incident(id: id, field: field, reason: "stored \(quoted(stored)), the audit log says \(quoted(loggedValue))"))
                     }
                 }
                 let facts: String = try row["facts"]
@@ -204,13 +203,11 @@ extension IncidentStore {
 
     /// Every API key row against its `key.create` and `key.revoke` lines.
     static func verifyKeyState(_ db: any SQLSession, into result: inout AuditChain.Verification) async throws {
-        var created: [String: [String: Any]] = [:]
+        var created: [String: KeyCreatedLine] = [:]
         var revoked: Set<String> = []
         for row in try await db.query("SELECT action, after FROM audit_log WHERE action IN ('key.create', 'key.revoke') ORDER BY seq") {
-            guard let text: String = try row["after"],
-                let after = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any], let id = after["id"] as? String
-            else { continue }
-            if try row["action"] as String == "key.create" { created[id] = after } else { revoked.insert(id) }
+            guard let text: String = try row["after"], let after = try? JSONDecoder.decode(KeyCreatedLine.self, from: text) else { continue }
+            if try row["action"] as String == "key.create" { created[after.id] = after } else { revoked.insert(after.id) }
         }
         var seen: Set<String> = []
         for row in try await db.query("SELECT id, name, role, secret_hash, revoked_at FROM api_key ORDER BY created_at, id") {
@@ -221,17 +218,14 @@ extension IncidentStore {
                 result.problems.append(.key(id: id, field: "row", reason: "no audit line created it: it was added outside the service"))
                 continue
             }
-            for field in ["name", "role"] {
+            for (field, loggedValue) in [("name", logged.name), ("role", logged.role)] {
                 let stored: String = try row[field]
-                if logged[field] as? String != stored {
-                    result.problems.append(
-                        .key(
-                            id: id, field: field,
-                            reason: "stored \(quoted(stored)), the audit log says \(quoted(logged[field] as? String))"))
+                if loggedValue != stored {
+                    result.problems.append(.key(id: id, field: field, reason: "stored \(quoted(stored)), the audit log says \(quoted(loggedValue))"))
                 }
             }
             // Lines written before the hash was logged have none; those keys are compared without it.
-            if let hash = logged["secretHash"] as? String, try hash != row["secret_hash"] as String {
+            if let hash = logged.secretHash, try hash != row["secret_hash"] as String {
                 result.problems.append(
                     .key(id: id, field: "secret", reason: "its secret's hash is not the one the audit log records: the key was replaced"))
             }
@@ -295,7 +289,7 @@ extension IncidentStore {
             guard index < bytes.count, bytes[index] == 0x22 else { return nil }
             let keyStart = index
             skipValue()
-            let key = (try? JSONSerialization.jsonObject(with: Data(bytes[keyStart..<index]), options: .fragmentsAllowed)) as? String
+            let key = try? JSONDecoder().decode(String.self, from: Data(bytes[keyStart..<index]))
             skipSpace()
             guard index < bytes.count, bytes[index] == 0x3A else { return nil }
             index += 1

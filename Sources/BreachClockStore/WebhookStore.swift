@@ -15,20 +15,12 @@ public struct ReminderSchedule: Sendable, Equatable {
 
     public init() {}
 
-    public var json: OrderedJSON {
-        .object([
-            ("before", .array(before.map { .int(Int($0)) })), ("halfWindow", .bool(halfWindow)),
-            ("overdueEvery", overdueEvery.map { .int(Int($0)) } ?? .null), ("nudgeEvery", nudgeEvery.map { .int(Int($0)) } ?? .null),
-        ])
-    }
+    /// The stored column's text (see `StoredJSON.swift`); numbers only, so encoding cannot fail.
+    public var json: String { (try? JSONEncoder.text(self)) ?? "{}" }
 
+    /// Reads the stored column; text that is not a schedule gives the defaults.
     public init(json text: String) {
-        self.init()
-        guard let object = (try? JSONSerialization.jsonObject(with: Data(text.utf8))) as? [String: Any] else { return }
-        if let values = object["before"] as? [NSNumber] { before = values.map(\.doubleValue) }
-        if let value = object["halfWindow"] as? Bool { halfWindow = value }
-        overdueEvery = (object["overdueEvery"] as? NSNumber)?.doubleValue
-        nudgeEvery = (object["nudgeEvery"] as? NSNumber)?.doubleValue
+        self = (try? JSONDecoder.decode(ReminderSchedule.self, from: text)) ?? ReminderSchedule()
     }
 }
 
@@ -130,15 +122,13 @@ extension IncidentStore {
     ) async throws -> StoredWebhook {
         let id = Self.newID("whk")
         let now = clock()
-        let eventsJSON = OrderedJSON.array(events.map(OrderedJSON.string)).serialized(pretty: false)
+        let eventsJSON = try JSONEncoder.text(events)
         try await engine.write { db in
             try await db.execute(
                 "INSERT INTO webhook (id, url, format, incident_id, events, schedule, secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [id, url, format, incidentID, eventsJSON, schedule.json.serialized(pretty: false), secret, Self.text(now)])
-            let after = OrderedJSON.object([
-                ("id", .string(id)), ("host", .string(URLComponents(string: url)?.host ?? "")),
-                ("format", .string(format)), ("events", .raw(eventsJSON)),
-            ]).serialized(pretty: false)
+                [id, url, format, incidentID, eventsJSON, schedule.json, secret, Self.text(now)])
+            let after = try JSONEncoder.text(
+                WebhookCreatedLine(id: id, host: URLComponents(string: url)?.host ?? "", format: format, events: events))
             try await AuditChain.append(db, at: now, actor: actor, action: "webhook.create", incidentID: incidentID, before: nil, after: after)
         }
         return StoredWebhook(
@@ -148,7 +138,7 @@ extension IncidentStore {
 
     static func webhook(_ row: SQLRow) throws -> StoredWebhook {
         let eventsText: String = try row["events"]
-        let events = try JSONDecoder().decode([String].self, from: Data(eventsText.utf8))
+        let events = try JSONDecoder.decode([String].self, from: eventsText)
         return StoredWebhook(
             id: try row["id"], url: try row["url"], format: try row["format"], incidentID: try row["incident_id"],
             events: events, schedule: ReminderSchedule(json: try row["schedule"]), secret: try row["secret"],
@@ -180,7 +170,7 @@ extension IncidentStore {
             try await db.execute("UPDATE webhook SET deleted_at = ? WHERE id = ?", [Self.text(now), id])
             try await AuditChain.append(
                 db, at: now, actor: actor, action: "webhook.delete", incidentID: nil, before: nil,
-                after: OrderedJSON.object([("id", .string(id))]).serialized(pretty: false))
+                after: try JSONEncoder.text(IdentifierLine(id: id)))
         }
     }
 
