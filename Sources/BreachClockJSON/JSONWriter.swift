@@ -2,9 +2,10 @@ import BreachClockRules
 import Foundation
 
 /// Writes JSON straight into UTF-8 bytes, keys in the order they are written, without building a tree
-/// first. Both `OrderedJSON` and the assessment's own writer use it, so there is one place that
-/// escapes strings and lays out commas and indentation. (Foundation's `JSONEncoder` can neither keep
-/// the contract's key order nor write without a detour through `Encodable` containers.)
+/// first. The assessment is written with it (the measured hot path of `POST /v1/assessments`: see
+/// the README's Speed section), and so is `OrderedJSON`, so there is one place that escapes strings
+/// and lays out commas and indentation. (Foundation's `JSONEncoder` can neither keep the contract's
+/// key order nor write without a detour through `Encodable` containers.)
 ///
 /// The writer owns its memory and is not copyable: output goes into one growing buffer, with no
 /// copy-on-write checks on each append (those were most of the cost of writing an assessment).

@@ -1,8 +1,11 @@
 import Foundation
 
-/// A JSON value whose objects keep their keys in the order written, so output reads in the
-/// contract's order and golden files are stable. (Foundation's encoders either sort keys or
-/// leave the order unspecified, hence this small writer.)
+/// A JSON value whose objects keep their keys in the order written, and which can embed stored JSON
+/// text verbatim (`raw`). Everything else the project writes is `Codable` (`JSONEncoder.breachclock`);
+/// this is for the texts Codable cannot write: the incident, history and audit answers, which embed
+/// stored facts, assessments and audit lines as they are, the audit snapshot (whose `facts` member
+/// must be the facts column's text byte for byte) and the facts column itself, whose canonical text
+/// earlier revisions and audit lines hold.
 public indirect enum OrderedJSON: Sendable, Equatable {
     case string(String)
     case int(Int)
