@@ -83,7 +83,9 @@ let package = Package(
         // which the HTTP layer maps to problems. No HTTP here.
         .target(
             name: "BreachClockApplication",
-            dependencies: ["BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockStore", "BreachClockWebhooks"],
+            dependencies: [
+                "BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockStore", "BreachClockWebhooks",
+            ],
             swiftSettings: swiftSettings
         ),
         // IO: the HTTP API (Hummingbird 2) over the application, the store and the calculator.
@@ -119,7 +121,8 @@ let package = Package(
         .executableTarget(
             name: "breachclock-webhook-bench",
             dependencies: [
-                "BreachClockServer", "BreachClockStore", "BreachClockWebhooks", .product(name: "Hummingbird", package: "hummingbird"),
+                "BreachClockServer", "BreachClockStore", "BreachClockWebhooks", "BreachClockCalculator",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ],
             swiftSettings: swiftSettings),
@@ -139,11 +142,15 @@ let package = Package(
             path: "Tests/BreachClockStoreTestSupport", swiftSettings: swiftSettings),
         .testTarget(
             name: "BreachClockDomainTests",
-            dependencies: ["BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockReports", "BreachClockTestSupport"],
+            dependencies: [
+                "BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockReports", "BreachClockTestSupport",
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "BreachClockStoreTests",
-            dependencies: ["BreachClockStore", "BreachClockTestSupport", "BreachClockStoreTestSupport"],
+            dependencies: [
+                "BreachClockStore", "BreachClockTestSupport", "BreachClockStoreTestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "BreachClockServiceTests",

@@ -36,7 +36,11 @@ enum ChangeDescriber {
                 continue
             }
             let deadline = obligation.deadline
-            if before.kind != deadline.kind.rawValue || before.dueDate != deadline.dueDate?.description || before.due != deadline.due {
+            // Instants are stored and shown in whole seconds, so they are compared in whole seconds.
+            let wholeSeconds = { (date: Date?) in date.map { Int($0.timeIntervalSince1970.rounded(.down)) } }
+            if before.kind != deadline.kind.rawValue || before.dueDate != deadline.dueDate?.description
+                || wholeSeconds(before.due) != wholeSeconds(deadline.due)
+            {
                 changes.append(.changed(obligation, from: before))
             }
         }
@@ -96,8 +100,17 @@ enum ChangeDescriber {
             }
         }
 
+        enum CodingKeys: String, CodingKey { case rulesDigest, obligations }
+
         var rulesDigest: String?
         var obligations: [Obligation]?
+
+        /// Each member on its own: malformed obligations do not hide the digest.
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            rulesDigest = try? container.decode(String.self, forKey: .rulesDigest)
+            obligations = try? container.decode([Obligation].self, forKey: .obligations)
+        }
 
         /// Nil for text that is not an assessment.
         static func read(_ json: String) -> StoredAssessment? { try? JSONDecoder.decode(StoredAssessment.self, from: json) }

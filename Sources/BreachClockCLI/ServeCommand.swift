@@ -245,7 +245,7 @@ struct JSONLogHandler: LogHandler {
     ) {
         var fields: [String: String] = [
             "level": level.rawValue, "message": message.description, "label": label,
-            "time": ISO8601DateFormatter().string(from: Date()),
+            "time": StoredTime.text(Date()),
         ]
         for (key, value) in metadata.merging(extra ?? [:], uniquingKeysWith: { $1 }) { fields[key] = value.description }
         guard let data = try? JSONEncoder.breachclock.encode(fields) else { return }

@@ -77,7 +77,9 @@ final class ZoneOffsetTable: Sendable {
     }
 }
 
-/// Conversions between instants and civil dates in a time zone, and RFC 3339 text.
+/// Conversions between instants and civil dates in a time zone, and RFC 3339 text. The arithmetic is
+/// written once, over `ZoneOffsets` (a zone's offsets, cached per process); the `TimeZone` forms are
+/// the same functions for callers that hold a zone.
 public enum ZonedTime {
     /// The date of `instant` in the zone.
     public static func civilDate(of instant: Date, in zone: ZoneOffsets) -> CivilDate {
@@ -85,9 +87,10 @@ public enum ZonedTime {
         return CivilDate(dayNumber: Int((Double(local) / 86_400).rounded(.down)))
     }
 
-    /// 23:59:59 of `date` in the zone.
-    public static func endOfDay(_ date: CivilDate, in zone: ZoneOffsets) -> Date {
-        let local = Double(date.dayNumber * 86_400 + 86_399)
+    /// The instant at which the local clock in the zone shows `seconds` past midnight of `date` (in
+    /// a gap of a daylight-saving change, the offset after it; in an overlap, the later offset's).
+    public static func instant(_ date: CivilDate, secondsIntoDay seconds: Int, in zone: ZoneOffsets) -> Date {
+        let local = Double(date.dayNumber * 86_400 + seconds)
         let firstGuess = zone.offset(at: Date(timeIntervalSince1970: local))
         var instant = local - Double(firstGuess)
         let second = zone.offset(at: Date(timeIntervalSince1970: instant))
@@ -95,21 +98,19 @@ public enum ZonedTime {
         return Date(timeIntervalSince1970: instant)
     }
 
+    /// 23:59:59 of `date` in the zone.
+    public static func endOfDay(_ date: CivilDate, in zone: ZoneOffsets) -> Date {
+        instant(date, secondsIntoDay: 86_399, in: zone)
+    }
+
     /// The date of `instant` in `zone`.
     public static func civilDate(of instant: Date, in zone: TimeZone) -> CivilDate {
-        let offset = zone.secondsFromGMT(for: instant)
-        let local = Int((instant.timeIntervalSince1970).rounded(.down)) + offset
-        return CivilDate(dayNumber: Int((Double(local) / 86_400).rounded(.down)))
+        civilDate(of: instant, in: ZoneOffsets(zone))
     }
 
     /// The instant at which the local clock in `zone` shows `seconds` past midnight of `date`.
     public static func instant(_ date: CivilDate, secondsIntoDay seconds: Int, in zone: TimeZone) -> Date {
-        let local = Double(date.dayNumber * 86_400 + seconds)
-        let firstGuess = zone.secondsFromGMT(for: Date(timeIntervalSince1970: local))
-        var instant = local - Double(firstGuess)
-        let second = zone.secondsFromGMT(for: Date(timeIntervalSince1970: instant))
-        if second != firstGuess { instant = local - Double(second) }
-        return Date(timeIntervalSince1970: instant)
+        instant(date, secondsIntoDay: seconds, in: ZoneOffsets(zone))
     }
 
     /// 23:59:59 of `date` in `zone`.
@@ -124,22 +125,8 @@ public enum ZonedTime {
 
     /// RFC 3339 with the zone's offset at that instant, whole seconds: `2026-04-01T23:59:59-04:00`.
     public static func rfc3339(_ instant: Date, in zone: TimeZone) -> String {
-        let offset = zone.secondsFromGMT(for: instant)
-        let local = Int(instant.timeIntervalSince1970.rounded(.down)) + offset
-        let day = Int((Double(local) / 86_400).rounded(.down))
-        let seconds = local - day * 86_400
-        let date = CivilDate(dayNumber: day)
-        var text = date.description + "T" + two(seconds / 3600) + ":" + two(seconds / 60 % 60) + ":" + two(seconds % 60)
-        if offset == 0 {
-            text += "Z"
-        } else {
-            let magnitude = abs(offset) / 60
-            text += (offset < 0 ? "-" : "+") + two(magnitude / 60) + ":" + two(magnitude % 60)
-        }
-        return text
+        RFC3339.text(instant, offsetSeconds: ZoneOffsets(zone).offset(at: instant))
     }
-
-    private static func two(_ value: Int) -> String { value < 10 ? "0\(value)" : "\(value)" }
 
     /// Parses an RFC 3339 instant with an offset (`2026-03-02T14:00:00-05:00`, fractions allowed), or a
     /// date alone (`2026-03-02`), which means the start of that day in `zone`. Nil when it is neither.

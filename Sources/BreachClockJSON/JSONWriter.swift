@@ -163,29 +163,12 @@ public struct JSONWriter: ~Copyable {
         string(value)
     }
 
-    /// A JSON string of an RFC 3339 instant in a zone, e.g. `"2026-04-01T23:59:59-04:00"`.
+    /// A JSON string of an RFC 3339 instant in a zone, e.g. `"2026-04-01T23:59:59-04:00"` (`RFC3339`
+    /// writes the text, straight into the output).
     public mutating func instant(_ date: Date, offsetSeconds offset: Int) {
         beforeValue()
         output.append(UInt8(ascii: "\""))
-        let local = Int(date.timeIntervalSince1970.rounded(.down)) + offset
-        let day = Int((Double(local) / 86_400).rounded(.down))
-        let seconds = local - day * 86_400
-        civilDateDigits(CivilDate(dayNumber: day))
-        output.append(UInt8(ascii: "T"))
-        twoDigits(seconds / 3600)
-        output.append(UInt8(ascii: ":"))
-        twoDigits(seconds / 60 % 60)
-        output.append(UInt8(ascii: ":"))
-        twoDigits(seconds % 60)
-        if offset == 0 {
-            output.append(UInt8(ascii: "Z"))
-        } else {
-            let minutes = abs(offset) / 60
-            output.append(UInt8(ascii: offset < 0 ? "-" : "+"))
-            twoDigits(minutes / 60)
-            output.append(UInt8(ascii: ":"))
-            twoDigits(minutes % 60)
-        }
+        output.append(reserving: RFC3339.maximumLength) { RFC3339.write(date, offsetSeconds: offset, into: $0) }
         output.append(UInt8(ascii: "\""))
     }
 
@@ -329,6 +312,13 @@ struct ByteOutput {
             (start + count).initialize(from: source, count: bytes.count)
         }
         count = needed
+    }
+
+    /// Lets `body` write up to `length` bytes in place; it returns how many it wrote.
+    @inline(__always)
+    mutating func append(reserving length: Int, _ body: (UnsafeMutableBufferPointer<UInt8>) -> Int) {
+        if count + length > capacity { grow(to: count + length) }
+        count += body(UnsafeMutableBufferPointer(start: start + count, count: length))
     }
 
     mutating func append(contentsOf bytes: [UInt8]) {

@@ -57,21 +57,9 @@ public struct TableRenderer {
         text.count >= length ? text + " " : text + String(repeating: " ", count: length - text.count)
     }
 
-    /// `in 30 days`, `OVERDUE 208d`; under 48 hours either side, hours and minutes (`in 26h 10m`, `OVERDUE 3h 5m`),
-    /// never "in 0 hours". Always shorter than the LEFT column, so it cannot run into the next one.
-    func timeLeft(_ due: Date) -> String {
-        let seconds = due.timeIntervalSince(now)
-        let magnitude = abs(seconds)
-        let amount: String
-        if magnitude >= 48 * 3600 {
-            let days = Int(magnitude / 86_400)
-            amount = seconds < 0 ? "\(days)d" : "\(days) days"
-        } else {
-            let minutes = Int((magnitude / 60).rounded())
-            amount = minutes >= 60 ? "\(minutes / 60)h \(minutes % 60)m" : "\(minutes)m"
-        }
-        return seconds < 0 ? "OVERDUE \(amount)" : "in \(amount)"
-    }
+    /// `in 30 days`, `OVERDUE 208d`; under 48 hours either side, hours and minutes (`in 26h 10m`, `OVERDUE 3h 5m`).
+    /// Always shorter than the LEFT column, so it cannot run into the next one.
+    func timeLeft(_ due: Date) -> String { TimeLeft(until: due, from: now).terse }
 
     /// The due cell: the date, with the local time when it is within 48 hours.
     func dueCell(_ deadline: Deadline) -> String {

@@ -57,28 +57,12 @@ public struct WebhookEvent: Sendable {
     }
 
     /// "2 days 4 hours left", "26 hours 10 minutes left", "overdue by 3 hours", "due now", "no fixed
-    /// deadline". Rounded as a person expects: in hours and minutes to the nearest minute under two days
-    /// (the 24-hour reminder, sent a few seconds late, still says "24 hours left"), in days and hours to
-    /// the nearest hour beyond; an overdue notice never says "left".
+    /// deadline" (`TimeLeft`'s words); an overdue notice never says "left".
     public var timeLeft: String {
         guard let due else { return "no fixed deadline" }
-        let seconds = due.timeIntervalSince(at)
-        let magnitude = abs(seconds)
-        var parts: [String] = []
-        func add(_ value: Int, _ unit: String) { if value > 0 { parts.append("\(value) \(unit)\(value == 1 ? "" : "s")") } }
-        let minutes = Int((magnitude / 60).rounded())
-        if minutes >= 2 * 24 * 60 {
-            let hours = Int((magnitude / 3600).rounded())
-            add(hours / 24, "day")
-            add(hours % 24, "hour")
-        } else {
-            // Under two days, hours and minutes: "24 hours left" reads better than "1 day" at 2 a.m.
-            add(minutes / 60, "hour")
-            add(minutes % 60, "minute")
-        }
-        if parts.isEmpty || (type == .overdue && seconds >= 0) { return "due now" }
-        let amount = parts.joined(separator: " ")
-        return seconds < 0 ? "overdue by \(amount)" : "\(amount) left"
+        let left = TimeLeft(until: due, from: at)
+        if type == .overdue && !left.isOverdue { return "due now" }
+        return left.prose
     }
 
     var dueText: String? { due.map { ZonedTime.rfc3339($0, in: timeZone) } }

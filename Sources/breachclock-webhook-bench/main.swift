@@ -5,6 +5,7 @@
 // `BENCH_DB=postgres://user@host:port/db` runs it on PostgreSQL (in a new database the bench creates
 // there and drops), else on a SQLite file; `BENCH_INSTANCES=2` runs two dispatchers, each with its
 // own connections, as two instances would.
+import BreachClockCalculator
 import BreachClockServer
 import BreachClockStore
 import BreachClockWebhooks
@@ -64,7 +65,7 @@ let due = Date().addingTimeInterval(Double(count) / 2_000 + 2)
 let event = WebhookEvent(
     type: .reminder, incidentID: "inc_bench", incidentTitle: "benchmark", obligationID: "US-CA/individuals",
     jurisdiction: "US-CA", recipient: "Affected California residents", citation: "Cal. Civ. Code § 1798.82(a)", deadlineKind: "fixed",
-    due: due.addingTimeInterval(86_400), deadlineText: "30 calendar days from discovery", timeZone: TimeZone(identifier: "UTC")!, at: due)
+    due: due.addingTimeInterval(86_400), deadlineText: "30 calendar days from discovery", timeZone: ZonedTime.utc, at: due)
 // One reminder per incident: reminders for the same deadline that fall due together collapse into one.
 for chunk in stride(from: 0, to: count, by: 1_000) {
     _ = try await store.enqueue(

@@ -79,7 +79,7 @@ import Testing
 
     func due(_ assessment: Assessment, _ id: String) -> String? {
         assessment.obligations.first { $0.id == "ZZ-TEST/\(id)" }.map {
-            $0.deadline.due.map { ZonedTime.rfc3339($0, in: TimeZone(identifier: "UTC")!) } ?? $0.deadline.kind.rawValue
+            $0.deadline.due.map { ZonedTime.rfc3339($0, in: ZonedTime.utc) } ?? $0.deadline.kind.rawValue
         }
     }
 

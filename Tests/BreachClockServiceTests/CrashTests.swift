@@ -1,3 +1,4 @@
+import BreachClockCalculator
 import BreachClockStore
 import BreachClockTestSupport
 import BreachClockWebhooks
@@ -50,7 +51,7 @@ import Testing
                 events: ["obligation.reminder"], secret: WebhookSigner.newSecret(using: &random), actor: "test")
             var planned: Set<String> = []
             let event = WebhookEvent(
-                type: .reminder, incidentID: "inc_crash", incidentTitle: "crash test", timeZone: TimeZone(identifier: "UTC")!, at: Date())
+                type: .reminder, incidentID: "inc_crash", incidentTitle: "crash test", timeZone: ZonedTime.utc, at: Date())
             for _ in 0..<count {
                 planned.insert(
                     try await store.enqueue(

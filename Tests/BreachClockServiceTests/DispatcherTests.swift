@@ -1,3 +1,4 @@
+import BreachClockCalculator
 import BreachClockStore
 import BreachClockTestSupport
 import BreachClockWebhooks
@@ -37,7 +38,7 @@ import Testing
         let event = WebhookEvent(
             type: .reminder, incidentID: incident, incidentTitle: "test", obligationID: obligation, jurisdiction: "US-CA",
             recipient: "Affected California residents", citation: "Cal. Civ. Code § 1798.82(a)", deadlineKind: "fixed",
-            due: due.addingTimeInterval(86_400), deadlineText: "30 calendar days from discovery", timeZone: TimeZone(identifier: "UTC")!, at: due)
+            due: due.addingTimeInterval(86_400), deadlineText: "30 calendar days from discovery", timeZone: ZonedTime.utc, at: due)
         return PlannedDelivery(
             webhookID: hook.id, incidentID: incident, obligationID: obligation, event: "obligation.reminder", dueAt: due,
             payload: event.payloadJSON())

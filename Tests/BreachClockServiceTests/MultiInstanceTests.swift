@@ -1,3 +1,4 @@
+import BreachClockCalculator
 import BreachClockStore
 import BreachClockStoreTestSupport
 import BreachClockTestSupport
@@ -69,7 +70,7 @@ import Testing
                 url: "http://127.0.0.1:\(port)/hook", format: "json", incidentID: nil,
                 events: ["obligation.reminder"], secret: WebhookSigner.newSecret(using: &random), actor: "test")
             let event = WebhookEvent(
-                type: .reminder, incidentID: "inc_many", incidentTitle: "many instances", timeZone: TimeZone(identifier: "UTC")!,
+                type: .reminder, incidentID: "inc_many", incidentTitle: "many instances", timeZone: ZonedTime.utc,
                 at: Date())
             let payload = event.payloadJSON()
             let planned = Set(
