@@ -128,6 +128,9 @@ struct ServeCommand: AsyncOutputCommand {
     @Option(help: ArgumentHelp("Port to listen on.", valueName: "port"))
     var port: Int?
 
+    @Option(help: ArgumentHelp("File to write the port to once listening.", valueName: "path"))
+    var portFile: String?
+
     @Option(help: ArgumentHelp("Log level.", valueName: "level"))
     var logLevel: String?
 
@@ -159,6 +162,7 @@ struct ServeCommand: AsyncOutputCommand {
         var flags: [String: String] = [:]
         flags["host"] = host
         flags["port"] = port.map(String.init)
+        flags["port-file"] = portFile
         flags["rules"] = rulesOptions.rules
         flags["log-level"] = logLevel
         flags["log-format"] = logFormat
@@ -211,6 +215,7 @@ struct ServeCommand: AsyncOutputCommand {
             databasePath: settings.text("db") ?? "", rulesDirectory: rules, logLevel: level, webhookAllowlist: allow,
             publicURL: settings.text("public-url"), webhookRescueAfter: TimeInterval(rescue),
             auditCheckpoints: checkpoints)
+        configuration.portFile = settings.text("port-file")
         if case .postgres(let settings) = location {
             configuration.databasePoolSize = settings.poolSize
             configuration.databaseStatementTimeout = settings.statementTimeout

@@ -30,6 +30,7 @@ struct Settings: Sendable {
     static let all: [SettingSpec] = [
         SettingSpec(name: "host", defaultValue: "127.0.0.1", help: "address to listen on"),
         SettingSpec(name: "port", defaultValue: "8080", help: "port to listen on (0: any free port)"),
+        SettingSpec(name: "port-file", defaultValue: nil, help: "file to write the port to once listening (with --port 0, the one chosen)"),
         SettingSpec(name: "db", defaultValue: "breachclock.sqlite", help: "a SQLite file, or postgres://user:password@host:port/db"),
         SettingSpec(name: "db-pool-size", defaultValue: "10", help: "PostgreSQL: connections per instance, 1 to 1000"),
         SettingSpec(name: "db-statement-timeout", defaultValue: "30", help: "PostgreSQL: seconds a statement may run, 1 to 3600"),

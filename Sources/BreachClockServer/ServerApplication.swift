@@ -33,6 +33,9 @@ public struct ServerConfiguration: Sendable {
     public var keyCacheLifetime: Duration = .seconds(2)
     /// Signed checkpoints of the audit chain (nil: none; the log says so at start-up).
     public var auditCheckpoints: AuditCheckpointSettings?
+    /// A file the server writes its port to once it listens (with port 0, the one the system chose),
+    /// so that a supervisor or a test reads the port from the application instead of its log.
+    public var portFile: String?
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, databasePath: String = "breachclock.sqlite",
@@ -120,10 +123,20 @@ public enum ServerApplication {
                     metrics: metrics))
         }
         services.append(RulesRollout(service: service, instance: configuration.instanceName, logger: logger))
+        let portFile = configuration.portFile
         return Application(
             router: router,
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "breachclock"),
             services: services,
+            onServerRunning: { channel in
+                guard let portFile, let port = channel.localAddress?.port else { return }
+                do {
+                    // Written whole, then renamed: a reader never sees a partial number.
+                    try Data("\(port)\n".utf8).write(to: URL(fileURLWithPath: portFile), options: .atomic)
+                } catch {
+                    logger.error("could not write the port file", metadata: ["file": "\(portFile)", "error": "\(error)"])
+                }
+            },
             logger: logger)
     }
 

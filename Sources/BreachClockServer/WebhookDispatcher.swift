@@ -38,9 +38,12 @@ public final class WebhookDispatcher: Service, Sendable {
         /// A claim older than this is taken to be a dead worker's (one attempt takes 15 s at most).
         public var rescueAfter: TimeInterval
 
-        public init(poll: Duration = .milliseconds(100), rescueEvery: TimeInterval = 10, rescueAfter: TimeInterval = 60) {
+        /// - Parameter rescueEvery: by default every 10 s, or every `rescueAfter` when that is
+        ///   shorter: a claim cannot be rescued sooner, and looking less often would add up to 10 s
+        ///   to a short `--webhook-rescue-after` (the crash test's 1 s waited 10).
+        public init(poll: Duration = .milliseconds(100), rescueEvery: TimeInterval? = nil, rescueAfter: TimeInterval = 60) {
             self.poll = poll
-            self.rescueEvery = rescueEvery
+            self.rescueEvery = rescueEvery ?? min(10, rescueAfter)
             self.rescueAfter = rescueAfter
         }
     }

@@ -157,48 +157,39 @@ import Testing
     }
 }
 
-/// `breachclock serve` as a child process on a port the system chooses, read from its log.
+/// `breachclock serve` as a child process on a port the system chooses, which the server writes to
+/// its `--port-file` once it listens. Its log goes to a file, shown when it fails to start.
 struct ListeningServer {
     let process: Process
     let port: Int
 
     static func start(binary: String, database: String, extra: [String] = []) async throws -> ListeningServer {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bc-serve-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let portFile = folder.appendingPathComponent("port"), logFile = folder.appendingPathComponent("log")
+        FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["serve", "--db", database, "--port", "0", "--rules", Paths.jurisdictions.path, "--log-level", "info"] + extra
-        let log = Pipe()
-        process.standardError = log
+        process.arguments =
+            ["serve", "--db", database, "--port", "0", "--port-file", portFile.path, "--rules", Paths.jurisdictions.path, "--log-level", "info"]
+            + extra
+        process.standardError = try FileHandle(forWritingTo: logFile)
         process.standardOutput = FileHandle.nullDevice
         try process.run()
         // A server that neither listens nor exits within a minute is stopped, so the test fails instead of hanging.
-        let listening = Counter()
-        DispatchQueue.global().asyncAfter(deadline: .now() + 60) { if listening.value == 0 && process.isRunning { process.terminate() } }
-        // "… listening on 127.0.0.1:PORT"; the rest of the log is drained so the server never blocks on it.
-        let reader = log.fileHandleForReading
-        var seen = Data()
-        while true {
-            let chunk = Self.readChunk(reader)
-            if chunk.isEmpty { break }
-            seen.append(contentsOf: chunk)
-            let text = String(decoding: seen, as: UTF8.self)
-            if let range = text.range(of: "listening on 127.0.0.1:"), let port = Int(text[range.upperBound...].prefix { $0.isNumber }) {
-                Thread.detachNewThread { while !Self.readChunk(reader).isEmpty {} }
-                listening.value = 1
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline, process.isRunning {
+            if let text = try? String(contentsOf: portFile, encoding: .utf8), let port = Int(text.trimmingCharacters(in: .whitespacesAndNewlines)) {
                 return ListeningServer(process: process, port: port)
             }
+            try await Task.sleep(for: .milliseconds(20))
         }
-        throw TestFailure("the server stopped before listening:\n\(String(decoding: seen, as: UTF8.self))")
-    }
-
-    /// The next bytes of a pipe (empty at its end). `FileHandle.availableData` traps when a signal
-    /// interrupts its read (EINTR); this reads again instead.
-    static func readChunk(_ handle: FileHandle) -> [UInt8] {
-        var buffer = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let count = buffer.withUnsafeMutableBytes { read(handle.fileDescriptor, $0.baseAddress, $0.count) }
-            if count >= 0 { return Array(buffer.prefix(count)) }
-            if errno != EINTR { return [] }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
         }
+        let log = (try? String(contentsOf: logFile, encoding: .utf8)) ?? ""
+        throw TestFailure("the server did not listen within 60 s:\n\(log)")
     }
 
     struct Reply {

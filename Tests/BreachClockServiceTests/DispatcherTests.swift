@@ -89,6 +89,15 @@ import Testing
         }
     }
 
+    /// The rescue looks for dead workers' claims every 10 s, or every `rescueAfter` when shorter:
+    /// with `--webhook-rescue-after 1` a claim was rescued up to 10 s late (the SIGKILL test waited
+    /// 10 of its 11.5 s for it; now 2.4 s).
+    @Test(arguments: [(60.0, 10.0), (10, 10), (1, 1), (3, 3)])
+    func rescueRunsAsOftenAsAClaimCanExpire(rescueAfter: Double, every: Double) {
+        #expect(WebhookDispatcher.Intervals(rescueAfter: rescueAfter).rescueEvery == every)
+        #expect(WebhookDispatcher.Intervals(rescueEvery: 30, rescueAfter: rescueAfter).rescueEvery == 30)
+    }
+
     /// At most `perHost` messages are in flight to one host; all are delivered.
     @Test func concurrencyIsCappedPerHost() async throws {
         try await withOutbox { store, clock, receiver, port in
