@@ -5,20 +5,20 @@ import Synchronization
 /// A time zone with its UTC offsets, for one assessment. It remembers the stretch between two of the
 /// zone's transitions that it last used (an assessment's instants mostly fall in one or two) and asks
 /// the process-wide `ZoneOffsetTable` otherwise.
-public final class ZoneOffsets: Sendable {
+public final class ZoneOffsets {
     private let table: ZoneOffsetTable
-    /// Uncontended in practice (one assessment uses it), but a `Mutex` keeps it sound if shared.
-    private let last = Mutex(ZoneOffsetTable.Stretch(start: 0, end: 0, offset: 0))
+    /// Not `Sendable`: one assessment owns it, on one task, so its cache needs no lock (the compiler
+    /// keeps it there; it used to say `@unchecked Sendable` without a lock).
+    private var last = ZoneOffsetTable.Stretch(start: 0, end: 0, offset: 0)
 
     public init(_ zone: TimeZone) { table = ZoneOffsetTable.table(for: zone) }
 
     /// The zone's offset from UTC, in seconds, at `instant`.
     public func offset(at instant: Date) -> Int {
         let second = Int64(instant.timeIntervalSince1970.rounded(.down))
-        if let offset = last.withLock({ $0.start <= second && second < $0.end ? $0.offset : nil }) { return offset }
-        let found = table.stretch(containing: second)
-        last.withLock { $0 = found }
-        return found.offset
+        if last.start <= second && second < last.end { return last.offset }
+        last = table.stretch(containing: second)
+        return last.offset
     }
 }
 
