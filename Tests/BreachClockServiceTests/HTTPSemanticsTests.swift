@@ -350,15 +350,20 @@ import Testing
         }
     }
 
+    /// The application on the server's database, its log kept in memory.
+    func appLoggingTo(_ server: TestServer) async throws -> (some ApplicationProtocol, LogCapture) {
+        let lines = LogCapture()
+        let app = try await ServerApplication.build(
+            configuration: ServerConfiguration(port: 0, databasePath: server.database, rulesDirectory: Paths.jurisdictions, sendsWebhooks: false),
+            calculator: try RealRules.calculator(), logger: Logger(label: "test") { _ in lines.handler() })
+        return (app, lines)
+    }
+
     /// Request log lines name the key that made the request (they were always `-`).
     @Test func logLinesCarryTheKeyID() async throws {
         let server = try await TestServer.make()
         defer { server.remove() }
-        let lines = LogCapture()
-        let logger = Logger(label: "test") { _ in lines.handler() }
-        let app = try await ServerApplication.build(
-            configuration: ServerConfiguration(port: 0, databasePath: server.database, rulesDirectory: Paths.jurisdictions, sendsWebhooks: false),
-            calculator: try RealRules.calculator(), logger: logger)
+        let (app, lines) = try await appLoggingTo(server)
         let store = try IncidentStore(path: server.database)
         let viewerID = try #require(try await store.keys().first { $0.name == "test viewer" }?.id)
         try await app.test(.router) { client in
@@ -373,11 +378,7 @@ import Testing
     @Test func unexpectedErrorsAreLoggedWithTheirMessage() async throws {
         let server = try await TestServer.make()
         defer { server.remove() }
-        let lines = LogCapture()
-        let logger = Logger(label: "test") { _ in lines.handler() }
-        let app = try await ServerApplication.build(
-            configuration: ServerConfiguration(port: 0, databasePath: server.database, rulesDirectory: Paths.jurisdictions, sendsWebhooks: false),
-            calculator: try RealRules.calculator(), logger: logger)
+        let (app, lines) = try await appLoggingTo(server)
         let store = try IncidentStore(path: server.database)
         try await store.engine.write { db in try await db.execute("ALTER TABLE incident RENAME TO incident_elsewhere") }
         try await app.test(.router) { client in
