@@ -283,8 +283,8 @@ actor Receiver {
                 try await services.run()
                 return nil
             }
-            let bound = await port.wait()
             do {
+                let bound = try await port.wait()
                 let result = try await body(receiver, bound)
                 await receiver.release()
                 await services.triggerGracefulShutdown()
@@ -300,12 +300,20 @@ actor Receiver {
     }
 }
 
+/// The port a server in this process bound, from its `onServerRunning`.
 actor PortBox {
     var port: Int?
     func set(_ value: Int) { port = value }
-    func wait() async -> Int {
-        while port == nil { try? await Task.sleep(for: .milliseconds(5)) }
-        return port!
+
+    /// The port once bound; an error after `limit` (a receiver that never listens fails its test
+    /// instead of hanging the run).
+    func wait(limit: Duration = .seconds(30)) async throws -> Int {
+        let end = ContinuousClock.now + limit
+        while ContinuousClock.now < end {
+            if let port { return port }
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        throw TestFailure("the receiver did not listen within \(limit)")
     }
 }
 
