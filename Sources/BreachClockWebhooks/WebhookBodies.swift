@@ -1,9 +1,10 @@
 import BreachClockJSON
 import Foundation
 
-// What goes over the wire to a receiver, and what the outbox stores, as Codable types encoded by
-// `JSONEncoder.breachclock`. Members the formats show as `null` are `@NullEncoded`; plain optionals
-// are left out when absent.
+// What goes over the wire to a receiver, and what the outbox stores, as Codable types. They are
+// encoded by `StreamingJSONEncoder` (members in declaration order, straight into bytes), because one
+// is encoded for every message sent; a test holds it to Foundation's encoder. Members the formats
+// show as `null` are `@NullEncoded`; plain optionals are left out when absent.
 
 /// Standard Webhooks JSON: `{type, timestamp, data}`, signed over these exact bytes.
 struct StandardWebhookBody: Encodable, Sendable {

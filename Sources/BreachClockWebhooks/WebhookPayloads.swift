@@ -95,14 +95,15 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
 
     /// The body for `event` in this format.
     public func body(for event: WebhookEvent) -> [UInt8] {
-        // Strings, numbers and booleans only: encoding these types cannot fail.
-        let encoded: Data?
+        // Streamed (`StreamingJSONEncoder`): a body is encoded and signed for every message sent.
+        // Strings and booleans only, so encoding cannot fail.
+        let encoded: [UInt8]?
         switch self {
-        case .json: encoded = try? JSONEncoder.breachclock.encode(WebhookFormat.standard(event))
-        case .slack: encoded = try? JSONEncoder.breachclock.encode(WebhookFormat.slack(event))
-        case .teams: encoded = try? JSONEncoder.breachclock.encode(WebhookFormat.teams(event))
+        case .json: encoded = try? StreamingJSONEncoder.encode(WebhookFormat.standard(event))
+        case .slack: encoded = try? StreamingJSONEncoder.encode(WebhookFormat.slack(event))
+        case .teams: encoded = try? StreamingJSONEncoder.encode(WebhookFormat.teams(event))
         }
-        return encoded.map(Array.init) ?? []
+        return encoded ?? []
     }
 
     /// The HTTP request for `event`: the body in this format and, for `json`, the Standard Webhooks
@@ -221,8 +222,9 @@ extension WebhookEvent {
             type: type.rawValue, incidentID: incidentID, incidentTitle: incidentTitle, obligationID: obligationID, jurisdiction: jurisdiction,
             recipient: recipient, citation: citation, deadlineKind: deadlineKind, due: due.map { ZonedTime.rfc3339($0, in: ZonedTime.utc) },
             deadlineText: deadlineText, timeZone: timeZone.contractName, link: link)
-        // Strings only: encoding cannot fail.
-        return (try? JSONEncoder.text(stored)) ?? "{}"
+        // Streamed, as the bodies are: the planner stores one for every reminder. Strings only, so
+        // encoding cannot fail.
+        return (try? StreamingJSONEncoder.text(stored)) ?? "{}"
     }
 
     /// Reads a stored event back, as of `at`; nil for a payload that is not one (an unreadable message).
