@@ -63,6 +63,52 @@ struct JSONTestSuiteTests {
     }
 }
 
+/// The writer against the same suite: every `y_` file the parser accepts, written back by
+/// `JSONWriter` and parsed again, is the same document (the same shape, keys, strings and number
+/// texts): whatever text the parser accepts, the writer escapes so that it reads back unchanged.
+@Suite(.enabled(if: jsonTestSuiteFolder != nil, "JSONTestSuite not found: set BREACHCLOCK_JSONTESTSUITE to its test_parsing folder"))
+struct JSONWriterSuiteTests {
+    @Test(arguments: JSONTestSuiteTests.files.filter { $0.hasPrefix("y_") && JSONTestSuiteTests.refusedByPolicy[$0] == nil })
+    func writtenBackReadsTheSame(file: String) throws {
+        let bytes = try [UInt8](Data(contentsOf: try #require(JSONTestSuiteTests.folder).appendingPathComponent(file)))
+        let node = try JSONDocumentParser.parse(bytes, file: file, limits: .body)
+        var writer = JSONWriter()
+        write(node, to: &writer)
+        let written = writer.bytes
+        let again = try JSONDocumentParser.parse(written, file: file, limits: .body)
+        #expect(Self.same(node, again), "\(String(decoding: written, as: UTF8.self))")
+    }
+
+    func write(_ node: DocumentNode, to writer: inout JSONWriter) {
+        switch node {
+        case .scalar(let text, let plain, _):
+            // Plain scalars are JSON's numbers and literals, written as they were read; the rest are strings.
+            if plain { writer.raw(text) } else { writer.string(text) }
+        case .sequence(let items, _):
+            writer.beginArray()
+            for item in items { write(item, to: &writer) }
+            writer.endArray()
+        case .mapping(let members, _):
+            writer.beginObject()
+            for member in members {
+                writer.key(text: member.key)
+                write(member.value, to: &writer)
+            }
+            writer.endObject()
+        }
+    }
+
+    static func same(_ a: DocumentNode, _ b: DocumentNode) -> Bool {
+        switch (a, b) {
+        case (.scalar(let x, let p, _), .scalar(let y, let q, _)): return x == y && p == q
+        case (.sequence(let xs, _), .sequence(let ys, _)): return xs.count == ys.count && zip(xs, ys).allSatisfy { same($0, $1) }
+        case (.mapping(let xs, _), .mapping(let ys, _)):
+            return xs.count == ys.count && zip(xs, ys).allSatisfy { $0.key == $1.key && same($0.value, $1.value) }
+        default: return false
+        }
+    }
+}
+
 /// Where JSONTestSuite's `test_parsing` folder is, if anywhere (see `JSONTestSuiteTests`).
 let jsonTestSuiteFolder: URL? = {
     let candidates = [
