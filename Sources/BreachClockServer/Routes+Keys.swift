@@ -18,7 +18,8 @@ extension Routes {
             guard let role = APIRole(rawValue: roleName) else { throw ServiceError.invalid("role", "expected viewer, editor or admin") }
             let (key, record) = try await store.createKey(name: name, role: role, actor: Self.actor(context))
             // The key is shown once: no cache may keep it.
-            return try Self.json(KeyBody(record, key: key), status: .created, headers: [.location: "/v1/keys/\(record.id)", .cacheControl: "no-store"])
+            return try Self.json(
+                KeyBody(record, key: key), status: .created, headers: [.location: "/v1/keys/\(record.id)", .cacheControl: "no-store"])
         }
         router.get("/v1/keys/:id") { _, context in
             let id = try context.parameters.require("id")

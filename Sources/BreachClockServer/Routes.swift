@@ -98,22 +98,23 @@ struct Routes {
         router.get("/v1/incidents/:id/history") { _, context in
             let id = try await existingIncident(context)
             let history = try await store.history(id: id)
-            return Self.json(embedding: 
-                .object([
-                    (
-                        "revisions",
-                        .array(
-                            history.map { revision in
-                                .object([
-                                    ("revision", .int(revision.revision)),
-                                    ("computedAt", .string(Self.instant(revision.computedAt))),
-                                    ("rulesDigest", .string(revision.rulesDigest)),
-                                    ("changes", .array(revision.changes.map(OrderedJSON.string))),
-                                    ("assessment", .raw(revision.assessmentJSON)),
-                                ])
-                            })
-                    )
-                ]))
+            return Self.json(
+                embedding:
+                    .object([
+                        (
+                            "revisions",
+                            .array(
+                                history.map { revision in
+                                    .object([
+                                        ("revision", .int(revision.revision)),
+                                        ("computedAt", .string(Self.instant(revision.computedAt))),
+                                        ("rulesDigest", .string(revision.rulesDigest)),
+                                        ("changes", .array(revision.changes.map(OrderedJSON.string))),
+                                        ("assessment", .raw(revision.assessmentJSON)),
+                                    ])
+                                })
+                        )
+                    ]))
         }
         router.post("/v1/incidents/:id/notices") { request, context in
             let node = try await Self.document(request, context)
@@ -151,20 +152,21 @@ struct Routes {
         }
         router.get("/v1/incidents/:id/audit") { _, context in
             let id = try await existingIncident(context)
-            return Self.json(embedding: 
-                .object([
-                    (
-                        "entries",
-                        .array(
-                            try await store.audit(incidentID: id).map { entry in
-                                .object([
-                                    ("seq", .int(entry.seq)), ("at", .string(Self.instant(entry.at))), ("actor", .string(entry.actor)),
-                                    ("action", .string(entry.action)), ("before", entry.before.map(OrderedJSON.raw) ?? .null),
-                                    ("after", entry.after.map(OrderedJSON.raw) ?? .null), ("hash", .string(entry.hash)),
-                                ])
-                            })
-                    )
-                ]))
+            return Self.json(
+                embedding:
+                    .object([
+                        (
+                            "entries",
+                            .array(
+                                try await store.audit(incidentID: id).map { entry in
+                                    .object([
+                                        ("seq", .int(entry.seq)), ("at", .string(Self.instant(entry.at))), ("actor", .string(entry.actor)),
+                                        ("action", .string(entry.action)), ("before", entry.before.map(OrderedJSON.raw) ?? .null),
+                                        ("after", entry.after.map(OrderedJSON.raw) ?? .null), ("hash", .string(entry.hash)),
+                                    ])
+                                })
+                        )
+                    ]))
         }
         router.get("/v1/jurisdictions") { _, _ in
             try Self.json(

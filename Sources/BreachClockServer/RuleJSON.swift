@@ -122,7 +122,8 @@ struct RuleDescription: Encodable, Sendable {
                     sources: urls(trigger.provenance)),
                 obligations: version.obligations.map { o in
                     Obligation(
-                        id: o.qualifiedID, recipient: Recipient(kind: o.recipient.kind.rawValue, name: o.recipient.name, contact: o.recipient.contact),
+                        id: o.qualifiedID,
+                        recipient: Recipient(kind: o.recipient.kind.rawValue, name: o.recipient.name, contact: o.recipient.contact),
                         when: o.condition.rawValue,
                         threshold: o.threshold.map { t in
                             Threshold(

@@ -166,7 +166,8 @@ struct ListeningServer {
     static func start(binary: String, database: String, extra: [String] = []) async throws -> ListeningServer {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bc-serve-\(UUID())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let portFile = folder.appendingPathComponent("port"), logFile = folder.appendingPathComponent("log")
+        let portFile = folder.appendingPathComponent("port")
+        let logFile = folder.appendingPathComponent("log")
         FileManager.default.createFile(atPath: logFile.path, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
