@@ -41,6 +41,9 @@ let package = Package(
         .target(name: "BreachClockJSON", dependencies: ["BreachClockRules"], swiftSettings: swiftSettings),
         // Pure: incident facts, their validation, and the calculator. Foundation only.
         .target(name: "BreachClockCalculator", dependencies: ["BreachClockRules", "BreachClockJSON"], swiftSettings: swiftSettings),
+        // Pure: the incident-response programme as data (roles, people, severities, runbooks, systems),
+        // read strictly from a parsed document, and its staleness checks.
+        .target(name: "BreachClockProgramme", dependencies: ["BreachClockRules"], swiftSettings: swiftSettings),
         // IO: reads `Jurisdictions/` and facts files (YAML or JSON) from disk.
         .target(
             name: "BreachClockLoader",
@@ -108,7 +111,8 @@ let package = Package(
             name: "BreachClockCLI",
             dependencies: [
                 "BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockStore", "BreachClockServer",
-                "BreachClockReports", "BreachClockWebhooks", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "BreachClockReports", "BreachClockWebhooks", "BreachClockProgramme",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],
             swiftSettings: swiftSettings
@@ -143,7 +147,8 @@ let package = Package(
         .testTarget(
             name: "BreachClockDomainTests",
             dependencies: [
-                "BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockReports", "BreachClockTestSupport",
+                "BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockReports", "BreachClockProgramme",
+                "BreachClockTestSupport",
             ],
             swiftSettings: swiftSettings),
         .testTarget(

@@ -18,7 +18,7 @@ public struct BreachClockCommand: ParsableCommand {
         version: version,
         subcommands: [
             WhatIfCommand.self, RulesCommand.self, ServeCommand.self, KeysCommand.self, WebhooksCommand.self, AuditCommand.self,
-            MigrateCommand.self, ExportCommand.self, ImportCommand.self,
+            MigrateCommand.self, ExportCommand.self, ImportCommand.self, ProgrammeCommand.self,
         ]
     )
 

@@ -321,3 +321,32 @@ import Testing
         #expect(result.err.contains("values in one document"))
     }
 }
+
+/// `breachclock programme check` gates a CI job or a cron: 0 without findings, 1 with any, 2 when
+/// the file cannot be read (issue 15).
+@Suite struct ProgrammeCommandTests {
+    let example = Paths.root.appendingPathComponent("Examples/programme.yaml").path
+
+    @Test func exitCodesFollowTheFindings() async throws {
+        let current = await runCLI(["programme", "check", example, "--as-of", "2026-12-03"])
+        #expect(current.code == 0, "\(current.err)")
+        #expect(current.out.contains("Example Health Co.: no findings as of 2026-12-03"))
+        // Eli's details and the communications role were reviewed 2026-09-30: day 90 is 2026-12-29.
+        let stale = await runCLI(["programme", "check", example, "--as-of", "2026-12-29", "--format", "json"])
+        #expect(stale.code == 1)
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(stale.out.utf8)) as? [String: Any])
+        let findings = report["findings"] as? [[String: String]] ?? []
+        #expect(findings.map { "\($0["kind"] ?? "") \($0["subject"] ?? "")" } == ["contact.stale eli", "role.stale communications"])
+        let dayBefore = await runCLI(["programme", "check", example, "--as-of", "2026-12-28"])
+        #expect(dayBefore.code == 0)
+    }
+
+    @Test func anUnreadableFileIsBadInput() async throws {
+        let missing = await runCLI(["programme", "check", "/nonexistent/programme.yaml"])
+        #expect(missing.code == 2)
+        #expect(missing.err.contains("cannot read"))
+        let badDate = await runCLI(["programme", "check", example, "--as-of", "yesterday"])
+        #expect(badDate.code == 2)
+        #expect(badDate.err.contains("--as-of"))
+    }
+}
