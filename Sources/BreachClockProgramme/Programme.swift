@@ -69,6 +69,4 @@ public struct Programme: Sendable, Equatable {
     public var reviewDays: Int
     /// How many roles (held or deputised) one person may carry before it is a finding (default 3).
     public var maxRolesPerPerson: Int
-
-    public func person(_ id: String) -> Person? { people.first { $0.id == id } }
 }

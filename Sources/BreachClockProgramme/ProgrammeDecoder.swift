@@ -18,11 +18,12 @@ public enum ProgrammeDecoder {
         let organisation = map.required("organisation").flatMap { S.text($0, "organisation", issues) }
         let reviewDays = map.optional("reviewDays").flatMap { positive($0, "reviewDays", issues) } ?? 90
         let maxRoles = map.optional("maxRolesPerPerson").flatMap { positive($0, "maxRolesPerPerson", issues) } ?? 3
-        let before = issues.count
+        let beforePeople = issues.count
         let people = list(map.required("people"), "people", issues) { node, path in person(node, path, issues) }
-        let peopleRead = issues.count == before
+        let peopleRead = issues.count == beforePeople
+        let beforeRoles = issues.count
         let roles = list(map.required("roles"), "roles", issues) { node, path in role(node, path, issues) }
-        let rolesRead = issues.count == before
+        let rolesRead = issues.count == beforeRoles
         let severities = list(map.required("severities"), "severities", issues) { node, path in severity(node, path, issues) }
         let systems = list(map.optional("systems"), "systems", issues) { node, path in system(node, path, issues) }
         map.finish()

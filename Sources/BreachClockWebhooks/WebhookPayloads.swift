@@ -124,7 +124,7 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
     static func standard(_ event: WebhookEvent) -> StandardWebhookBody {
         let aboutAnObligation = event.obligationID != nil
         return StandardWebhookBody(
-            type: event.type.rawValue, timestamp: ZonedTime.rfc3339(event.at, in: ZonedTime.utc),
+            type: event.type.rawValue, timestamp: RFC3339.text(event.at, offsetSeconds: 0),
             data: .init(
                 incident: .init(id: event.incidentID, title: event.incidentTitle, link: event.link),
                 obligation: aboutAnObligation
@@ -220,7 +220,7 @@ extension WebhookEvent {
     public func payloadJSON() -> String {
         let stored = StoredWebhookEvent(
             type: type.rawValue, incidentID: incidentID, incidentTitle: incidentTitle, obligationID: obligationID, jurisdiction: jurisdiction,
-            recipient: recipient, citation: citation, deadlineKind: deadlineKind, due: due.map { ZonedTime.rfc3339($0, in: ZonedTime.utc) },
+            recipient: recipient, citation: citation, deadlineKind: deadlineKind, due: due.map { RFC3339.text($0, offsetSeconds: 0) },
             deadlineText: deadlineText, timeZone: timeZone.contractName, link: link)
         // Streamed, as the bodies are: the planner stores one for every reminder. Strings only, so
         // encoding cannot fail.

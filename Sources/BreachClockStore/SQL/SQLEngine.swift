@@ -1,4 +1,5 @@
 import BreachClockCalculator
+import BreachClockRules
 import Foundation
 
 /// Statements run inside one read or one transaction. `?` marks each argument, on either engine.
@@ -180,7 +181,8 @@ public enum StoredTime {
     public static func text(_ date: Date) -> String {
         let millis = Int((date.timeIntervalSince1970 * 1000).rounded(.down))
         let seconds = Date(timeIntervalSince1970: Double(millis.floorDivided(by: 1000)))
-        var base = ZonedTime.rfc3339(seconds, in: ZonedTime.utc)
+        // UTC's offset is always zero: no zone to look up for every stored instant.
+        var base = RFC3339.text(seconds, offsetSeconds: 0)
         base.removeLast()  // Z
         let fraction = String(millis.floorModulo(1000) + 1000).dropFirst()
         return base + "." + fraction + "Z"
