@@ -42,8 +42,9 @@ let package = Package(
         // Pure: incident facts, their validation, and the calculator. Foundation only.
         .target(name: "BreachClockCalculator", dependencies: ["BreachClockRules", "BreachClockJSON"], swiftSettings: swiftSettings),
         // Pure: the incident-response programme as data (roles, people, severities, runbooks, systems),
-        // read strictly from a parsed document, and its staleness checks.
-        .target(name: "BreachClockProgramme", dependencies: ["BreachClockRules"], swiftSettings: swiftSettings),
+        // read strictly from a parsed document, and its staleness checks; tabletop exercises' scenarios,
+        // logs, records and after-action reports (the runner, which needs IO, is in BreachClockServer).
+        .target(name: "BreachClockProgramme", dependencies: ["BreachClockRules", "BreachClockCalculator"], swiftSettings: swiftSettings),
         // IO: reads `Jurisdictions/` and facts files (YAML or JSON) from disk.
         .target(
             name: "BreachClockLoader",
@@ -60,7 +61,7 @@ let package = Package(
         .target(
             name: "BreachClockStore",
             dependencies: [
-                "BreachClockRules", "BreachClockCalculator", "BreachClockJSON",
+                "BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockProgramme",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -96,7 +97,7 @@ let package = Package(
             name: "BreachClockServer",
             dependencies: [
                 "BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockStore", "BreachClockReports",
-                "BreachClockWebhooks", "BreachClockApplication",
+                "BreachClockWebhooks", "BreachClockApplication", "BreachClockProgramme",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),

@@ -18,7 +18,8 @@ public struct BreachClockCommand: ParsableCommand {
         version: version,
         subcommands: [
             WhatIfCommand.self, RulesCommand.self, ServeCommand.self, KeysCommand.self, WebhooksCommand.self, AuditCommand.self,
-            MigrateCommand.self, ExportCommand.self, ImportCommand.self, ProgrammeCommand.self,
+            MigrateCommand.self, ExportCommand.self, ImportCommand.self, ProgrammeCommand.self, ExerciseCommand.self,
+            ActionItemsCommand.self,
         ]
     )
 

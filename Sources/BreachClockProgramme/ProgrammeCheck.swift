@@ -14,6 +14,8 @@ public enum ProgrammeCheck {
             case deputyIsHolder = "role.deputy-is-holder"
             case tooManyRoles = "person.too-many-roles"
             case noDetection = "system.no-detection"
+            case noExercise = "exercise.none"
+            case overdueActionItem = "action-item.overdue"
         }
 
         public var kind: Kind
@@ -72,6 +74,51 @@ public enum ProgrammeCheck {
         for system in programme.systems where system.detection.isEmpty {
             findings.append(
                 Finding(kind: .noDetection, subject: system.id, message: "\(system.name) is in scope but no detection source watches it"))
+        }
+        return findings
+    }
+
+    /// The period an exercise must fall in: the 12 months up to the day of the check (an exercise
+    /// run exactly 12 months before no longer counts, as a review on the 90th day is stale), or an
+    /// audit's observation period, both days included.
+    public struct ExercisePeriod: Sendable, Equatable, CustomStringConvertible {
+        public var from: CivilDate
+        public var to: CivilDate
+
+        public init(from: CivilDate, to: CivilDate) {
+            self.from = from
+            self.to = to
+        }
+
+        /// The 12 months before `asOf`: from the day after the same date a year earlier, to `asOf`.
+        public static func twelveMonths(before asOf: CivilDate) -> ExercisePeriod {
+            ExercisePeriod(from: asOf.adding(months: -12).adding(days: 1), to: asOf)
+        }
+
+        public var description: String { "\(from) to \(to)" }
+    }
+
+    /// Findings from the exercises run: none in `period`, and action items open past their due
+    /// date on `asOf` (the day after the due date is the first day one is late).
+    /// - Parameter exercises: each exercise's id and the day it was run.
+    public static func exerciseFindings(
+        exercises: [(id: String, runOn: CivilDate)], actionItems: [ActionItemState], period: ExercisePeriod, asOf: CivilDate
+    ) -> [Finding] {
+        var findings: [Finding] = []
+        if !exercises.contains(where: { $0.runOn >= period.from && $0.runOn <= period.to }) {
+            let last = exercises.map(\.runOn).max()
+            findings.append(
+                Finding(
+                    kind: .noExercise, subject: "exercises",
+                    message: "no tabletop exercise was run from \(period)" + (last.map { " (the last was on \($0))" } ?? " (none was ever run)")))
+        }
+        for item in actionItems where item.isOverdue(on: asOf) {
+            let late = CivilDate(iso: item.due).map { asOf.dayNumber - $0.dayNumber } ?? 0
+            findings.append(
+                Finding(
+                    kind: .overdueActionItem, subject: item.id,
+                    message: "\"\(item.title)\" (owner \(item.owner)) was due \(item.due) and is still open, \(late) day\(late == 1 ? "" : "s") late")
+            )
         }
         return findings
     }

@@ -59,12 +59,14 @@ public final class WebhookDispatcher: Service, Sendable {
     let intervals: Intervals
     let links: WebhookLinks
     let metrics: ServerMetrics?
+    /// Set on a tabletop exercise's dispatcher only: every message it sends is marked EXERCISE.
+    let exercise: String?
 
     public init(
         store: IncidentStore, transport: CurlTransport, policy: RetryPolicy = RetryPolicy(),
         clock: @escaping @Sendable () -> Date = Date.init, random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
         logger: Logger, limits: Limits = Limits(), intervals: Intervals = Intervals(), links: WebhookLinks = WebhookLinks(),
-        metrics: ServerMetrics? = nil
+        metrics: ServerMetrics? = nil, exercise: String? = nil
     ) {
         self.store = store
         self.transport = transport
@@ -77,6 +79,7 @@ public final class WebhookDispatcher: Service, Sendable {
         self.intervals = intervals
         self.links = links
         self.metrics = metrics
+        self.exercise = exercise
     }
 
     /// What a child task reports back to the loop.
@@ -269,6 +272,10 @@ public final class WebhookDispatcher: Service, Sendable {
         }
         // The link is built now, from today's settings, not when the message was planned.
         event.link = links.link(incidentID: delivery.incidentID, format: format)
+        if let exercise {
+            event.exercise = exercise
+            event.signedAt = Date()  // `now` is simulated; receivers check the signature's time against theirs
+        }
         let request = format.request(url: delivery.webhook.url, event: event, messageID: delivery.id, secret: delivery.webhook.secret)
         let outcome = await transport.send(request)
         let decision = policy.decide(after: outcome.result, attempt: attempt, now: clock(), random: random())

@@ -1,4 +1,5 @@
 import BreachClockJSON
+import Crypto
 import Foundation
 
 /// Something `IncidentStore.verifyAudit` found wrong. Each names where it is and why.
@@ -13,6 +14,9 @@ public enum AuditProblem: Sendable, Equatable, CustomStringConvertible {
     case incident(id: String, field: String, reason: String)
     /// An API key whose row differs from its audit lines (`field`: `name`, `role`, `secret`, `revoked` or `row`).
     case key(id: String, field: String, reason: String)
+    /// A programme revision or an exercise whose stored text is not the one its audit line hashes
+    /// (`what`: `programme revision 2`, `exercise exr_… record`, `exercise exr_… log`).
+    case record(what: String, reason: String)
 
     public var description: String {
         switch self {
@@ -20,6 +24,7 @@ public enum AuditProblem: Sendable, Equatable, CustomStringConvertible {
         case .checkpoint(let seq, let source, let reason): "checkpoint \(seq.map { "of line \($0) " } ?? "")(\(source)): \(reason)"
         case .incident(let id, let field, let reason): "incident \(id) \(field): \(reason)"
         case .key(let id, let field, let reason): "key \(id) \(field): \(reason)"
+        case .record(let what, let reason): "\(what): \(reason)"
         }
     }
 }
@@ -151,6 +156,7 @@ extension IncidentStore {
 
             try await Self.verifyIncidentState(db, position: position, into: &result)
             try await Self.verifyKeyState(db, into: &result)
+            try await Self.verifyProgrammeState(db, into: &result)
             return result
         }
     }
@@ -198,6 +204,65 @@ extension IncidentStore {
         {
             let id: String = try row["incident_id"]
             result.problems.append(.incident(id: id, field: "row", reason: "the audit log created it but its row is gone"))
+        }
+    }
+
+    /// Every programme revision and exercise against the digests their audit lines record: the
+    /// review history and the exercises are evidence, so an edited one must show.
+    static func verifyProgrammeState(_ db: any SQLSession, into result: inout AuditChain.Verification) async throws {
+        func sha(_ text: String) -> String { Hex.encode(SHA256.hash(data: Array(text.utf8))) }
+        var imported: [Int: String] = [:]
+        for row in try await db.query("SELECT after FROM audit_log WHERE action = 'programme.import' ORDER BY seq") {
+            guard let text: String = try row["after"], let line = try? JSONDecoder.decode(ProgrammeImportedLine.self, from: text) else { continue }
+            imported[line.revision] = line.digest
+        }
+        var seen: Set<Int> = []
+        for row in try await db.query("SELECT revision, digest, source FROM programme_revision ORDER BY revision") {
+            let revision: Int = try row["revision"]
+            seen.insert(revision)
+            let what = "programme revision \(revision)"
+            guard let logged = imported[revision] else {
+                result.problems.append(.record(what: what, reason: "no audit line imported it: it was added outside the service"))
+                continue
+            }
+            if try sha(row["source"]) != logged || (try row["digest"] as String) != logged {
+                result.problems.append(.record(what: what, reason: "its text is not the one the audit log records (sha256 \(logged.prefix(16))…)"))
+            }
+        }
+        for revision in imported.keys.sorted() where !seen.contains(revision) {
+            result.problems.append(.record(what: "programme revision \(revision)", reason: "the audit log imported it but its row is gone"))
+        }
+        var runs: [String: ExerciseLine] = [:]
+        var logs: [String: ExerciseLine] = [:]
+        for row in try await db.query("SELECT action, after FROM audit_log WHERE action IN ('exercise.run', 'exercise.log') ORDER BY seq") {
+            guard let text: String = try row["after"], let line = try? JSONDecoder.decode(ExerciseLine.self, from: text) else { continue }
+            if try row["action"] as String == "exercise.run" { runs[line.id] = line } else { logs[line.id] = line }
+        }
+        var exercises: Set<String> = []
+        for row in try await db.query("SELECT id, record, log FROM exercise ORDER BY id") {
+            let id: String = try row["id"]
+            exercises.insert(id)
+            guard let run = runs[id] else {
+                result.problems.append(.record(what: "exercise \(id)", reason: "no audit line ran it: it was added outside the service"))
+                continue
+            }
+            if let digest = run.recordDigest, try sha(row["record"]) != digest {
+                result.problems.append(.record(what: "exercise \(id) record", reason: "its record is not the one the audit log records"))
+            }
+            let log: String? = try row["log"]
+            switch (log, logs[id]?.logDigest) {
+            case (nil, nil): break
+            case (let log?, let digest?):
+                if sha(log) != digest {
+                    result.problems.append(.record(what: "exercise \(id) log", reason: "its log is not the one the audit log records"))
+                }
+            case (nil, _?):
+                result.problems.append(.record(what: "exercise \(id) log", reason: "the audit log recorded a log, but the exercise has none"))
+            case (_?, nil): result.problems.append(.record(what: "exercise \(id) log", reason: "a log is stored but no audit line recorded it"))
+            }
+        }
+        for id in runs.keys.sorted() where !exercises.contains(id) {
+            result.problems.append(.record(what: "exercise \(id)", reason: "the audit log ran it but its row is gone"))
         }
     }
 

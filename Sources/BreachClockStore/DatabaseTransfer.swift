@@ -28,7 +28,7 @@ public enum DatabaseTransfer {
     }
 
     /// The schema every export holds: the newest migration.
-    public static let schema = "0007-rescue-index"
+    public static let schema = "0008-programme"
 
     static func tables(_ dialect: SQLDialect) -> [Table] {
         [
@@ -68,6 +68,17 @@ public enum DatabaseTransfer {
                 name: "webhook_attempt", columns: ["delivery_id", "attempt", "started_at", "duration_ms", "status", "error"],
                 order: "delivery_id, attempt"),
             Table(name: "rules_rollout", columns: ["digest", "started_at", "instance", "finished_at", "recomputed"], order: "digest"),
+            Table(
+                name: "programme_revision", columns: ["revision", "imported_at", "imported_by", "digest", "format", "source"],
+                order: "revision"),
+            Table(
+                name: "exercise", columns: ["id", "name", "run_at", "run_by", "starts_at", "scenario", "record", "log", "logged_at"],
+                order: "id"),
+            Table(
+                name: "action_item",
+                columns: [
+                    "id", "exercise_id", "title", "owner", "due", "changes", "status", "created_at", "closed_at", "closed_by", "resolution",
+                ], order: "id"),
         ]
     }
 

@@ -454,6 +454,15 @@ extension IncidentStore {
         }
     }
 
+    /// When the next planned message falls due (the outbox's earliest `next_attempt_at`), if any.
+    /// An exercise's simulated clock jumps to it.
+    public func nextPlannedAt() async throws -> Date? {
+        try await engine.read { db in
+            let text: String? = try await db.queryOne("SELECT min(next_attempt_at) AS next FROM webhook_delivery WHERE state = 'planned'")?["next"]
+            return text.flatMap(StoredTime.date)
+        }
+    }
+
     /// A subscription's deliveries and their attempts, newest due first.
     public func deliveries(webhookID: String, limit: Int = 200) async throws -> [DeliveryRecord] {
         try await engine.read { db in

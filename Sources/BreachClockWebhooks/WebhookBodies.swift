@@ -28,11 +28,19 @@ struct StandardWebhookBody: Encodable, Sendable {
         var timeLeft: String
     }
 
+    /// Present only on a tabletop exercise's messages.
+    struct Exercise: Encodable, Sendable {
+        var marking = "EXERCISE"
+        var name: String
+    }
+
     struct Data: Encodable, Sendable {
         var incident: Incident
         /// Null for a message about no one obligation (a test message).
         @NullEncoded var obligation: Obligation?
         @NullEncoded var deadline: Deadline?
+        /// Left out of production messages.
+        var exercise: Exercise?
     }
 
     var type: String

@@ -35,6 +35,14 @@ public struct WebhookEvent: Sendable {
     public var at: Date
     /// A link back to the incident, when the server knows its public address.
     public var link: String?
+    /// The tabletop exercise this message belongs to. When set, every format marks the message
+    /// EXERCISE where a reader sees it first (the headline, Slack's header) and JSON carries
+    /// `data.exercise`, so that no one mistakes a drill for a real deadline. Only an exercise's own
+    /// dispatcher sets it (`ExerciseRunner`); production messages never carry it.
+    public var exercise: String?
+    /// The real time of sending, when it differs from `at` (an exercise's simulated clock): the
+    /// signature's timestamp, which receivers check against their own clock.
+    public var signedAt: Date?
 
     public init(
         type: WebhookEventType, incidentID: String, incidentTitle: String, obligationID: String? = nil,
@@ -68,6 +76,11 @@ public struct WebhookEvent: Sendable {
     var dueText: String? { due.map { ZonedTime.rfc3339($0, in: timeZone) } }
 
     var headline: String {
+        guard let exercise else { return plainHeadline }
+        return "EXERCISE (\(exercise)) - " + plainHeadline
+    }
+
+    var plainHeadline: String {
         switch type {
         case .reminder: return "Notice due: \(recipient ?? "recipient") (\(jurisdiction ?? "")), \(timeLeft)"
         case .overdue: return "OVERDUE: \(recipient ?? "recipient") (\(jurisdiction ?? "")), \(timeLeft)"
@@ -112,7 +125,7 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
         let body = body(for: event)
         var headers: [(name: String, value: String)] = [("Content-Type", "application/json")]
         if self == .json, let signer = WebhookSigner(secret: secret) {
-            let timestamp = Int(event.at.timeIntervalSince1970)
+            let timestamp = Int((event.signedAt ?? event.at).timeIntervalSince1970)
             headers += [
                 ("webhook-id", messageID), ("webhook-timestamp", String(timestamp)),
                 ("webhook-signature", signer.signature(id: messageID, timestamp: timestamp, body: body)),
@@ -130,7 +143,8 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
                 obligation: aboutAnObligation
                     ? .init(id: event.obligationID, jurisdiction: event.jurisdiction, recipient: event.recipient, citation: event.citation) : nil,
                 deadline: aboutAnObligation
-                    ? .init(kind: event.deadlineKind, due: event.dueText, text: event.deadlineText, timeLeft: event.timeLeft) : nil))
+                    ? .init(kind: event.deadlineKind, due: event.dueText, text: event.deadlineText, timeLeft: event.timeLeft) : nil,
+                exercise: event.exercise.map { .init(name: $0) }))
     }
 
     /// Lines a person reads at a glance: what is due, to whom, when, how long is left, under which law.
@@ -145,6 +159,7 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
         if let text = event.deadlineText { lines.append("Rule: \(text)") }
         if let citation = event.citation { lines.append("Under: \(citation)") }
         lines.append("Incident: \(event.incidentTitle) (\(event.incidentID))")
+        if let exercise = event.exercise { lines.insert("EXERCISE: \(exercise) (a drill, not a real deadline)", at: 0) }
         return lines
     }
 
@@ -163,8 +178,9 @@ public enum WebhookFormat: String, Sendable, CaseIterable {
         case .overdue: state = "OVERDUE notice to \(event.jurisdiction ?? "") - \(event.timeLeft)"
         default: return truncated(event.headline, to: slackHeaderLimit)
         }
-        let room = slackHeaderLimit - state.count - 2
-        return room < 10 ? truncated(state, to: slackHeaderLimit) : truncated(event.incidentTitle, to: room) + ": " + state
+        let mark = event.exercise == nil ? "" : "EXERCISE - "
+        let room = slackHeaderLimit - state.count - 2 - mark.count
+        return room < 10 ? truncated(mark + state, to: slackHeaderLimit) : mark + truncated(event.incidentTitle, to: room) + ": " + state
     }
 
     static func slack(_ event: WebhookEvent) -> SlackMessage {

@@ -1,3 +1,4 @@
+import BreachClockRules
 import BreachClockStore
 import BreachClockStoreTestSupport
 import BreachClockTestSupport
@@ -195,6 +196,11 @@ import Testing
             PlannedDelivery(
                 webhookID: hook.id, incidentID: incident.id, obligationID: nil, event: "webhook.test",
                 dueAt: Self.t0, payload: "{\"x\":1}"))
+        _ = try await store.importProgramme(source: "organisation: A\n", format: "yaml", actor: "t")
+        _ = try await store.saveExercise(id: "exr_1", name: "Drill", startsAt: "2026-03-02T15:00:00Z", scenario: "x", record: "{}", actor: "t")
+        _ = try await store.recordExerciseLog(
+            id: "exr_1", log: "{}", actionItems: [.init(title: "Fix", owner: "ana", due: CivilDate(iso: "2026-12-15")!, changes: nil)],
+            actor: "t")
         let lines = LinesBox()
         let exported = try await DatabaseTransfer.export(store) { lines.append($0) }
         let copy = try await target.store()
@@ -202,14 +208,16 @@ import Testing
         #expect(imported.map(\.1) == exported.map(\.1))
         let verification = try await copy.verifyAudit()
         #expect(verification.problems.isEmpty)
-        #expect(verification.lines == 4)
+        #expect(verification.lines == 7)
+        #expect(try await copy.programmeRevisions().map(\.digest) == (try await store.programmeRevisions().map(\.digest)))
+        #expect(try await copy.actionItems(openOnly: true).map(\.title) == ["Fix"])
         #expect(try await copy.history(id: incident.id).map(\.revision) == [1, 2])
         #expect(try await copy.deliveries(webhookID: hook.id).count == 1)
         // Into a database that is not empty: refused, and nothing changes.
         await #expect(throws: DatabaseTransfer.ImportError.self) {
             _ = try await DatabaseTransfer.importLines(into: copy, lines: lines.sequence())
         }
-        #expect(try await copy.audit().count == 4)
+        #expect(try await copy.audit().count == 7)
     }
 }
 

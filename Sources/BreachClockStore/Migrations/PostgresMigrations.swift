@@ -113,5 +113,27 @@ enum PostgresMigrations {
             statements: [
                 "CREATE INDEX IF NOT EXISTS webhook_delivery_sending ON webhook_delivery(claimed_at) WHERE state = 'sending'"
             ]),
+        Migration(
+            id: "0008-programme",
+            statements: [
+                """
+                CREATE TABLE programme_revision (
+                    revision BIGINT PRIMARY KEY NOT NULL, imported_at TEXT NOT NULL, imported_by TEXT NOT NULL, digest TEXT NOT NULL,
+                    format TEXT NOT NULL CHECK (format IN ('yaml', 'json')), source TEXT NOT NULL)
+                """,
+                """
+                CREATE TABLE exercise (
+                    id TEXT PRIMARY KEY NOT NULL, name TEXT NOT NULL, run_at TEXT NOT NULL, run_by TEXT NOT NULL, starts_at TEXT NOT NULL,
+                    scenario TEXT NOT NULL, record TEXT NOT NULL, log TEXT, logged_at TEXT)
+                """,
+                "CREATE INDEX exercise_by_run_at ON exercise(run_at)",
+                """
+                CREATE TABLE action_item (
+                    id TEXT PRIMARY KEY NOT NULL, exercise_id TEXT NOT NULL REFERENCES exercise(id), title TEXT NOT NULL, owner TEXT NOT NULL,
+                    due TEXT NOT NULL, changes TEXT, status TEXT NOT NULL CHECK (status IN ('open', 'done')), created_at TEXT NOT NULL,
+                    closed_at TEXT, closed_by TEXT, resolution TEXT)
+                """,
+                "CREATE INDEX action_item_by_status ON action_item(status, due)",
+            ]),
     ]
 }
