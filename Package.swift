@@ -31,6 +31,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
     ],
     targets: [
         // Pure: the rules model, its decoding from a parsed document, calendars. Foundation only.
@@ -89,6 +90,19 @@ let package = Package(
             name: "BreachClockApplication",
             dependencies: [
                 "BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockStore", "BreachClockWebhooks",
+                "BreachClockProgramme",
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // IO: the evidence bundle for an audit period (SOC 2 CC7.1-CC7.5): its files, their SHA-256
+        // manifest anchored in the audit chain, the zip (ZIPFoundation), and its verification.
+        .target(
+            name: "BreachClockEvidence",
+            dependencies: [
+                "BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockStore", "BreachClockProgramme",
+                "BreachClockApplication",
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -97,7 +111,7 @@ let package = Package(
             name: "BreachClockServer",
             dependencies: [
                 "BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockStore", "BreachClockReports",
-                "BreachClockWebhooks", "BreachClockApplication", "BreachClockProgramme",
+                "BreachClockWebhooks", "BreachClockApplication", "BreachClockProgramme", "BreachClockEvidence",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
@@ -112,7 +126,7 @@ let package = Package(
             name: "BreachClockCLI",
             dependencies: [
                 "BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockStore", "BreachClockServer",
-                "BreachClockReports", "BreachClockWebhooks", "BreachClockProgramme",
+                "BreachClockReports", "BreachClockWebhooks", "BreachClockProgramme", "BreachClockApplication", "BreachClockEvidence",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],
@@ -163,6 +177,7 @@ let package = Package(
             dependencies: [
                 "BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockCLI", "BreachClockStore",
                 "BreachClockServer", "BreachClockWebhooks", "BreachClockApplication", "BreachClockTestSupport", "BreachClockStoreTestSupport",
+                "BreachClockProgramme", "BreachClockEvidence",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings),

@@ -1,4 +1,5 @@
 import ArgumentParser
+import BreachClockApplication
 import BreachClockCalculator
 import BreachClockJSON
 import BreachClockLoader
@@ -134,41 +135,19 @@ struct LogExercise: AsyncOutputCommand {
 
     func run(output: some OutputSink) async throws {
         let document = try CommandDocument(file: file)
-        let log = try document.decode(ExerciseLogDecoder.decode)
         let store = try await databaseOptions.open()
         defer { Task { await store.close() } }
-        guard try await store.exercise(id: id) != nil else { throw CommandFailure.badInput("no exercise with id \(id)") }
-        if let programme = try await ProgrammeCommand.newest(store) {
-            let problems = log.problems(against: programme)
-            if !problems.isEmpty { throw CommandFailure.badInput(problems.map { "\(file): \($0)" }.joined(separator: "\n")) }
-        } else {
-            output.error("warning: no programme is imported, so the people and entries the log names were not checked")
-        }
-        let items: [ActionItemState]
+        let result: (items: [ActionItemState], checked: Bool)
         do {
-            items = try await store.recordExerciseLog(
-                id: id, log: try JSONEncoder.text(ExerciseLogLine(log)), actionItems: log.actionItems, actor: "cli")
-        } catch StoreError.rejected(let why) {
-            throw CommandFailure.badInput("exercise \(id): \(why)")
+            result = try await ProgrammeService(store: store).recordLog(exerciseID: id, body: document.root, actor: "cli")
+        } catch StoreError.notFound {
+            throw CommandFailure.badInput("no exercise with id \(id)")
+        } catch let error as ServiceError {
+            throw CommandFailure(error, file: file)
         }
-        output.write("logged exercise \(id): \(log.attendance.count) attendance, \(log.observations.count) observations, ")
-        output.write("\(log.decisions.count) decisions, \(items.count) action items (\(items.map(\.id).joined(separator: ", ")))\n")
+        if !result.checked { output.error("warning: no programme is imported, so the people and entries the log names were not checked") }
+        output.write("logged exercise \(id): \(result.items.count) action items (\(result.items.map(\.id).joined(separator: ", ")))\n")
     }
-}
-
-/// The log as stored (the action items live in their own table, with their state).
-struct ExerciseLogLine: Codable {
-    var attendance: [ExerciseLog.Attendance]
-    var observations: [ExerciseLog.Observation]
-    var decisions: [ExerciseLog.Decision]
-
-    init(_ log: ExerciseLog) {
-        attendance = log.attendance
-        observations = log.observations
-        decisions = log.decisions
-    }
-
-    var log: ExerciseLog { ExerciseLog(attendance: attendance, observations: observations, decisions: decisions, actionItems: []) }
 }
 
 /// `breachclock exercise report ID`.
@@ -190,24 +169,13 @@ struct ReportExercise: AsyncOutputCommand {
     func run(output: some OutputSink) async throws {
         let store = try await databaseOptions.open()
         defer { Task { await store.close() } }
-        guard let exercise = try await store.exercise(id: id) else { throw CommandFailure.badInput("no exercise with id \(id)") }
-        let report = try await Self.report(exercise, store: store)
+        guard let report = try await ProgrammeService(store: store).report(exerciseID: id) else {
+            throw CommandFailure.badInput("no exercise with id \(id)")
+        }
         switch format {
         case .markdown: output.write(report.markdown)
         case .json: output.write(try JSONEncoder.text(report) + "\n")
         }
-    }
-
-    /// The report of a stored exercise: its record, its log, its own action items and the ones still
-    /// open from earlier exercises.
-    static func report(_ exercise: StoredExercise, store: IncidentStore) async throws -> ExerciseReport {
-        let record = try JSONDecoder.decode(ExerciseRecord.self, from: exercise.record)
-        let log = try exercise.log.map { try JSONDecoder.decode(ExerciseLogLine.self, from: $0).log }
-        let all = try await store.actionItems(openOnly: false)
-        let earlier = try await store.exercises().filter { $0.runAt < exercise.runAt }.map(\.id)
-        let items = all.filter { $0.exerciseID == exercise.id } + all.filter { earlier.contains($0.exerciseID) && $0.status == "open" }
-        return ExerciseReport(
-            exerciseID: exercise.id, runAt: IncidentStore.timestamp(exercise.runAt), record: record, log: log, actionItems: items)
     }
 }
 
@@ -266,5 +234,14 @@ struct ActionItemsCommand: ParsableCommand {
                 throw CommandFailure.badInput("\(id): \(why)")
             }
         }
+    }
+}
+
+extension CommandFailure {
+    /// A service's refusal as bad input, each field named (prefixed with the file it came from).
+    init(_ error: ServiceError, file: String) {
+        let lines =
+            error.errors.isEmpty ? [error.detail ?? error.title] : error.errors.map { $0.field.isEmpty ? $0.message : "\($0.field): \($0.message)" }
+        self = .badInput(lines.map { "\(file): \($0)" }.joined(separator: "\n"))
     }
 }

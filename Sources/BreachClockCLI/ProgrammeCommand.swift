@@ -1,4 +1,5 @@
 import ArgumentParser
+import BreachClockApplication
 import BreachClockCalculator
 import BreachClockJSON
 import BreachClockLoader
@@ -12,19 +13,6 @@ struct ProgrammeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "programme", abstract: "The incident-response programme: roles, severities, runbooks, in-scope systems.",
         subcommands: [CheckProgramme.self, ImportProgramme.self, ProgrammeHistory.self])
-
-    /// The newest imported programme, if any (stored files were checked on import, so they decode).
-    static func newest(_ store: IncidentStore) async throws -> Programme? {
-        guard let latest = try await store.programmeRevisions().last else { return nil }
-        return try decode(latest)
-    }
-
-    static func decode(_ revision: StoredProgrammeRevision) throws -> Programme {
-        let format: DocumentFormat = revision.format == "json" ? .json : .yaml
-        let root = try DocumentParser.parse(
-            Array(revision.source.utf8), format: format, file: "programme revision \(revision.revision)", limits: .facts)
-        return try ProgrammeDecoder.decode(root)
-    }
 }
 
 /// `breachclock programme check [FILE]`: what an auditor would find stale or missing.
@@ -51,7 +39,7 @@ struct CheckProgramme: AsyncOutputCommand {
     @Option(help: ArgumentHelp("The observation period's first day, for the exercise check (with --to).", valueName: "date"))
     var from: String?
 
-    @Option(help: ArgumentHelp("The observation period's last day (default the day of the check).", valueName: "date"))
+    @Option(help: ArgumentHelp("The observation period's last day (default the day of the check; alone: the 12 months up to it).", valueName: "date"))
     var to: String?
 
     @Option(help: "text or json.")
@@ -70,8 +58,8 @@ struct CheckProgramme: AsyncOutputCommand {
             period = ProgrammeCheck.ExercisePeriod(
                 from: try parseDay(from, option: "--from"), to: try parseDay(to ?? date.description, option: "--to"))
             if period.to < period.from { throw CommandFailure.badInput("--to \(period.to) is before --from \(period.from)") }
-        } else if to != nil {
-            throw CommandFailure.badInput("--to needs --from (the observation period's first day)")
+        } else if let to {
+            period = .twelveMonths(before: try parseDay(to, option: "--to"))  // the 12 months up to --to
         }
         var programme: Programme?
         if let file { programme = try CommandDocument(file: file).decode(ProgrammeDecoder.decode) }
@@ -79,14 +67,10 @@ struct CheckProgramme: AsyncOutputCommand {
         if databaseNamed {
             let store = try await databaseOptions.open()
             do {
-                if programme == nil {
-                    programme = try await ProgrammeCommand.newest(store)
-                    if programme == nil { throw CommandFailure.badInput("no programme file given, and none is imported into the database") }
-                }
-                let exercises = try await store.exercises().map { ($0.id, ZonedTime.civilDate(of: $0.runAt, in: ZonedTime.utc)) }
-                findings = ProgrammeCheck.findings(programme!, asOf: date)
-                findings += ProgrammeCheck.exerciseFindings(
-                    exercises: exercises, actionItems: try await store.actionItems(openOnly: true), period: period, asOf: date)
+                let service = ProgrammeService(store: store)
+                if programme == nil { programme = try await service.newestProgramme()?.programme }
+                guard let programme else { throw CommandFailure.badInput("no programme file given, and none is imported into the database") }
+                findings = try await service.findings(programme, asOf: date, period: period)
                 await store.close()
             } catch {
                 await store.close()

@@ -158,20 +158,23 @@ public enum ExerciseLogDecoder {
             guard let at, let decision, let by else { return nil }
             return ExerciseLog.Decision(at: at.seconds, obligation: obligation, decision: decision, by: by)
         }
-        let items = ProgrammeDecoder.list(map.optional("actionItems"), "actionItems", issues) { node, path -> ExerciseLog.ActionItem? in
-            guard var entry = MappingReader(node, path: path, issues: issues) else { return nil }
-            let title = entry.required("title").flatMap { S.text($0, entry.path("title"), issues) }
-            let owner = entry.required("owner").flatMap { S.string($0, entry.path("owner"), issues) }
-            let due = entry.required("due").flatMap { S.civilDate($0, entry.path("due"), issues) }
-            let changes = entry.optional("changes").flatMap { S.string($0, entry.path("changes"), issues) }
-            entry.finish()
-            guard let title, let owner, let due else { return nil }
-            return ExerciseLog.ActionItem(title: title, owner: owner, due: due, changes: changes)
-        }
+        let items = ProgrammeDecoder.list(map.optional("actionItems"), "actionItems", issues) { node, path in actionItem(node, path, issues) }
         map.finish()
         guard issues.isEmpty else { throw RulebookError(issues: issues.reported) }
         return ExerciseLog(
             attendance: attendance.map(\.value), observations: observations.map(\.value), decisions: decisions.map(\.value),
             actionItems: items.map(\.value))
+    }
+
+    /// An action item: `title`, `owner` (a person's id), `due` (a date), `changes` (a programme entry).
+    static func actionItem(_ node: DocumentNode, _ path: String, _ issues: IssueCollector) -> ExerciseLog.ActionItem? {
+        guard var entry = MappingReader(node, path: path, issues: issues) else { return nil }
+        let title = entry.required("title").flatMap { S.text($0, entry.path("title"), issues) }
+        let owner = entry.required("owner").flatMap { S.string($0, entry.path("owner"), issues) }
+        let due = entry.required("due").flatMap { S.civilDate($0, entry.path("due"), issues) }
+        let changes = entry.optional("changes").flatMap { S.string($0, entry.path("changes"), issues) }
+        entry.finish()
+        guard let title, let owner, let due else { return nil }
+        return ExerciseLog.ActionItem(title: title, owner: owner, due: due, changes: changes)
     }
 }

@@ -5,8 +5,10 @@ import Foundation
 /// An exercise's action item as stored: the log's item with its id, status and history.
 public struct ActionItemState: Sendable, Equatable, Codable {
     public var id: String
-    /// The exercise it came from.
-    public var exerciseID: String
+    /// The exercise it came from, or
+    public var exerciseID: String?
+    /// the closed incident whose post-incident review opened it.
+    public var incidentID: String?
     public var title: String
     public var owner: String
     /// YYYY-MM-DD.
@@ -20,11 +22,13 @@ public struct ActionItemState: Sendable, Equatable, Codable {
     public var resolution: String?
 
     public init(
-        id: String, exerciseID: String, title: String, owner: String, due: String, changes: String?, status: String, closedAt: String?,
+        id: String, exerciseID: String?, incidentID: String? = nil, title: String, owner: String, due: String, changes: String?, status: String,
+        closedAt: String?,
         resolution: String?
     ) {
         self.id = id
         self.exerciseID = exerciseID
+        self.incidentID = incidentID
         self.title = title
         self.owner = owner
         self.due = due
@@ -218,7 +222,7 @@ public struct ExerciseReport: Sendable, Equatable, Codable {
             lines.append("|---|---|---|---|---|---|---|")
             for item in actionItems {
                 let status = item.status == "done" ? "done \(item.closedAt ?? "")" : "open"
-                let from = item.exerciseID == exerciseID ? "this exercise" : item.exerciseID
+                let from = item.exerciseID == exerciseID ? "this exercise" : item.exerciseID ?? item.incidentID.map { "review of \($0)" } ?? ""
                 lines.append(
                     "| \(item.id) | \(cell(item.title)) | \(cell(item.owner)) | \(item.due) | \(cell(item.changes ?? "")) | \(status) | \(from) |")
             }

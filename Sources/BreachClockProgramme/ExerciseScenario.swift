@@ -105,6 +105,10 @@ public struct ExerciseScenario: Sendable {
 public enum ExerciseScenarioDecoder {
     typealias S = ScalarReader
 
+    /// Explicit limits: a run applies each inject through the service, and sends to each webhook.
+    public static let maxInjects = 200
+    public static let maxWebhooks = 10
+
     public static func decode(_ root: DocumentNode) throws(RulebookError) -> ExerciseScenario {
         let issues = IssueCollector()
         let scenario = read(root, issues)
@@ -143,6 +147,7 @@ public enum ExerciseScenarioDecoder {
         }
         var injects: [ExerciseScenario.Inject] = []
         if let node = map.required("injects"), let items = S.list(node, "injects", issues) {
+            if items.count > maxInjects { issues.report(node, "injects", "injects: at most \(maxInjects), found \(items.count)") }
             for (index, item) in items.enumerated() {
                 if let inject = self.inject(item, "injects[\(index)]", issues) {
                     if let runsFor, inject.at > runsFor {
@@ -159,6 +164,7 @@ public enum ExerciseScenarioDecoder {
         }
         var webhooks: [ExerciseScenario.Webhook] = []
         if let node = map.optional("webhooks"), let items = S.list(node, "webhooks", issues) {
+            if items.count > maxWebhooks { issues.report(node, "webhooks", "webhooks: at most \(maxWebhooks), found \(items.count)") }
             for (index, item) in items.enumerated() {
                 if let hook = webhook(item, "webhooks[\(index)]", issues) { webhooks.append(hook) }
             }

@@ -190,6 +190,7 @@ struct Routes {
         }
         registerWebhooks(on: router)
         registerKeys(on: router)
+        registerProgramme(on: router)
         return router.table.routes
     }
 
@@ -294,6 +295,11 @@ final class RecordingRouter: @unchecked Sendable {
     func patch(_ path: String, _ handler: @escaping Handler) {
         record("PATCH", path)
         router.patch(RouterPath(path), use: handler)
+    }
+
+    func put(_ path: String, _ handler: @escaping Handler) {
+        record("PUT", path)
+        router.put(RouterPath(path), use: handler)
     }
 
     func delete(_ path: String, _ handler: @escaping Handler) {

@@ -161,8 +161,8 @@ extension IncidentStore {
         }
     }
 
-    /// Every incident row against the `after` of its newest audit line (webhook lines that name the
-    /// incident are not about its state), and every incident the log created against its row.
+    /// Every incident row against the `after` of its newest audit line (webhook and review lines that
+    /// name the incident are not about its state), and every incident the log created against its row.
     static func verifyIncidentState(_ db: any SQLSession, position: String, into result: inout AuditChain.Verification) async throws {
         var pageAfter = 0
         while true {
@@ -170,7 +170,7 @@ extension IncidentStore {
                 """
                 SELECT i.\(position) AS page_position, i.id, i.title, i.status, i.facts, a.after FROM incident i
                 LEFT JOIN audit_log a ON a.seq = (
-                    SELECT max(seq) FROM audit_log WHERE incident_id = i.id AND action NOT LIKE 'webhook.%')
+                    SELECT max(seq) FROM audit_log WHERE incident_id = i.id AND action NOT LIKE 'webhook.%' AND action <> 'review.record')
                 WHERE i.\(position) > ? ORDER BY i.\(position) LIMIT 1000
                 """, [pageAfter])
             guard let last = rows.last else { break }
@@ -263,6 +263,28 @@ extension IncidentStore {
         }
         for id in runs.keys.sorted() where !exercises.contains(id) {
             result.problems.append(.record(what: "exercise \(id)", reason: "the audit log ran it but its row is gone"))
+        }
+        var reviewed: [String: String] = [:]
+        for row in try await db.query("SELECT incident_id, after FROM audit_log WHERE action = 'review.record' ORDER BY seq") {
+            guard let id: String = try row["incident_id"], let text: String = try row["after"],
+                let line = try? JSONDecoder.decode(ReviewLine.self, from: text)
+            else { continue }
+            reviewed[id] = line.digest
+        }
+        var reviews: Set<String> = []
+        for row in try await db.query("SELECT incident_id, review FROM incident_review ORDER BY incident_id") {
+            let id: String = try row["incident_id"]
+            reviews.insert(id)
+            guard let digest = reviewed[id] else {
+                result.problems.append(.record(what: "review of \(id)", reason: "no audit line recorded it: it was added outside the service"))
+                continue
+            }
+            if try sha(row["review"]) != digest {
+                result.problems.append(.record(what: "review of \(id)", reason: "its text is not the one the audit log records"))
+            }
+        }
+        for id in reviewed.keys.sorted() where !reviews.contains(id) {
+            result.problems.append(.record(what: "review of \(id)", reason: "the audit log recorded it but its row is gone"))
         }
     }
 

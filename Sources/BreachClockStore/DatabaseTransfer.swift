@@ -77,8 +77,10 @@ public enum DatabaseTransfer {
             Table(
                 name: "action_item",
                 columns: [
-                    "id", "exercise_id", "title", "owner", "due", "changes", "status", "created_at", "closed_at", "closed_by", "resolution",
+                    "id", "exercise_id", "incident_id", "title", "owner", "due", "changes", "status", "created_at", "closed_at", "closed_by",
+                    "resolution",
                 ], order: "id"),
+            Table(name: "incident_review", columns: ["incident_id", "review", "recorded_at", "recorded_by"], order: "incident_id"),
         ]
     }
 

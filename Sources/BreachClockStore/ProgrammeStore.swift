@@ -170,7 +170,8 @@ extension IncidentStore: ProgrammeRepository {
 
     static func actionItem(_ row: SQLRow) throws -> ActionItemState {
         ActionItemState(
-            id: try row["id"], exerciseID: try row["exercise_id"], title: try row["title"], owner: try row["owner"], due: try row["due"],
+            id: try row["id"], exerciseID: try row["exercise_id"], incidentID: try row["incident_id"], title: try row["title"],
+            owner: try row["owner"], due: try row["due"],
             changes: try row["changes"], status: try row["status"], closedAt: try row["closed_at"], resolution: try row["resolution"])
     }
 
@@ -200,6 +201,42 @@ extension IncidentStore: ProgrammeRepository {
             item.closedAt = Self.text(now)
             item.resolution = resolution
             return item
+        }
+    }
+}
+
+/// `evidence.export`'s audit line: the SHA-256 of an exported bundle's manifest.
+public struct EvidenceExportLine: Codable, Sendable {
+    public var manifestSHA256: String
+    public var from: String
+    public var to: String
+    public var files: Int
+}
+
+extension IncidentStore {
+    /// Records an evidence bundle's manifest digest in the audit chain; returns the line's seq and hash.
+    public func appendEvidenceExport(manifestSHA256: String, from: String, to: String, files: Int, actor: String) async throws
+        -> (seq: Int, hash: String)
+    {
+        let now = clock()
+        return try await engine.write { db in
+            try await AuditChain.append(
+                db, at: now, actor: actor, action: "evidence.export", incidentID: nil, before: nil,
+                after: try JSONEncoder.text(EvidenceExportLine(manifestSHA256: manifestSHA256, from: from, to: to, files: files)))
+            guard let row = try await db.queryOne("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1") else { throw StoreError.notFound }
+            return (try row["seq"], try row["hash"])
+        }
+    }
+
+    /// The audit line `seq`, if any.
+    public func auditLine(seq: Int) async throws -> AuditEntry? {
+        try await engine.read { db in
+            try await db.queryOne("SELECT * FROM audit_log WHERE seq = ?", [seq]).map { row in
+                AuditEntry(
+                    seq: try row["seq"], at: try row.date("at"), actor: try row["actor"], action: try row["action"],
+                    incidentID: try row["incident_id"], before: try row["before"], after: try row["after"], prevHash: try row["prev_hash"],
+                    hash: try row["hash"])
+            }
         }
     }
 }

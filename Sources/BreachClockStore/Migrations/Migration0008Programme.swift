@@ -3,7 +3,8 @@ extension SQLiteMigrations {
     /// 0008: the incident-response programme (issue 15). Each import of the programme file is kept
     /// whole, as written, with its digest: its review history. Exercises keep their scenario, what
     /// their run produced on the simulated clock, and the facilitator's log; action items carry over
-    /// from one exercise to the next until they are closed.
+    /// from one exercise to the next until they are closed. A closed incident's post-incident review
+    /// opens action items too.
     static let m0008Programme = """
         CREATE TABLE programme_revision (
             revision INTEGER PRIMARY KEY NOT NULL,
@@ -27,7 +28,8 @@ extension SQLiteMigrations {
         CREATE INDEX exercise_by_run_at ON exercise(run_at);
         CREATE TABLE action_item (
             id TEXT PRIMARY KEY NOT NULL,
-            exercise_id TEXT NOT NULL REFERENCES exercise(id),
+            exercise_id TEXT REFERENCES exercise(id),
+            incident_id TEXT REFERENCES incident(id),
             title TEXT NOT NULL,
             owner TEXT NOT NULL,
             due TEXT NOT NULL,
@@ -39,5 +41,11 @@ extension SQLiteMigrations {
             resolution TEXT
         );
         CREATE INDEX action_item_by_status ON action_item(status, due);
+        CREATE TABLE incident_review (
+            incident_id TEXT PRIMARY KEY NOT NULL REFERENCES incident(id),
+            review TEXT NOT NULL,
+            recorded_at TEXT NOT NULL,
+            recorded_by TEXT NOT NULL
+        );
         """
 }

@@ -129,11 +129,17 @@ enum PostgresMigrations {
                 "CREATE INDEX exercise_by_run_at ON exercise(run_at)",
                 """
                 CREATE TABLE action_item (
-                    id TEXT PRIMARY KEY NOT NULL, exercise_id TEXT NOT NULL REFERENCES exercise(id), title TEXT NOT NULL, owner TEXT NOT NULL,
+                    id TEXT PRIMARY KEY NOT NULL, exercise_id TEXT REFERENCES exercise(id), incident_id TEXT REFERENCES incident(id),
+                    title TEXT NOT NULL, owner TEXT NOT NULL,
                     due TEXT NOT NULL, changes TEXT, status TEXT NOT NULL CHECK (status IN ('open', 'done')), created_at TEXT NOT NULL,
                     closed_at TEXT, closed_by TEXT, resolution TEXT)
                 """,
                 "CREATE INDEX action_item_by_status ON action_item(status, due)",
+                """
+                CREATE TABLE incident_review (
+                    incident_id TEXT PRIMARY KEY NOT NULL REFERENCES incident(id), review TEXT NOT NULL, recorded_at TEXT NOT NULL,
+                    recorded_by TEXT NOT NULL)
+                """,
             ]),
     ]
 }

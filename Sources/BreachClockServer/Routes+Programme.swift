@@ -1,0 +1,251 @@
+import BreachClockApplication
+import BreachClockCalculator
+import BreachClockEvidence
+import BreachClockJSON
+import BreachClockLoader
+import BreachClockProgramme
+import BreachClockRules
+import BreachClockStore
+import BreachClockWebhooks
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Logging
+import NIOCore
+
+/// `/v1/programme`'s newest revision.
+struct ProgrammeRevisionBody: Encodable {
+    var revision: Int
+    var importedAt: String
+    var importedBy: String
+    var sha256: String
+    var format: String
+    var organisation: String?
+    /// The file as imported, verbatim.
+    var source: String?
+
+    init(_ revision: StoredProgrammeRevision, organisation: String? = nil, withSource: Bool) {
+        self.revision = revision.revision
+        importedAt = IncidentStore.timestamp(revision.importedAt)
+        importedBy = revision.importedBy
+        sha256 = revision.digest
+        format = revision.format
+        self.organisation = organisation
+        source = withSource ? revision.source : nil
+    }
+}
+
+struct ProgrammeImportBody: Encodable {
+    var changed: Bool
+    var programme: ProgrammeRevisionBody
+}
+
+struct ProgrammeRevisionsBody: Encodable {
+    var revisions: [ProgrammeRevisionBody]
+}
+
+struct FindingsBody: Encodable {
+    struct Item: Encodable {
+        var kind: String
+        var subject: String
+        var message: String
+    }
+
+    var organisation: String
+    var asOf: String
+    var exercisePeriod: String
+    var findings: [Item]
+}
+
+struct ExerciseSummaryBody: Encodable {
+    var id: String
+    var name: String
+    var runAt: String
+    var runBy: String
+    var startsAt: String
+    var logged: Bool
+
+    init(_ exercise: StoredExercise) {
+        id = exercise.id
+        name = exercise.name
+        runAt = IncidentStore.timestamp(exercise.runAt)
+        runBy = exercise.runBy
+        startsAt = exercise.startsAt
+        logged = exercise.log != nil
+    }
+}
+
+struct ExerciseListBody: Encodable {
+    var exercises: [ExerciseSummaryBody]
+}
+
+struct ActionItemListBody: Encodable {
+    var actionItems: [ActionItemState]
+}
+
+struct ActionItemsOpenedBody: Encodable {
+    var actionItems: [ActionItemState]
+    /// Whether the people and entries named were checked against an imported programme.
+    var checkedAgainstProgramme: Bool
+}
+
+extension Routes {
+    /// The request's body bytes with their declared format (415 otherwise), bounded (413).
+    static func rawDocument(_ request: Request, _ context: ServerContext) async throws -> (text: String, format: DocumentFormat) {
+        let format = try IncidentService.bodyFormat(contentType: request.headers[.contentType])
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        let bytes = Array(buffer.readableBytesView)
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ServiceError(.malformed, "Malformed body", detail: "the body is not UTF-8")
+        }
+        return (text, format)
+    }
+
+    /// A date query parameter (YYYY-MM-DD), or nil when absent.
+    static func day(_ request: Request, _ name: String) throws -> CivilDate? {
+        try request.uri.queryParameters.get(name).map { text in
+            guard let date = CivilDate(iso: text) else { throw ServiceError.invalid(name, "expected a date YYYY-MM-DD") }
+            return date
+        }
+    }
+
+    /// `/v1/programme`, `/v1/exercises`, `/v1/action-items` and incidents' reviews (issue 15).
+    func registerProgramme(on router: RecordingRouter) {
+        let programmes = ProgrammeService(store: store)
+        let reviews = ReviewService(store: store)
+        router.put("/v1/programme") { request, context in
+            let body = try await Self.rawDocument(request, context)
+            let result = try await programmes.importProgramme(body.text, format: body.format, actor: Self.actor(context))
+            return try Self.json(
+                ProgrammeImportBody(
+                    changed: result.changed,
+                    programme: ProgrammeRevisionBody(result.revision, organisation: result.programme.organisation, withSource: false)),
+                status: result.changed ? .created : .ok)
+        }
+        router.get("/v1/programme") { _, _ in
+            guard let newest = try await programmes.newestProgramme() else { throw Problem.notFound }
+            return try Self.json(ProgrammeRevisionBody(newest.revision, organisation: newest.programme.organisation, withSource: true))
+        }
+        router.get("/v1/programme/revisions") { _, _ in
+            try Self.json(
+                ProgrammeRevisionsBody(revisions: try await store.programmeRevisions().map { ProgrammeRevisionBody($0, withSource: false) }))
+        }
+        router.get("/v1/programme/findings") { request, _ in
+            guard let newest = try await programmes.newestProgramme() else { throw Problem.notFound }
+            let asOf = try Self.day(request, "asOf") ?? ZonedTime.civilDate(of: clock(), in: ZonedTime.utc)
+            var period = ProgrammeCheck.ExercisePeriod.twelveMonths(before: asOf)
+            if let from = try Self.day(request, "from") {
+                period = ProgrammeCheck.ExercisePeriod(from: from, to: try Self.day(request, "to") ?? asOf)
+                if period.to < period.from { throw ServiceError.invalid("to", "is before from") }
+            } else if let to = try Self.day(request, "to") {
+                period = .twelveMonths(before: to)  // the 12 months up to `to`
+            }
+            let findings = try await programmes.findings(newest.programme, asOf: asOf, period: period)
+            return try Self.json(
+                FindingsBody(
+                    organisation: newest.programme.organisation, asOf: asOf.description, exercisePeriod: period.description,
+                    findings: findings.map { .init(kind: $0.kind.rawValue, subject: $0.subject, message: $0.message) }))
+        }
+        router.post("/v1/exercises") { request, context in
+            let body = try await Self.rawDocument(request, context)
+            let root = try IncidentService.parse(Array(body.text.utf8), format: body.format)
+            let scenario: ExerciseScenario
+            do { scenario = try ExerciseScenarioDecoder.decode(root) } catch let error as RulebookError {
+                throw ServiceError(.invalid, "Invalid scenario", errors: error.issues.map { ($0.path, $0.message) })
+            }
+            var transport = CurlTransport.Options()
+            transport.policy = addressPolicy
+            var logger = Logger(label: "exercise")
+            logger.logLevel = .critical
+            // The scenario's `secretFrom` names a variable of the server's environment: not over the API.
+            if let index = scenario.webhooks.firstIndex(where: { $0.secretVariable != nil }) {
+                throw ServiceError.invalid("webhooks[\(index)].secretFrom", "not accepted through the API; the run makes up a secret")
+            }
+            let runner = ExerciseRunner(calculator: service.calculator, logger: logger, transport: transport, environment: [:])
+            let sandbox = FileManager.default.temporaryDirectory.appendingPathComponent("breachclock-exercise-" + UUID().uuidString)
+            let record: ExerciseRecord
+            do {
+                record = try await runner.run(scenario, sandbox: sandbox, pace: { _, _ in }, progress: { _ in })
+            } catch let error as ExerciseError {
+                throw ServiceError.invalid(error.field, error.message)
+            }
+            let stored = try await store.saveExercise(
+                id: IncidentStore.newID("exr"), name: scenario.name, startsAt: record.startsAt, scenario: body.text,
+                record: try JSONEncoder.text(record), actor: Self.actor(context))
+            guard let report = try await programmes.report(exerciseID: stored.id) else { throw Problem.notFound }
+            return try Self.json(report, status: .created, headers: [.location: "/v1/exercises/\(stored.id)"])
+        }
+        router.get("/v1/exercises") { _, _ in
+            try Self.json(ExerciseListBody(exercises: try await store.exercises().map(ExerciseSummaryBody.init)))
+        }
+        router.get("/v1/exercises/:id") { _, context in
+            guard let report = try await programmes.report(exerciseID: try context.parameters.require("id")) else { throw Problem.notFound }
+            return try Self.json(report)
+        }
+        router.get("/v1/exercises/:id/report.md") { _, context in
+            guard let report = try await programmes.report(exerciseID: try context.parameters.require("id")) else { throw Problem.notFound }
+            return Self.markdown(report.markdown)
+        }
+        router.post("/v1/exercises/:id/log") { request, context in
+            let node = try await Self.document(request, context)
+            let result = try await programmes.recordLog(exerciseID: try context.parameters.require("id"), body: node, actor: Self.actor(context))
+            return try Self.json(ActionItemsOpenedBody(actionItems: result.items, checkedAgainstProgramme: result.checked), status: .created)
+        }
+        router.get("/v1/action-items") { request, _ in
+            let status = request.uri.queryParameters.get("status")
+            guard status == nil || status == "open" || status == "all" else { throw ServiceError.invalid("status", "expected open or all") }
+            return try Self.json(ActionItemListBody(actionItems: try await store.actionItems(openOnly: status == "open")))
+        }
+        router.post("/v1/action-items/:id/close") { request, context in
+            let node = try await Self.document(request, context)
+            let fields = try IncidentService.fields(node, allowed: ["resolution"])
+            let resolution = try IncidentService.text(fields["resolution"], "resolution", required: true, maxLength: 2_000)!
+            do {
+                return try Self.json(
+                    try await store.closeActionItem(id: try context.parameters.require("id"), resolution: resolution, actor: Self.actor(context)))
+            } catch StoreError.rejected(let why) {
+                throw Problem(.conflict, "Already closed", detail: why)
+            }
+        }
+        router.post("/v1/evidence") { request, context in
+            let node = try await Self.document(request, context)
+            let fields = try IncidentService.fields(node, allowed: ["from", "to"])
+            func day(_ name: String) throws -> CivilDate {
+                let text = try IncidentService.text(fields[name], name, required: true)!
+                guard let date = CivilDate(iso: text) else { throw ServiceError.invalid(name, "expected a date YYYY-MM-DD") }
+                return date
+            }
+            let from = try day("from")
+            let to = try day("to")
+            guard from <= to else { throw ServiceError.invalid("to", "is before from") }
+            let files = try await EvidenceBundle.build(store: store, from: from, to: to, now: clock(), actor: Self.actor(context))
+            let zip = FileManager.default.temporaryDirectory.appendingPathComponent("breachclock-evidence-\(UUID().uuidString).zip")
+            defer { try? FileManager.default.removeItem(at: zip) }
+            try EvidenceArchive.write(files, to: zip)
+            let data = try Data(contentsOf: zip)
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "application/zip", .contentDisposition: "attachment; filename=\"evidence-\(from)-\(to).zip\"",
+                    .cacheControl: "no-store",
+                ], body: .init(byteBuffer: ByteBuffer(data: data)))
+        }
+        router.post("/v1/incidents/:id/review") { request, context in
+            let node = try await Self.document(request, context)
+            let review = try await reviews.record(incidentID: try context.parameters.require("id"), body: node, actor: Self.actor(context))
+            return try Self.json(review, status: .created)
+        }
+        router.get("/v1/incidents/:id/review") { _, context in
+            guard let review = try await reviews.review(incidentID: try context.parameters.require("id")) else { throw Problem.notFound }
+            return try Self.json(review)
+        }
+        router.get("/v1/incidents/:id/review.md") { _, context in
+            guard let review = try await reviews.review(incidentID: try context.parameters.require("id")) else { throw Problem.notFound }
+            return Self.markdown(review.markdown)
+        }
+    }
+
+    static func markdown(_ text: String) -> Response {
+        Response(status: .ok, headers: [.contentType: "text/markdown; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+}
