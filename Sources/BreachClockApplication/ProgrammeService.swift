@@ -11,8 +11,12 @@ import Foundation
 /// exercise logs and after-action reports.
 public struct ProgrammeService: Sendable {
     public let store: IncidentStore
+    let clock: @Sendable () -> Date
 
-    public init(store: IncidentStore) { self.store = store }
+    public init(store: IncidentStore, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.clock = clock
+    }
 
     /// The log as stored (the action items live in their own table, with their state).
     struct LogLine: Codable {
@@ -79,7 +83,8 @@ public struct ProgrammeService: Sendable {
         let line = LogLine(attendance: log.attendance, observations: log.observations, decisions: log.decisions)
         do {
             let items = try await store.recordExerciseLog(
-                id: exerciseID, log: try JSONEncoder.text(line), actionItems: log.actionItems, actor: actor)
+                id: exerciseID, log: try JSONEncoder.text(line), actionItems: log.actionItems, actor: actor,
+                plan: ProgrammeMessages.actionItemPlan(now: clock()))
             return (items, programme != nil)
         } catch StoreError.rejected(let why) {
             throw ServiceError(.conflict, "Log refused", detail: why)

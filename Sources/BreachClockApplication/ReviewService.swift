@@ -11,8 +11,12 @@ import Foundation
 /// obligation's deadline as last assessed against the notice sent, and the reminders delivered).
 public struct ReviewService: Sendable {
     public let store: IncidentStore
+    let clock: @Sendable () -> Date
 
-    public init(store: IncidentStore) { self.store = store }
+    public init(store: IncidentStore, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.clock = clock
+    }
 
     /// `POST /v1/incidents/{id}/review`: `{"rootCause", "wentWell"?, "wentPoorly"?, "actionItems"?}`.
     public func record(incidentID: String, body: DocumentNode, actor: String) async throws -> PostIncidentReview {
@@ -26,7 +30,8 @@ public struct ReviewService: Sendable {
         try await checkAgainstProgramme(decoded.actionItems)
         do {
             _ = try await store.recordReview(
-                incidentID: incidentID, review: try JSONEncoder.text(decoded.input), actionItems: decoded.actionItems, actor: actor)
+                incidentID: incidentID, review: try JSONEncoder.text(decoded.input), actionItems: decoded.actionItems, actor: actor,
+                plan: ProgrammeMessages.actionItemPlan(now: clock()))
         } catch StoreError.rejected(let why) {
             throw ServiceError(.conflict, "Review refused", detail: why)
         }

@@ -111,8 +111,8 @@ extension Routes {
 
     /// `/v1/programme`, `/v1/exercises`, `/v1/action-items` and incidents' reviews (issue 15).
     func registerProgramme(on router: RecordingRouter) {
-        let programmes = ProgrammeService(store: store)
-        let reviews = ReviewService(store: store)
+        let programmes = ProgrammeService(store: store, clock: clock)
+        let reviews = ReviewService(store: store, clock: clock)
         router.put("/v1/programme") { request, context in
             let body = try await Self.rawDocument(request, context)
             let result = try await programmes.importProgramme(body.text, format: body.format, actor: Self.actor(context))

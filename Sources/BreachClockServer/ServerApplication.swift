@@ -123,6 +123,7 @@ public enum ServerApplication {
                     metrics: metrics))
         }
         services.append(RulesRollout(service: service, instance: configuration.instanceName, logger: logger))
+        services.append(ProgrammeWatch(store: stores.main, clock: clock ?? Date.init, logger: logger))
         let portFile = configuration.portFile
         return Application(
             router: router,

@@ -1,3 +1,6 @@
+import BreachClockApplication
+import BreachClockCalculator
+import BreachClockProgramme
 import BreachClockStore
 import Foundation
 import Metrics
@@ -58,6 +61,16 @@ public final class ServerMetrics: Sendable {
         for kind in ["fixed", "relative", "none", "pending"] {
             Gauge(label: "breachclock_obligations", dimensions: [("deadline", kind)], factory: factory)
                 .record(statistics.obligationsByKind[kind] ?? 0)
+        }
+        // The programme's findings today, by kind (zero for each kind with none, so alerts can fire on > 0).
+        let programmes = ProgrammeService(store: store, clock: { now })
+        if let newest = try? await programmes.newestProgramme() {
+            let today = ZonedTime.civilDate(of: now, in: ZonedTime.utc)
+            let findings = try await programmes.findings(newest.programme, asOf: today, period: .twelveMonths(before: today))
+            for kind in ProgrammeCheck.Finding.Kind.allCases {
+                Gauge(label: "breachclock_programme_findings", dimensions: [("kind", kind.rawValue)], factory: factory)
+                    .record(findings.filter { $0.kind == kind }.count)
+            }
         }
         var buffer: [UInt8] = []
         registry.emit(into: &buffer)

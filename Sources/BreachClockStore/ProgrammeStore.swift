@@ -40,10 +40,16 @@ public protocol ProgrammeRepository: Sendable {
         -> StoredExercise
     func exercises() async throws -> [StoredExercise]
     func exercise(id: String) async throws -> StoredExercise?
-    func recordExerciseLog(id: String, log: String, actionItems: [ExerciseLog.ActionItem], actor: String) async throws -> [ActionItemState]
+    func recordExerciseLog(
+        id: String, log: String, actionItems: [ExerciseLog.ActionItem], actor: String, plan: ActionItemPlan?
+    ) async throws -> [ActionItemState]
     func actionItems(openOnly: Bool) async throws -> [ActionItemState]
     func closeActionItem(id: String, resolution: String, actor: String) async throws -> ActionItemState
 }
+
+/// Plans the messages for newly opened action items (their `action-item.due` reminders), given the
+/// active subscriptions; run in the transaction that opens them.
+public typealias ActionItemPlan = @Sendable (_ webhooks: [StoredWebhook], _ items: [ActionItemState]) -> [PlannedDelivery]
 
 /// `programme.import`'s audit line: the revision and the digest of what was imported.
 struct ProgrammeImportedLine: Codable, Sendable {
@@ -141,9 +147,9 @@ extension IncidentStore: ProgrammeRepository {
     }
 
     /// Records the facilitator's log of an exercise, once, and opens its action items.
-    public func recordExerciseLog(id: String, log: String, actionItems: [ExerciseLog.ActionItem], actor: String) async throws
-        -> [ActionItemState]
-    {
+    public func recordExerciseLog(
+        id: String, log: String, actionItems: [ExerciseLog.ActionItem], actor: String, plan: ActionItemPlan? = nil
+    ) async throws -> [ActionItemState] {
         let now = clock()
         return try await engine.write { db in
             guard let row = try await db.queryOne("SELECT name, log FROM exercise WHERE id = ?", [id]) else { throw StoreError.notFound }
@@ -160,12 +166,20 @@ extension IncidentStore: ProgrammeRepository {
                     [state.id, id, state.title, state.owner, state.due, state.changes, Self.text(now)])
                 items.append(state)
             }
+            try await Self.planActionItems(db, items, plan)
             try await AuditChain.append(
                 db, at: now, actor: actor, action: "exercise.log", incidentID: nil, before: nil,
                 after: try JSONEncoder.text(
                     ExerciseLine(id: id, name: try row["name"], logDigest: Self.sha256(log), actionItems: items.map(\.id))))
             return items
         }
+    }
+
+    /// Inserts the planned reminders of newly opened items (the outbox names the item where it names an incident).
+    static func planActionItems(_ db: any SQLSession, _ items: [ActionItemState], _ plan: ActionItemPlan?) async throws {
+        guard let plan, !items.isEmpty else { return }
+        let webhooks = try await db.query("SELECT * FROM webhook WHERE disabled_at IS NULL").map(webhook)
+        for delivery in plan(webhooks, items) { try await insert(db, delivery, id: newID("msg")) }
     }
 
     static func actionItem(_ row: SQLRow) throws -> ActionItemState {
@@ -194,6 +208,9 @@ extension IncidentStore: ProgrammeRepository {
             try await db.execute(
                 "UPDATE action_item SET status = 'done', closed_at = ?, closed_by = ?, resolution = ? WHERE id = ?",
                 [Self.text(now), actor, resolution, id])
+            try await db.execute(
+                "UPDATE webhook_delivery SET state = 'cancelled', last_error = 'cancelled: the action item was closed' WHERE incident_id = ? AND state = 'planned'",
+                [id])
             try await AuditChain.append(
                 db, at: now, actor: actor, action: "action-item.close", incidentID: nil, before: nil,
                 after: try JSONEncoder.text(ActionItemClosedLine(id: id, resolution: resolution)))
@@ -237,6 +254,19 @@ extension IncidentStore {
                     incidentID: try row["incident_id"], before: try row["before"], after: try row["after"], prevHash: try row["prev_hash"],
                     hash: try row["hash"])
             }
+        }
+    }
+}
+
+extension IncidentStore {
+    /// The subscriptions that were sent (or are about to be sent) a `programme.stale` message for `day`.
+    public func programmeAnnouncements(on day: String) async throws -> Set<String> {
+        try await engine.read { db in
+            Set(
+                try await db.query(
+                    "SELECT webhook_id FROM webhook_delivery WHERE incident_id = 'programme' AND event = 'programme.stale' AND obligation_id = ?",
+                    [day]
+                ).map { try $0["webhook_id"] as String })
         }
     }
 }

@@ -35,9 +35,9 @@ struct ReviewLine: Codable, Sendable {
 
 extension IncidentStore {
     /// Records the review of a closed incident, once, and opens its action items.
-    public func recordReview(incidentID: String, review: String, actionItems: [ExerciseLog.ActionItem], actor: String) async throws
-        -> [ActionItemState]
-    {
+    public func recordReview(
+        incidentID: String, review: String, actionItems: [ExerciseLog.ActionItem], actor: String, plan: ActionItemPlan? = nil
+    ) async throws -> [ActionItemState] {
         let now = clock()
         return try await engine.write { db in
             guard let row = try await db.queryOne("SELECT status FROM incident WHERE id = ?", [incidentID]) else { throw StoreError.notFound }
@@ -61,6 +61,7 @@ extension IncidentStore {
                     [state.id, incidentID, state.title, state.owner, state.due, state.changes, Self.text(now)])
                 items.append(state)
             }
+            try await Self.planActionItems(db, items, plan)
             try await AuditChain.append(
                 db, at: now, actor: actor, action: "review.record", incidentID: incidentID, before: nil,
                 after: try JSONEncoder.text(ReviewLine(digest: Self.sha256(review), actionItems: items.map(\.id))))

@@ -13,6 +13,11 @@ public enum WebhookEventType: String, Sendable, CaseIterable {
     case deadlineChanged = "deadline.changed"
     case incidentCreated = "incident.created"
     case incidentClosed = "incident.closed"
+    /// The incident-response programme has findings (stale contacts or roles, gaps, no exercise,
+    /// overdue action items): at most one a day per subscription while any remain.
+    case programmeStale = "programme.stale"
+    /// An action item from an exercise or a review falls due (sent on its due date unless closed first).
+    case actionItemDue = "action-item.due"
     case test = "webhook.test"
 }
 
@@ -89,6 +94,8 @@ public struct WebhookEvent: Sendable {
         case .deadlineChanged: return "Deadline changed by new rules: \(recipient ?? "recipient") (\(jurisdiction ?? ""))"
         case .incidentCreated: return "Incident opened: \(incidentTitle)"
         case .incidentClosed: return "Incident closed: \(incidentTitle)"
+        case .programmeStale: return "Incident-response programme needs review: \(incidentTitle)"
+        case .actionItemDue: return "Action item due today: \(incidentTitle)"
         case .test: return "breachclock test message"
         }
     }
