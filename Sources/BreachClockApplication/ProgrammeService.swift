@@ -57,9 +57,19 @@ public struct ProgrammeService: Sendable {
     /// the action items open past their due date.
     public func findings(_ programme: Programme, asOf: CivilDate, period: ProgrammeCheck.ExercisePeriod) async throws -> [ProgrammeCheck.Finding] {
         let exercises = try await store.exercises().map { ($0.id, ZonedTime.civilDate(of: $0.runAt, in: ZonedTime.utc)) }
+        // Events still without a disposition at the end of `asOf`, past their triage limit.
+        let endOfDay = ZonedTime.instant(asOf.adding(days: 1), secondsIntoDay: 0, in: ZonedTime.utc)
+        let untriaged = try await store.securityEvents(untriagedOnly: true, limit: 10_000).filter { $0.triageDueAt < endOfDay }
         return ProgrammeCheck.findings(programme, asOf: asOf)
             + ProgrammeCheck.exerciseFindings(
                 exercises: exercises, actionItems: try await store.actionItems(openOnly: true), period: period, asOf: asOf)
+            + untriaged.sorted { ($0.receivedAt, $0.id) < ($1.receivedAt, $1.id) }.map { event in
+                ProgrammeCheck.Finding(
+                    kind: .untriagedEvent, subject: event.id,
+                    message:
+                        "\"\(event.summary)\" from \(event.source), received \(IncidentStore.timestamp(event.receivedAt)), has no disposition; it was due by \(IncidentStore.timestamp(event.triageDueAt))"
+                )
+            }
     }
 
     /// Records an exercise's log once; people and entries are checked against the newest programme.

@@ -19,7 +19,7 @@ public struct BreachClockCommand: ParsableCommand {
         subcommands: [
             WhatIfCommand.self, RulesCommand.self, ServeCommand.self, KeysCommand.self, WebhooksCommand.self, AuditCommand.self,
             MigrateCommand.self, ExportCommand.self, ImportCommand.self, ProgrammeCommand.self, ExerciseCommand.self,
-            ActionItemsCommand.self, ReviewCommand.self, EvidenceCommand.self,
+            ActionItemsCommand.self, ReviewCommand.self, EvidenceCommand.self, EventsCommand.self, ResponseTimesCommand.self,
         ]
     )
 

@@ -69,4 +69,7 @@ public struct Programme: Sendable, Equatable {
     public var reviewDays: Int
     /// How many roles (held or deputised) one person may carry before it is a finding (default 3).
     public var maxRolesPerPerson: Int
+    /// How long an event from monitoring may wait for its disposition before it is a finding and an
+    /// `event.untriaged` message (default 24 hours).
+    public var triageWithinHours: Int = 24
 }

@@ -16,6 +16,7 @@ public enum ProgrammeCheck {
             case noDetection = "system.no-detection"
             case noExercise = "exercise.none"
             case overdueActionItem = "action-item.overdue"
+            case untriagedEvent = "event.untriaged"
         }
 
         public var kind: Kind
@@ -24,6 +25,12 @@ public enum ProgrammeCheck {
         public var message: String
 
         public var description: String { "\(kind.rawValue) \(subject): \(message)" }
+
+        public init(kind: Kind, subject: String, message: String) {
+            self.kind = kind
+            self.subject = subject
+            self.message = message
+        }
     }
 
     /// Every finding, in the order: people, roles, systems.

@@ -18,6 +18,7 @@ public enum ProgrammeDecoder {
         let organisation = map.required("organisation").flatMap { S.text($0, "organisation", issues) }
         let reviewDays = map.optional("reviewDays").flatMap { positive($0, "reviewDays", issues) } ?? 90
         let maxRoles = map.optional("maxRolesPerPerson").flatMap { positive($0, "maxRolesPerPerson", issues) } ?? 3
+        let triageHours = map.optional("triageWithinHours").flatMap { positive($0, "triageWithinHours", issues) } ?? 24
         let beforePeople = issues.count
         let people = list(map.required("people"), "people", issues) { node, path in person(node, path, issues) }
         let peopleRead = issues.count == beforePeople
@@ -52,7 +53,7 @@ public enum ProgrammeDecoder {
         guard let organisation else { return nil }
         return Programme(
             organisation: organisation, people: people.map(\.value), roles: roles.map(\.value), severities: severities.map(\.value),
-            systems: systems.map(\.value), reviewDays: reviewDays, maxRolesPerPerson: maxRoles)
+            systems: systems.map(\.value), reviewDays: reviewDays, maxRolesPerPerson: maxRoles, triageWithinHours: triageHours)
     }
 
     /// Each item of a list with the node it came from (for errors that come later).

@@ -191,6 +191,7 @@ struct Routes {
         registerWebhooks(on: router)
         registerKeys(on: router)
         registerProgramme(on: router)
+        registerTriage(on: router)
         return router.table.routes
     }
 

@@ -161,8 +161,8 @@ extension IncidentStore {
         }
     }
 
-    /// Every incident row against the `after` of its newest audit line (webhook and review lines that
-    /// name the incident are not about its state), and every incident the log created against its row.
+    /// Every incident row against the `after` of its newest audit line (webhook, review, triage, phase
+    /// and severity lines that name the incident are not about its facts, title or status), and every incident the log created against its row.
     static func verifyIncidentState(_ db: any SQLSession, position: String, into result: inout AuditChain.Verification) async throws {
         var pageAfter = 0
         while true {
@@ -170,7 +170,8 @@ extension IncidentStore {
                 """
                 SELECT i.\(position) AS page_position, i.id, i.title, i.status, i.facts, a.after FROM incident i
                 LEFT JOIN audit_log a ON a.seq = (
-                    SELECT max(seq) FROM audit_log WHERE incident_id = i.id AND action NOT LIKE 'webhook.%' AND action <> 'review.record')
+                    SELECT max(seq) FROM audit_log WHERE incident_id = i.id AND action NOT LIKE 'webhook.%'
+                        AND action NOT IN ('review.record', 'event.dispose', 'incident.phase', 'severity.change'))
                 WHERE i.\(position) > ? ORDER BY i.\(position) LIMIT 1000
                 """, [pageAfter])
             guard let last = rows.last else { break }

@@ -81,6 +81,15 @@ public enum DatabaseTransfer {
                     "resolution",
                 ], order: "id"),
             Table(name: "incident_review", columns: ["incident_id", "review", "recorded_at", "recorded_by"], order: "incident_id"),
+            Table(
+                name: "security_event",
+                columns: [
+                    "id", "source", "summary", "severity", "detected_at", "received_at", "received_by", "details", "triage_due_at", "disposition",
+                    "disposed_at", "disposed_by", "rationale", "incident_id",
+                ], order: "id"),
+            Table(
+                name: "incident_phase", columns: ["incident_id", "phase", "at", "recorded_at", "recorded_by", "note"], order: "incident_id, phase"),
+            Table(name: "incident_severity", columns: ["incident_id", "seq", "severity", "reason", "at", "recorded_by"], order: "incident_id, seq"),
         ]
     }
 

@@ -18,6 +18,8 @@ public enum WebhookEventType: String, Sendable, CaseIterable {
     case programmeStale = "programme.stale"
     /// An action item from an exercise or a review falls due (sent on its due date unless closed first).
     case actionItemDue = "action-item.due"
+    /// An event from monitoring is still without a disposition when its triage limit passes.
+    case eventUntriaged = "event.untriaged"
     case test = "webhook.test"
 }
 
@@ -96,6 +98,7 @@ public struct WebhookEvent: Sendable {
         case .incidentClosed: return "Incident closed: \(incidentTitle)"
         case .programmeStale: return "Incident-response programme needs review: \(incidentTitle)"
         case .actionItemDue: return "Action item due today: \(incidentTitle)"
+        case .eventUntriaged: return "Event still untriaged: \(incidentTitle)"
         case .test: return "breachclock test message"
         }
     }

@@ -94,7 +94,8 @@ import Testing
         #expect(incidents.first?["met"] as? Int == 1 && incidents.first?["late"] as? Int == 1)
         #expect((summary["criteria"] as? [String: [String]])?["CC7.5"]?.contains("incidents/\(ids.reviewed)/review.md") == true)
         let index = String(decoding: files.first { $0.path == "README.md" }!.bytes, as: UTF8.self)
-        #expect(index.contains("Triage dispositions of events that did not become incidents"))
+        #expect(index.contains("Events from monitoring received: 0 (none triaged; 0 without a disposition, 0 triaged after their limit)"))
+        #expect(paths.contains("triage/events.json") && paths.contains("incidents/\(ids.reviewed)/lifecycle.json"))
 
         let verified = await runCLI(["evidence", "verify", zip, "--db", database])
         #expect(verified.code == 0, "\(verified.out)")
