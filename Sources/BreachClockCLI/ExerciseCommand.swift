@@ -71,7 +71,8 @@ struct RunExercise: AsyncOutputCommand {
     var webhookAllow: String?
 
     func validate() throws {
-        if let speed, !(speed > 0 && speed.isFinite) { throw ValidationError("--speed must be a positive number") }
+        // At least real time: a slower clock is no drill, and each jump's wait must stay within a year.
+        if let speed, !(speed >= 1 && speed <= 31_622_400) { throw ValidationError("--speed must be from 1 (real time) to 31622400") }
         if step && speed != nil { throw ValidationError("give --speed or --step, not both") }
     }
 

@@ -147,33 +147,96 @@ extension Routes {
                     findings: findings.map { .init(kind: $0.kind.rawValue, subject: $0.subject, message: $0.message) }))
         }
         router.post("/v1/exercises") { request, context in
+            let query = request.uri.queryParameters
+            let step =
+                try query.get("step").map { text -> Bool in
+                    guard text == "true" || text == "false" else { throw ServiceError.invalid("step", "expected true or false") }
+                    return text == "true"
+                } ?? false
+            let speed = try query.get("speed").map { text -> Double in
+                guard let value = Double(text), value >= 1, value <= 31_622_400 else {
+                    throw ServiceError.invalid("speed", "expected simulated seconds per real second, from 1 to 31622400")
+                }
+                return value
+            }
+            if step && speed != nil { throw ServiceError.invalid("speed", "give step or speed, not both") }
             let body = try await Self.rawDocument(request, context)
             let root = try IncidentService.parse(Array(body.text.utf8), format: body.format)
             let scenario: ExerciseScenario
             do { scenario = try ExerciseScenarioDecoder.decode(root) } catch let error as RulebookError {
                 throw ServiceError(.invalid, "Invalid scenario", errors: error.issues.map { ($0.path, $0.message) })
             }
-            var transport = CurlTransport.Options()
-            transport.policy = addressPolicy
-            var logger = Logger(label: "exercise")
-            logger.logLevel = .critical
             // The scenario's `secretFrom` names a variable of the server's environment: not over the API.
             if let index = scenario.webhooks.firstIndex(where: { $0.secretVariable != nil }) {
                 throw ServiceError.invalid("webhooks[\(index)].secretFrom", "not accepted through the API; the run makes up a secret")
             }
+            var transport = CurlTransport.Options()
+            transport.policy = addressPolicy
+            var logger = Logger(label: "exercise")
+            logger.logLevel = .critical
             let runner = ExerciseRunner(calculator: service.calculator, logger: logger, transport: transport, environment: [:])
             let sandbox = FileManager.default.temporaryDirectory.appendingPathComponent("breachclock-exercise-" + UUID().uuidString)
-            let record: ExerciseRecord
+            let id = IncidentStore.newID("exr")
+            let actor = Self.actor(context)
+            let session: ExerciseSession
             do {
-                record = try await runner.run(scenario, sandbox: sandbox, pace: { _, _ in }, progress: { _ in })
+                session = try await runner.start(scenario, sandbox: sandbox, progress: { _ in })
             } catch let error as ExerciseError {
                 throw ServiceError.invalid(error.field, error.message)
             }
-            let stored = try await store.saveExercise(
-                id: IncidentStore.newID("exr"), name: scenario.name, startsAt: record.startsAt, scenario: body.text,
-                record: try JSONEncoder.text(record), actor: Self.actor(context))
-            guard let report = try await programmes.report(exerciseID: stored.id) else { throw Problem.notFound }
-            return try Self.json(report, status: .created, headers: [.location: "/v1/exercises/\(stored.id)"])
+            if step || speed != nil {
+                let entry = ExerciseSessions.Live(
+                    session: session, mode: step ? .step : .paced, actor: actor, scenario: body.text, touched: .now, failure: nil)
+                guard await exercises.add(id, entry) else {
+                    await session.abandon()
+                    throw Problem(
+                        .tooManyRequests, "Too many exercises running",
+                        detail: "At most \(ExerciseSessions.limit) run step by step or at a speed at once; finish one first.")
+                }
+                if let speed {
+                    Task { await Self.drive(id: id, speed: speed, store: store, sessions: exercises) }
+                }
+                return try Self.json(
+                    try await ExerciseProgressBody.of(id, entry), status: .accepted, headers: [.location: "/v1/exercises/\(id)/progress"])
+            }
+            let record: ExerciseRecord
+            do {
+                record = try await session.finish()
+            } catch let error as ExerciseError {
+                await session.abandon()
+                throw ServiceError.invalid(error.field, error.message)
+            }
+            _ = try await store.saveExercise(
+                id: id, name: scenario.name, startsAt: record.startsAt, scenario: body.text, record: try JSONEncoder.text(record), actor: actor)
+            guard let report = try await programmes.report(exerciseID: id) else { throw Problem.notFound }
+            return try Self.json(report, status: .created, headers: [.location: "/v1/exercises/\(id)"])
+        }
+        router.get("/v1/exercises/:id/progress") { _, context in
+            let id = try context.parameters.require("id")
+            if let entry = await exercises.get(id) { return try Self.json(try await ExerciseProgressBody.of(id, entry)) }
+            guard try await store.exercise(id: id) != nil else { throw Problem.notFound }
+            return try Self.json(ExerciseProgressBody(id: id, status: "finished"))
+        }
+        router.post("/v1/exercises/:id/step") { _, context in
+            let id = try context.parameters.require("id")
+            guard let entry = await exercises.get(id) else {
+                if try await store.exercise(id: id) != nil { throw Problem(.conflict, "Finished", detail: "The exercise has ended.") }
+                throw Problem.notFound
+            }
+            guard entry.mode == .step else { throw Problem(.conflict, "Not step by step", detail: "The exercise runs at a speed.") }
+            do {
+                if try await entry.session.next() != nil {
+                    try await entry.session.advance()
+                    return try Self.json(try await ExerciseProgressBody.of(id, entry))
+                }
+                try await Self.save(id: id, entry: entry, store: store)
+                await exercises.remove(id)
+                return try Self.json(ExerciseProgressBody(id: id, status: "finished"))
+            } catch let error as ExerciseError {
+                await exercises.remove(id)
+                await entry.session.abandon()
+                throw ServiceError.invalid(error.field, error.message)
+            }
         }
         router.get("/v1/exercises") { _, _ in
             try Self.json(ExerciseListBody(exercises: try await store.exercises().map(ExerciseSummaryBody.init)))
@@ -242,6 +305,32 @@ extension Routes {
         router.get("/v1/incidents/:id/review.md") { _, context in
             guard let review = try await reviews.review(incidentID: try context.parameters.require("id")) else { throw Problem.notFound }
             return Self.markdown(review.markdown)
+        }
+    }
+
+    /// Ends a live exercise and stores it under its id.
+    static func save(id: String, entry: ExerciseSessions.Live, store: IncidentStore) async throws {
+        let record = try await entry.session.finish()
+        _ = try await store.saveExercise(
+            id: id, name: entry.session.scenario.name, startsAt: record.startsAt, scenario: entry.scenario, record: try JSONEncoder.text(record),
+            actor: entry.actor)
+    }
+
+    /// Runs a paced exercise to its end in the background: each jump of the simulated clock takes its
+    /// length divided by `speed` on the real one.
+    static func drive(id: String, speed: Double, store: IncidentStore, sessions: ExerciseSessions) async {
+        guard let entry = await sessions.get(id) else { return }
+        do {
+            while let next = try await entry.session.next() {
+                let now = await entry.session.now
+                try await Task.sleep(for: .seconds(Double(next - now) / speed))
+                try await entry.session.advance()
+            }
+            try await save(id: id, entry: entry, store: store)
+            await sessions.remove(id)
+        } catch {
+            await sessions.fail(id, "\(error)")
+            await entry.session.abandon()
         }
     }
 

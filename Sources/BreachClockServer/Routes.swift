@@ -24,6 +24,8 @@ struct Routes {
     let openAPI: String
     /// Where webhooks may be sent: literal addresses in a subscription's URL are checked when it is made.
     var addressPolicy = AddressPolicy()
+    /// Exercises running step by step or at a speed through the API.
+    let exercises = ExerciseSessions()
 
     var rulebook: Rulebook { service.calculator.rulebook }
 

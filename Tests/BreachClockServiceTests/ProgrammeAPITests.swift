@@ -161,3 +161,73 @@ import Testing
         #expect(verification.problems.isEmpty)
     }
 }
+
+/// Exercises through the API step by step and at a speed (issue 15 §3): the same run as the fast path.
+@Suite struct ExerciseAPIPacingTests {
+    @Test func stepByStepThenStored() async throws {
+        let server = try await TestServer.make()
+        defer { server.remove() }
+        try await Receiver.with { receiver, port in
+            try await server.app().test(.router) { client in
+                let scenario = try ProgrammeAPITests.example("exercise.yaml").replacingOccurrences(of: ":8099/", with: ":\(port)/")
+                let started = try await client.execute(
+                    uri: "/v1/exercises?step=true", method: .post, headers: server.headers(server.editorKey, ProgrammeAPITests.yaml),
+                    body: body(scenario))
+                #expect(started.status == .accepted, "\(started.text)")
+                let id = try #require(started.object["id"] as? String)
+                #expect(started.object["at"] as? String == "T+0" && started.object["next"] as? String == "T+2h")
+                // T+0 sent its messages; nothing more until the facilitator steps.
+                let atStart = await receiver.received.count
+                #expect(atStart == 2)
+                var seen = ["T+0"]
+                for _ in 0..<20 {
+                    let stepped = try await client.execute(uri: "/v1/exercises/\(id)/step", method: .post, headers: server.headers(server.editorKey))
+                    #expect(stepped.status == .ok)
+                    if stepped.object["status"] as? String == "finished" { break }
+                    seen.append(stepped.object["at"] as? String ?? "?")
+                }
+                // Each inject, and each reminder's moment: T+1d12h (half the GDPR window), T+2d (24 hours before).
+                #expect(seen == ["T+0", "T+2h", "T+6h", "T+1d6h", "T+1d12h", "T+2d", "T+2d12h"])
+                try await client.execute(uri: "/v1/exercises/\(id)/step", method: .post, headers: server.headers(server.editorKey)) {
+                    #expect($0.status == .conflict)
+                }
+                let report = try await client.execute(uri: "/v1/exercises/\(id)", method: .get, headers: server.headers(server.viewerKey))
+                #expect((report.object["steps"] as? [Any])?.count == 5)
+                #expect((report.object["reminders"] as? [Any])?.count == 8)
+                #expect(await receiver.received.count == 8)
+            }
+        }
+    }
+
+    @Test func atASpeedInTheBackground() async throws {
+        let server = try await TestServer.make()
+        defer { server.remove() }
+        try await server.app().test(.router) { client in
+            let scenario = try ProgrammeAPITests.example("exercise.yaml").replacingOccurrences(
+                of: "webhooks:\n  - url: http://127.0.0.1:8099/hook\n    format: json\n", with: "")
+            // Four simulated days at a million simulated seconds a second: about a third of a second.
+            let started = try await client.execute(
+                uri: "/v1/exercises?speed=1000000", method: .post, headers: server.headers(server.editorKey, ProgrammeAPITests.yaml),
+                body: body(scenario))
+            #expect(started.status == .accepted, "\(started.text)")
+            let id = try #require(started.object["id"] as? String)
+            try await client.execute(uri: "/v1/exercises/\(id)/step", method: .post, headers: server.headers(server.editorKey)) {
+                #expect($0.status == .conflict)
+            }
+            var status = ""
+            for _ in 0..<200 {
+                status =
+                    try await client.execute(uri: "/v1/exercises/\(id)/progress", method: .get, headers: server.headers(server.viewerKey))
+                    .object["status"] as? String ?? ""
+                if status != "running" { break }
+                try await Task.sleep(for: .milliseconds(50))
+            }
+            #expect(status == "finished")
+            let report = try await client.execute(uri: "/v1/exercises/\(id)", method: .get, headers: server.headers(server.viewerKey))
+            #expect((report.object["steps"] as? [Any])?.count == 5)
+            try await client.execute(
+                uri: "/v1/exercises?speed=0.5", method: .post, headers: server.headers(server.editorKey, ProgrammeAPITests.yaml), body: body(scenario)
+            ) { #expect($0.status == .unprocessableContent) }
+        }
+    }
+}
