@@ -144,6 +144,14 @@ struct Routes {
             let incident = try await service.close(
                 id: try context.parameters.require("id"), ifMatch: try Self.ifMatch(request),
                 actor: Self.actor(context))
+            // Closing is the incident's closed phase too (unless a responder recorded it already).
+            if let closedAt = incident.closedAt, try await !store.phases(incidentID: incident.id).contains(where: { $0.phase == .closed }) {
+                do {
+                    _ = try await store.recordPhase(incidentID: incident.id, phase: .closed, at: closedAt, note: nil, actor: Self.actor(context))
+                } catch StoreError.rejected(let why) {
+                    context.logger.warning("the closed phase was not recorded", metadata: ["incident": "\(incident.id)", "why": "\(why)"])
+                }
+            }
             return Self.incidentResponse(incident)
         }
         router.get("/v1/incidents/:id/calendar.ics") { _, context in

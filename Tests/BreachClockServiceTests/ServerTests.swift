@@ -205,7 +205,8 @@ let incidentBody = """
             }
             try await client.execute(uri: "/v1/incidents/\(id)/audit", method: .get, headers: server.headers(server.viewerKey)) { response in
                 let actions = (response.object["entries"] as? [[String: Any]] ?? []).compactMap { $0["action"] as? String }
-                #expect(actions == ["incident.create", "notice.record", "decision.record", "incident.close"])
+                // Closing records the incident's closed phase too (issue 15).
+                #expect(actions == ["incident.create", "notice.record", "decision.record", "incident.close", "incident.phase"])
                 // Every before/after is a JSON document of its own.
                 for entry in response.object["entries"] as? [[String: Any]] ?? [] { #expect(entry["after"] is [String: Any]) }
             }
@@ -219,7 +220,7 @@ let incidentBody = """
         }
         let verification = try await IncidentStore(path: server.database).verifyAudit()
         #expect(verification.firstBreak == nil)
-        #expect(verification.lines == 7)  // three keys, create, notice, decision, close
+        #expect(verification.lines == 8)  // three keys, create, notice, decision, close, the closed phase
     }
 
     /// Many PATCHes at once from the same revision: exactly one wins, every other gets 412, nothing is lost.

@@ -74,6 +74,15 @@ import Testing
             #expect(life.object["timeToTriageSeconds"] as? Int == 6_300)
             #expect(life.object["timeToContainSeconds"] as? Int == 34_200)
             #expect((life.object["severity"] as? [[String: Any]])?.compactMap { $0["severity"] as? String } == ["SEV2", "SEV1"])
+            // Closing the incident is its closed phase.
+            clock.set(Self.instant("2026-03-10T12:00:00Z"))
+            try await client.execute(
+                uri: "/v1/incidents/\(incident)/close", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "*"])
+            ) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/incidents/\(incident)/lifecycle", method: .get, headers: server.headers(server.viewerKey)) {
+                let phases = ($0.object["phases"] as? [[String: Any]] ?? []).compactMap { $0["phase"] as? String }
+                #expect(phases == ["detected", "triaged", "contained", "closed"])
+            }
             let times = try await client.execute(
                 uri: "/v1/response-times?from=2026-03-01&to=2026-03-31", method: .get, headers: server.headers(server.viewerKey))
             #expect((times.object["triage"] as? [String: Any])?["medianSeconds"] as? Int == 6_300)
