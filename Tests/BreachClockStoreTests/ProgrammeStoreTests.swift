@@ -92,3 +92,47 @@ import Testing
         await store.close()
     }
 }
+
+/// Triage and the incident's life in the store (issue 15 §2), on both engines.
+@Suite struct TriageStoreTests {
+    static let t0 = Date(timeIntervalSince1970: 1_796_300_000)
+
+    @Test(arguments: Engine.allCases)
+    func eventsPhasesAndSeverity(_ engine: Engine) async throws {
+        let database = try await FreshDatabase.make(engine)
+        defer { database.remove() }
+        let store = try await database.store(clock: { Self.t0 })
+        let event = try await store.receiveEvent(
+            source: "SIEM", summary: "Odd logins", severity: "SEV2", detectedAt: Self.t0.addingTimeInterval(-600), details: "{\"a\":1}",
+            triageWithin: 3_600, actor: "key:k1")
+        #expect(try await store.securityEvents(untriagedOnly: true).map(\.id) == [event.id])
+        #expect(try await store.securityEvent(id: event.id) == event)
+        let incident = try await store.createIncident(title: "from an event", change: storeChange("a"), actor: "t")
+        let disposed = try await store.disposeEvent(id: event.id, disposition: "incident", rationale: "real", incidentID: incident.id, actor: "ana")
+        #expect(disposed.disposition == "incident" && disposed.incidentID == incident.id)
+        await #expect(throws: StoreError.rejected("the event already has a disposition (incident)")) {
+            _ = try await store.disposeEvent(id: event.id, disposition: "breach", rationale: "again", incidentID: nil, actor: "ana")
+        }
+        #expect(try await store.securityEvents(untriagedOnly: true).isEmpty)
+        #expect(try await store.securityEvent(incidentID: incident.id)?.id == event.id)
+        _ = try await store.recordPhase(incidentID: incident.id, phase: .detected, at: Self.t0.addingTimeInterval(-600), note: nil, actor: "ana")
+        _ = try await store.recordPhase(
+            incidentID: incident.id, phase: .contained, at: Self.t0.addingTimeInterval(3_600), note: "isolated", actor: "ana")
+        // Triaged after contained: refused; twice: refused.
+        await #expect(throws: StoreError.self) {
+            _ = try await store.recordPhase(incidentID: incident.id, phase: .triaged, at: Self.t0.addingTimeInterval(7_200), note: nil, actor: "ana")
+        }
+        await #expect(throws: StoreError.rejected("the incident's detected phase is already recorded")) {
+            _ = try await store.recordPhase(incidentID: incident.id, phase: .detected, at: Self.t0, note: nil, actor: "ana")
+        }
+        let phases = try await store.recordPhase(incidentID: incident.id, phase: .triaged, at: Self.t0, note: nil, actor: "ana")
+        #expect(phases.map(\.phase) == [.detected, .triaged, .contained])
+        _ = try await store.recordSeverity(incidentID: incident.id, severity: "SEV2", reason: "as reported", actor: "ana")
+        let changes = try await store.recordSeverity(incidentID: incident.id, severity: "SEV1", reason: "data confirmed", actor: "ben")
+        #expect(changes.map(\.severity) == ["SEV2", "SEV1"] && changes.map(\.seq) == [1, 2])
+        let received = try await store.securityEvents(receivedFrom: Self.t0, before: Self.t0.addingTimeInterval(1))
+        #expect(received.map(\.id) == [event.id])
+        #expect(try await store.verifyAudit().problems.isEmpty)
+        await store.close()
+    }
+}
