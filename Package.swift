@@ -32,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation.git", from: "0.9.20"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache.git", from: "2.1.1"),
     ],
     targets: [
         // Pure: the rules model, its decoding from a parsed document, calendars. Foundation only.
@@ -113,6 +114,7 @@ let package = Package(
                 "BreachClockRules", "BreachClockCalculator", "BreachClockJSON", "BreachClockLoader", "BreachClockStore", "BreachClockReports",
                 "BreachClockWebhooks", "BreachClockApplication", "BreachClockProgramme", "BreachClockEvidence",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

@@ -262,7 +262,35 @@ struct JSONLogHandler: LogHandler {
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keys", abstract: "Manage API keys (stored only as hashes).",
-        subcommands: [CreateKey.self, ListKeys.self, RevokeKey.self])
+        subcommands: [CreateKey.self, ListKeys.self, RevokeKey.self, LoginLink.self])
+
+    /// `breachclock keys login-link KEY_ID`: a one-time link that signs into the web console as that key.
+    struct LoginLink: AsyncOutputCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "login-link", abstract: "Print a one-time link that signs into the web console as a key.",
+            discussion: "The link works once, until it expires; the console session then acts with the key's role.")
+        @OptionGroup var databaseOptions: DatabaseOptions
+        @Argument(help: "The key's id (key_…).") var id: String
+        @Option(help: ArgumentHelp("How long the link stays valid, in minutes (1 to 1440).", valueName: "minutes")) var minutes = 15
+        @Option(help: ArgumentHelp("The service's address as people reach it.", valueName: "url")) var baseURL = "http://127.0.0.1:8080"
+
+        func validate() throws {
+            guard (1...1_440).contains(minutes) else { throw ValidationError("--minutes must be from 1 to 1440") }
+        }
+
+        func run(output: some OutputSink) async throws {
+            let store = try await databaseOptions.open()
+            defer { Task { await store.close() } }
+            do {
+                let token = try await store.createLoginLink(keyID: id, lifetime: Double(minutes) * 60, actor: "cli")
+                let base = baseURL.hasSuffix("/") ? String(baseURL.dropLast()) : baseURL
+                output.write("\(base)/console/login/\(token)\n")
+                output.error("valid once, for \(minutes) minutes")
+            } catch StoreError.notFound {
+                throw CommandFailure.badInput("no active key with id \(id)")
+            }
+        }
+    }
 
     struct CreateKey: AsyncOutputCommand {
         static let configuration = CommandConfiguration(commandName: "create", abstract: "Create a key and print it once.")

@@ -161,6 +161,8 @@ public enum ServerApplication {
             addressPolicy: AddressPolicy(allowlist: configuration.webhookAllowlist)
         ).register(on: router)
         table.routes = routes
+        // The web console's pages, outside the API's document (issue 16).
+        Console(service: service, store: store, clock: clock).register(on: router)
         return (router, routes, rulebook, service)
     }
 

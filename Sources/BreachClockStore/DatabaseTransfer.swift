@@ -28,7 +28,7 @@ public enum DatabaseTransfer {
     }
 
     /// The schema every export holds: the newest migration.
-    public static let schema = "0008-programme"
+    public static let schema = "0009-web-sessions"
 
     static func tables(_ dialect: SQLDialect) -> [Table] {
         [
@@ -90,6 +90,8 @@ public enum DatabaseTransfer {
             Table(
                 name: "incident_phase", columns: ["incident_id", "phase", "at", "recorded_at", "recorded_by", "note"], order: "incident_id, phase"),
             Table(name: "incident_severity", columns: ["incident_id", "seq", "severity", "reason", "at", "recorded_by"], order: "incident_id, seq"),
+            Table(name: "web_session", columns: ["token_hash", "key_id", "csrf", "created_at", "expires_at", "ended_at"], order: "token_hash"),
+            Table(name: "login_link", columns: ["token_hash", "key_id", "created_at", "expires_at", "used_at"], order: "token_hash"),
         ]
     }
 

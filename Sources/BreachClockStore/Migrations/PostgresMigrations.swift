@@ -160,5 +160,19 @@ enum PostgresMigrations {
                     recorded_by TEXT NOT NULL)
                 """,
             ]),
+        Migration(
+            id: "0009-web-sessions",
+            statements: [
+                """
+                CREATE TABLE web_session (
+                    token_hash TEXT PRIMARY KEY NOT NULL, key_id TEXT NOT NULL REFERENCES api_key(id), csrf TEXT NOT NULL,
+                    created_at TEXT NOT NULL, expires_at TEXT NOT NULL, ended_at TEXT)
+                """,
+                """
+                CREATE TABLE login_link (
+                    token_hash TEXT PRIMARY KEY NOT NULL, key_id TEXT NOT NULL REFERENCES api_key(id), created_at TEXT NOT NULL,
+                    expires_at TEXT NOT NULL, used_at TEXT)
+                """,
+            ]),
     ]
 }

@@ -1,0 +1,210 @@
+import BreachClockApplication
+import BreachClockCalculator
+import BreachClockReports
+import BreachClockRules
+import BreachClockStore
+import Foundation
+import HTTPTypes
+import Hummingbird
+import Mustache
+import NIOCore
+
+/// The web console (issue 16): server-rendered HTML at `/console`, signed in by a session cookie
+/// minted from an API key or a one-time login link, acting with that key's role. Every form carries
+/// the session's CSRF token; user text is escaped by the templates.
+struct Console: Sendable {
+    let service: IncidentService
+    let store: IncidentStore
+    let clock: @Sendable () -> Date
+    /// How long a session lasts.
+    static let sessionLifetime: TimeInterval = 8 * 3_600
+    static let cookie = "bc_session"
+    /// Forms are small: a notice's fields.
+    static let maxFormBytes = 16 * 1024
+
+    // MARK: Rendering
+
+    static func page(title: String, body: String, session: WebSession? = nil, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:])
+        -> Response
+    {
+        struct Layout {
+            var title: String
+            var body: String
+            var signedIn: Bool
+            var csrf: String
+            var keyName: String
+            var role: String
+        }
+        let html =
+            ConsoleTemplates.library.render(
+                Layout(
+                    title: title, body: body, signedIn: session != nil, csrf: session?.csrf ?? "", keyName: session?.key.name ?? "",
+                    role: session?.key.role.rawValue ?? ""), withTemplate: "layout")
+            ?? "<!doctype html><title>breachclock</title><p>The page could not be drawn.</p>"
+        var headers = headers
+        headers[.contentType] = "text/html; charset=utf-8"
+        headers[.cacheControl] = "no-store"
+        headers[HTTPField.Name("Content-Security-Policy")!] =
+            "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        return Response(status: status, headers: headers, body: .init(byteBuffer: ByteBuffer(string: html)))
+    }
+
+    static func render(_ view: Any, _ template: String) -> String { ConsoleTemplates.library.render(view, withTemplate: template) ?? "" }
+
+    static func redirect(_ location: String, headers: HTTPFields = [:]) -> Response {
+        var headers = headers
+        headers[.location] = location
+        return Response(status: .seeOther, headers: headers)
+    }
+
+    static func problem(_ status: HTTPResponse.Status, _ heading: String, _ detail: String, session: WebSession?) -> Response {
+        struct View {
+            var heading: String
+            var detail: String
+        }
+        return page(title: heading, body: render(View(heading: heading, detail: detail), "problem"), session: session, status: status)
+    }
+
+    // MARK: Sessions and forms
+
+    static func token(_ request: Request) -> String? {
+        guard let header = request.headers[.cookie] else { return nil }
+        for part in header.split(separator: ";") {
+            let pair = part.trimmingCharacters(in: .whitespaces).split(separator: "=", maxSplits: 1)
+            if pair.count == 2, pair[0] == cookie { return String(pair[1]) }
+        }
+        return nil
+    }
+
+    func session(_ request: Request) async throws -> WebSession? {
+        guard let token = Self.token(request) else { return nil }
+        return try await store.session(token: token)
+    }
+
+    /// `Set-Cookie` for a session: HttpOnly, SameSite=Strict, the console's path; Secure behind TLS.
+    static func cookieHeader(_ token: String, maxAge: Int, request: Request) -> String {
+        // `serve` speaks plain HTTP; TLS ends at a proxy, which says so.
+        let secure = request.headers[HTTPField.Name("X-Forwarded-Proto")!]?.lowercased() == "https"
+        return "\(cookie)=\(token); Path=/console; HttpOnly; SameSite=Strict; Max-Age=\(maxAge)" + (secure ? "; Secure" : "")
+    }
+
+    /// The fields of an `application/x-www-form-urlencoded` body (at most `maxFormBytes`).
+    static func form(_ request: Request) async throws -> [String: String] {
+        let buffer = try await request.body.collect(upTo: maxFormBytes)
+        var components = URLComponents()
+        components.percentEncodedQuery = String(decoding: buffer.readableBytesView, as: UTF8.self).replacingOccurrences(of: "+", with: "%20")
+        var fields: [String: String] = [:]
+        for item in components.queryItems ?? [] where fields[item.name] == nil { fields[item.name] = item.value ?? "" }
+        return fields
+    }
+
+    /// Compares in constant time, so the CSRF token cannot be guessed byte by byte.
+    static func same(_ a: String, _ b: String) -> Bool {
+        let x = Array(a.utf8)
+        let y = Array(b.utf8)
+        guard x.count == y.count else { return false }
+        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
+    }
+
+    // MARK: Routes
+
+    /// Registers the console's routes straight on the router (they are pages, not part of the API's document).
+    func register(on router: Router<ServerContext>) {
+        router.get("/console") { _, _ in Self.redirect("/console/incidents") }
+        router.get("/console/sign-in") { request, _ in
+            if try await session(request) != nil { return Self.redirect("/console/incidents") }
+            return Self.page(title: "Sign in", body: Self.render([String: String](), "sign-in"))
+        }
+        router.post("/console/sign-in") { request, _ in
+            let fields = try await Self.form(request)
+            guard let key = fields["key"]?.trimmingCharacters(in: .whitespaces), !key.isEmpty, let found = try await store.authenticate(key: key)
+            else {
+                return Self.page(
+                    title: "Sign in", body: Self.render(["error": "That API key is unknown or revoked."], "sign-in"), status: .unauthorized)
+            }
+            return try await startSession(keyID: found.id, via: "api-key", request: request)
+        }
+        router.get("/console/login/:token") { request, context in
+            guard let keyID = try await store.redeemLoginLink(token: try context.parameters.require("token")) else {
+                return Self.page(
+                    title: "Sign in", body: Self.render(["error": "That login link is unknown, used or expired."], "sign-in"), status: .unauthorized)
+            }
+            return try await startSession(keyID: keyID, via: "login-link", request: request)
+        }
+        router.post("/console/sign-out") { request, _ in
+            let fields = try await Self.form(request)
+            guard let token = Self.token(request), let session = try await store.session(token: token) else {
+                return Self.redirect("/console/sign-in")
+            }
+            guard Self.same(fields["csrf"] ?? "", session.csrf) else {
+                return Self.problem(
+                    .forbidden, "Refused", "The form's security token is missing or wrong; reload the page and try again.", session: session)
+            }
+            try await store.endSession(token: token)
+            return Self.redirect("/console/sign-in", headers: [.setCookie: Self.cookieHeader("", maxAge: 0, request: request)])
+        }
+        router.get("/console/incidents") { request, _ in
+            guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+            return try await incidentsPage(request, session: session)
+        }
+        router.get("/console/incidents/:id") { request, context in
+            guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+            guard let incident = try await store.incident(id: try context.parameters.require("id")) else {
+                return Self.problem(.notFound, "Not found", "There is no such incident.", session: session)
+            }
+            // A fixed message by code: a page never repeats text from its address.
+            let message: String? = request.uri.queryParameters.get("recorded") == "notice" ? "Notice recorded." : nil
+            return try await incidentPage(incident, session: session, message: message)
+        }
+        router.get("/console/incidents/:id/calendar.ics") { request, context in
+            guard try await session(request) != nil else { return Self.redirect("/console/sign-in") }
+            guard let incident = try await store.incident(id: try context.parameters.require("id")) else { throw Problem.notFound }
+            let facts = try service.storedFacts(incident).facts
+            let text = CalendarRenderer(assessment: service.calculator.assess(facts), generatedAt: clock(), calendarID: incident.id).render()
+            return Response(status: .ok, headers: [.contentType: "text/calendar; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+        }
+        router.post("/console/incidents/:id/notices") { request, context in
+            guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+            let id = try context.parameters.require("id")
+            let fields = try await Self.form(request)
+            guard Self.same(fields["csrf"] ?? "", session.csrf) else {
+                return Self.problem(
+                    .forbidden, "Refused", "The form's security token is missing or wrong; reload the page and try again.", session: session)
+            }
+            guard session.key.role >= .editor else {
+                return Self.problem(
+                    .forbidden, "Not allowed", "Recording a notice needs the editor role; this key is a \(session.key.role.rawValue).",
+                    session: session)
+            }
+            let here = SourceLocation(file: "form", line: 0, column: 0)
+            var entries: [(key: String, keyAt: SourceLocation, value: DocumentNode)] = []
+            for name in ["obligation", "sentAt", "method", "reference"] {
+                if let value = fields[name], !value.isEmpty {
+                    entries.append((key: name, keyAt: here, value: .scalar(value, plain: false, at: here)))
+                }
+            }
+            let revision = fields["revision"].flatMap(Int.init)
+            do {
+                _ = try await service.recordNotice(
+                    id: id, ifMatch: revision.map { [$0] }, body: .mapping(entries, at: here), actor: "key:\(session.key.id) (\(session.key.name))")
+            } catch let error as ServiceError {
+                let detail =
+                    error.errors.isEmpty ? (error.detail ?? error.title) : error.errors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+                return Self.problem(.unprocessableContent, "The notice was not recorded", detail, session: session)
+            } catch StoreError.conflict {
+                return Self.problem(
+                    .conflict, "The incident changed", "Someone changed it since you opened the page; reload it and try again.", session: session)
+            } catch StoreError.notFound {
+                return Self.problem(.notFound, "Not found", "There is no such incident.", session: session)
+            }
+            return Self.redirect("/console/incidents/\(id)?recorded=notice")
+        }
+    }
+
+    func startSession(keyID: String, via: String, request: Request) async throws -> Response {
+        let started = try await store.startSession(keyID: keyID, lifetime: Self.sessionLifetime, via: via)
+        return Self.redirect(
+            "/console/incidents", headers: [.setCookie: Self.cookieHeader(started.token, maxAge: Int(Self.sessionLifetime), request: request)])
+    }
+}

@@ -1,0 +1,163 @@
+import Mustache
+
+/// The console's Mustache templates (swift-mustache), kept in the binary: no files to find at run
+/// time. `{{ }}` escapes HTML; `{{{ }}}` is used only for markup the server built itself (the SVG
+/// timeline, whose texts it escapes).
+enum ConsoleTemplates {
+    static let layout = """
+        <!doctype html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <meta name="viewport" content="width=device-width, initial-scale=1">
+        <title>{{title}} - breachclock</title>
+        <style>
+        :root { color-scheme: light; --ink: #1a1a1a; --muted: #4a4a4a; --line: #c8c8c8; --overdue: #a4001d; --soon: #7a4a00; --ok: #1d5e20; --focus: #0b57d0; }
+        body { font: 16px/1.5 system-ui, sans-serif; color: var(--ink); margin: 0; background: #fff; }
+        header { display: flex; flex-wrap: wrap; gap: 1rem; align-items: center; padding: .75rem 1rem; border-bottom: 1px solid var(--line); }
+        header nav a { margin-right: 1rem; }
+        main { padding: 1rem; max-width: 72rem; }
+        a { color: #0b4fa8; }
+        a:focus, button:focus, input:focus, select:focus, textarea:focus { outline: 3px solid var(--focus); outline-offset: 2px; }
+        table { border-collapse: collapse; width: 100%; }
+        th, td { text-align: left; border-bottom: 1px solid var(--line); padding: .4rem; vertical-align: top; }
+        .urgency { font-weight: 700; }
+        .urgency-overdue { color: var(--overdue); }
+        .urgency-soon { color: var(--soon); }
+        .urgency-ok { color: var(--ok); }
+        .error { color: var(--overdue); font-weight: 700; }
+        label { display: block; margin-top: .5rem; font-weight: 600; }
+        input, select, textarea { font: inherit; padding: .3rem; max-width: 100%; }
+        button { font: inherit; padding: .4rem .9rem; margin-top: .6rem; }
+        .muted { color: var(--muted); }
+        svg text { font: 12px system-ui, sans-serif; fill: #1a1a1a; }
+        @media (max-width: 600px) { table, thead, tbody, tr, th, td { display: block; } thead { display: none; } td { border: 0; } tr { border-bottom: 1px solid var(--line); padding: .5rem 0; } }
+        </style>
+        </head>
+        <body>
+        <header>
+        <strong>breachclock</strong>
+        {{#signedIn}}
+        <nav aria-label="Main"><a href="/console/incidents">Incidents</a></nav>
+        <form method="post" action="/console/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><span class="muted">Signed in as {{keyName}} ({{role}})</span> <button type="submit">Sign out</button></form>
+        {{/signedIn}}
+        </header>
+        <main id="main">
+        {{{body}}}
+        </main>
+        <script>
+        // Live countdowns; without JavaScript the server's text stands.
+        (function () {
+          function words(ms) {
+            var late = ms < 0, s = Math.abs(ms) / 1000, d = Math.floor(s / 86400), h = Math.floor(s % 86400 / 3600), m = Math.floor(s % 3600 / 60);
+            var t = d > 0 ? d + " days " + h + " hours" : h > 0 ? h + " hours " + m + " minutes" : m + " minutes";
+            return late ? "overdue by " + t : t + " left";
+          }
+          function tick() {
+            var items = document.querySelectorAll("[data-due]");
+            for (var i = 0; i < items.length; i++) { items[i].textContent = words(Date.parse(items[i].getAttribute("data-due")) - Date.now()); }
+          }
+          tick(); setInterval(tick, 30000);
+        })();
+        </script>
+        </body>
+        </html>
+        """
+
+    static let signIn = """
+        <h1>Sign in</h1>
+        {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+        <form method="post" action="/console/sign-in">
+        <label for="key">API key</label>
+        <input id="key" name="key" type="password" autocomplete="current-password" required size="50">
+        <button type="submit">Sign in</button>
+        </form>
+        <p class="muted">Or open a one-time link made with <code>breachclock keys login-link KEY_ID</code>.</p>
+        """
+
+    static let incidents = """
+        <h1>Incidents</h1>
+        <nav aria-label="Filter">
+        {{#filters}}<a href="/console/incidents?show={{value}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a> {{/filters}}
+        </nav>
+        {{^incidents}}<p>No incidents to show.</p>{{/incidents}}
+        {{#hasIncidents}}
+        <table>
+        <thead><tr><th scope="col">Incident</th><th scope="col">Status</th><th scope="col">Next deadline</th><th scope="col">Time left</th></tr></thead>
+        <tbody>
+        {{#incidents}}
+        <tr><td><a href="/console/incidents/{{id}}">{{title}}</a></td><td>{{status}}</td><td>{{next}}</td>
+        <td>{{#urgency}}<span class="urgency urgency-{{urgencyClass}}">{{urgency}}</span> {{/urgency}}{{#due}}<span data-due="{{due}}">{{left}}</span>{{/due}}{{^due}}{{left}}{{/due}}</td></tr>
+        {{/incidents}}
+        </tbody>
+        </table>
+        {{/hasIncidents}}
+        """
+
+    static let incident = """
+        <h1>{{title}}</h1>
+        <p>{{status}} · revision {{revision}} · discovered {{discovered}} · <a href="/console/incidents/{{id}}/calendar.ics">calendar (.ics)</a></p>
+        {{#message}}<p role="status">{{message}}</p>{{/message}}
+        <h2>Timeline</h2>
+        <figure>{{{timeline}}}<figcaption class="muted">Discovery, now, each deadline and each notice sent.</figcaption></figure>
+        <h2>Obligations</h2>
+        <table>
+        <thead><tr><th scope="col">Notify</th><th scope="col">Due</th><th scope="col">Time left</th><th scope="col">Why</th></tr></thead>
+        <tbody>
+        {{#obligations}}
+        <tr>
+        <td><strong>{{recipient}}</strong><br><span class="muted">{{id}} · {{citation}}</span>{{#sources}}<br><a href="{{.}}">source</a>{{/sources}}</td>
+        <td>{{due}}</td>
+        <td>{{#urgency}}<span class="urgency urgency-{{urgencyClass}}">{{urgency}}</span> {{/urgency}}{{#dueInstant}}<span data-due="{{dueInstant}}">{{left}}</span>{{/dueInstant}}{{^dueInstant}}{{left}}{{/dueInstant}}</td>
+        <td><ul>{{#reasons}}<li>{{.}}</li>{{/reasons}}</ul></td>
+        </tr>
+        {{/obligations}}
+        </tbody>
+        </table>
+        {{#hasNotTriggered}}
+        <h2>Not triggered</h2>
+        <ul>{{#notTriggered}}<li><strong>{{id}}</strong>: {{reason}}</li>{{/notTriggered}}</ul>
+        {{/hasNotTriggered}}
+        {{#canEdit}}
+        <h2>Record a notice</h2>
+        <form method="post" action="/console/incidents/{{id}}/notices">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="revision" value="{{revision}}">
+        <label for="obligation">Obligation</label>
+        <select id="obligation" name="obligation" required>{{#pending}}<option value="{{id}}">{{id}} - {{recipient}}</option>{{/pending}}</select>
+        <label for="sentAt">Sent at (RFC 3339, with offset)</label>
+        <input id="sentAt" name="sentAt" required placeholder="2026-03-20T10:00:00-05:00" size="32">
+        <label for="method">Method</label>
+        <input id="method" name="method" required placeholder="mail, email, online form">
+        <label for="reference">Reference (optional)</label>
+        <input id="reference" name="reference">
+        <button type="submit">Record the notice</button>
+        </form>
+        {{/canEdit}}
+        <h2>Notices sent</h2>
+        {{^notices}}<p>None yet.</p>{{/notices}}
+        <ul>{{#notices}}<li>{{obligation}}: {{sentAt}} by {{method}}{{#reference}} ({{reference}}){{/reference}}</li>{{/notices}}</ul>
+        <h2>What changed</h2>
+        <ol>{{#history}}<li>Revision {{revision}}, {{at}}<ul>{{#changes}}<li>{{.}}</li>{{/changes}}</ul></li>{{/history}}</ol>
+        <h2>Audit trail</h2>
+        <table>
+        <thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Who</th><th scope="col">What</th></tr></thead>
+        <tbody>{{#audit}}<tr><td>{{seq}}</td><td>{{at}}</td><td>{{actor}}</td><td>{{action}}</td></tr>{{/audit}}</tbody>
+        </table>
+        """
+
+    static let problem = """
+        <h1>{{heading}}</h1>
+        <p class="error" role="alert">{{detail}}</p>
+        <p><a href="/console/incidents">Back to the incidents</a></p>
+        """
+
+    /// The parsed templates (a fixed text: parsing cannot fail, and a test renders each).
+    static let library: MustacheLibrary = {
+        var library = MustacheLibrary()
+        for (name, text) in [("layout", layout), ("sign-in", signIn), ("incidents", incidents), ("incident", incident), ("problem", problem)] {
+            try? library.register(text, named: name)
+        }
+        return library
+    }()
+}

@@ -1,0 +1,135 @@
+import BreachClockServer
+import BreachClockStore
+import BreachClockTestSupport
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// The web console's HTML, in process (issue 16): sign-in and its cookie, escaping of user text,
+/// CSRF and role refusals, recording a notice, signing out, and one-time login links.
+@Suite struct ConsoleTests {
+    static let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
+
+    static func encoded(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "" }
+
+    /// Signs in with `key`; returns the cookie pair (`bc_session=…`) and the Set-Cookie header.
+    static func signIn(_ client: some TestClientProtocol, key: String) async throws -> (cookie: String, header: String) {
+        let response = try await client.execute(
+            uri: "/console/sign-in", method: .post, headers: form, body: ByteBuffer(string: "key=\(encoded(key))"))
+        #expect(response.status == .seeOther)
+        let header = try #require(response.headers[.setCookie])
+        return (String(header.split(separator: ";")[0]), header)
+    }
+
+    /// The form's headers with a cookie or another field.
+    static func formWith(_ name: HTTPField.Name, _ value: String) -> HTTPFields {
+        var fields = form
+        fields[name] = value
+        return fields
+    }
+
+    static func csrf(_ html: String) -> String? {
+        html.firstMatch(of: /name="csrf" value="([^"]+)"/).map { String($0.1) }
+    }
+
+    static let incident =
+        #"{"title": "<script>alert(1)</script> & \"quotes\"", "facts": {"timezone": "America/Chicago", "events": {"discoveredAt": "2026-03-02T09:00:00-06:00"}, "entity": {"role": "owner", "sectors": []}, "data": {"elements": ["name", "ssn"], "encrypted": false}, "riskOfHarm": "likely", "affected": {"US-TX": 400}}}"#
+
+    @Test func signInEscapingCSRFRolesAndSignOut() async throws {
+        let server = try await TestServer.make()
+        defer { server.remove() }
+        let now = consoleInstant("2026-03-20T15:00:00Z")
+        try await server.app(clock: { now }).test(.router) { client in
+            // Not signed in: to the sign-in page. A wrong key: 401 and the form again.
+            try await client.execute(uri: "/console/incidents", method: .get) {
+                #expect($0.status == .seeOther && $0.headers[.location] == "/console/sign-in")
+            }
+            try await client.execute(uri: "/console/sign-in", method: .post, headers: Self.form, body: ByteBuffer(string: "key=bck_wrong")) {
+                #expect($0.status == .unauthorized && $0.text.contains("unknown or revoked"))
+            }
+            let editor = try await Self.signIn(client, key: server.editorKey)
+            #expect(editor.header.contains("HttpOnly") && editor.header.contains("SameSite=Strict") && editor.header.contains("Path=/console"))
+            #expect(!editor.header.contains("Secure"))
+            try await client.execute(
+                uri: "/console/sign-in", method: .post, headers: Self.formWith(HTTPField.Name("X-Forwarded-Proto")!, "https"),
+                body: ByteBuffer(string: "key=\(Self.encoded(server.viewerKey))")
+            ) { #expect($0.headers[.setCookie]?.contains("; Secure") == true) }
+
+            let created = try await client.execute(
+                uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey), body: body(Self.incident))
+            let id = try #require(created.object["id"] as? String)
+            let list = try await client.execute(uri: "/console/incidents", method: .get, headers: [.cookie: editor.cookie])
+            #expect(list.status == .ok)
+            #expect(list.headers[.contentType] == "text/html; charset=utf-8")
+            // The title stays text: escaped, never markup.
+            #expect(list.text.contains("&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;"))
+            #expect(!list.text.contains("<script>alert(1)"))
+            // Urgency in words beside the colour: Texas AG due 1 April, 12 days away.
+            #expect(list.text.contains("On track"))
+            let page = try await client.execute(uri: "/console/incidents/\(id)", method: .get, headers: [.cookie: editor.cookie])
+            #expect(page.text.contains("<svg role=\"img\""))
+            #expect(page.text.contains("Tex. Bus. &amp; Com. Code § 521.053"))
+            #expect(!page.text.contains("<script>alert(1)"))
+            let csrf = try #require(Self.csrf(page.text))
+
+            // A notice without the CSRF token, or with a wrong one: refused, nothing recorded.
+            let notice = "obligation=US-TX%2Fregulator&sentAt=2026-03-20T10%3A00%3A00-05%3A00&method=form&revision=1"
+            for token in ["", "&csrf=forged"] {
+                try await client.execute(
+                    uri: "/console/incidents/\(id)/notices", method: .post, headers: Self.formWith(.cookie, editor.cookie),
+                    body: ByteBuffer(string: notice + token)
+                ) { #expect($0.status == .forbidden) }
+            }
+            // A viewer, with its own valid token: refused for its role.
+            let viewer = try await Self.signIn(client, key: server.viewerKey)
+            let viewerPage = try await client.execute(uri: "/console/incidents/\(id)", method: .get, headers: [.cookie: viewer.cookie])
+            #expect(!viewerPage.text.contains("Record the notice"))
+            let viewerToken = try #require(Self.csrf(viewerPage.text))
+            try await client.execute(
+                uri: "/console/incidents/\(id)/notices", method: .post, headers: Self.formWith(.cookie, viewer.cookie),
+                body: ByteBuffer(string: notice + "&csrf=\(Self.encoded(viewerToken))")
+            ) { #expect($0.status == .forbidden && $0.text.contains("editor role")) }
+            #expect(try await IncidentStore(path: server.database).notices(incidentID: id).isEmpty)
+            // The editor with the token: recorded, then back to the page.
+            try await client.execute(
+                uri: "/console/incidents/\(id)/notices", method: .post, headers: Self.formWith(.cookie, editor.cookie),
+                body: ByteBuffer(string: notice + "&csrf=\(Self.encoded(csrf))")
+            ) { #expect($0.status == .seeOther && $0.headers[.location] == "/console/incidents/\(id)?recorded=notice") }
+            #expect(try await IncidentStore(path: server.database).notices(incidentID: id).map(\.obligationID) == ["US-TX/regulator"])
+
+            // Signing out ends the session.
+            try await client.execute(
+                uri: "/console/sign-out", method: .post, headers: Self.formWith(.cookie, editor.cookie),
+                body: ByteBuffer(string: "csrf=\(Self.encoded(csrf))")
+            ) { #expect($0.status == .seeOther) }
+            try await client.execute(uri: "/console/incidents", method: .get, headers: [.cookie: editor.cookie]) {
+                #expect($0.status == .seeOther && $0.headers[.location] == "/console/sign-in")
+            }
+        }
+    }
+
+    @Test func aLoginLinkWorksOnce() async throws {
+        let server = try await TestServer.make()
+        defer { server.remove() }
+        let store = try IncidentStore(path: server.database)
+        let key = try #require(try await store.keys().first { $0.name == "test viewer" })
+        await store.close()
+        let made = await runCLI(["keys", "login-link", key.id, "--db", server.database, "--base-url", "https://console.example"])
+        #expect(made.code == 0)
+        let path = try #require(made.out.firstMatch(of: /https:\/\/console\.example(\/console\/login\/[A-Za-z0-9_-]+)/)?.1).description
+        try await server.app().test(.router) { client in
+            try await client.execute(uri: path, method: .get) {
+                #expect($0.status == .seeOther && $0.headers[.setCookie] != nil)
+            }
+            try await client.execute(uri: path, method: .get) { #expect($0.status == .unauthorized) }
+        }
+        let unknown = await runCLI(["keys", "login-link", "key_none", "--db", server.database])
+        #expect(unknown.code == 2)
+    }
+}
+
+/// An instant from RFC 3339 text (tests only).
+func consoleInstant(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
