@@ -133,3 +133,66 @@ import Testing
 
 /// An instant from RFC 3339 text (tests only).
 func consoleInstant(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
+
+/// The console's forms (issue 16): open an incident, preview new facts without saving, save them,
+/// record a decision.
+@Suite struct ConsoleFormTests {
+    @Test func openPreviewSaveAndDecide() async throws {
+        let server = try await TestServer.make()
+        defer { server.remove() }
+        try await server.app(clock: { consoleInstant("2026-03-20T15:00:00Z") }).test(.router) { client in
+            let editor = try await ConsoleTests.signIn(client, key: server.editorKey)
+            let form = try await client.execute(uri: "/console/incidents/new", method: .get, headers: [.cookie: editor.cookie])
+            let csrf = try #require(ConsoleTests.csrf(form.text))
+            let facts = """
+                timezone: America/Chicago
+                events: { discoveredAt: 2026-03-02T09:00:00-06:00 }
+                entity: { role: owner, sectors: [] }
+                data: { elements: [name, ssn], encrypted: false }
+                riskOfHarm: likely
+                affected: { US-TX: 200 }
+                """
+            let bad = try await client.execute(
+                uri: "/console/incidents", method: .post, headers: ConsoleTests.formWith(.cookie, editor.cookie),
+                body: ByteBuffer(string: "csrf=\(ConsoleTests.encoded(csrf))&title=Test&facts=\(ConsoleTests.encoded("affected: { US-XX: 1 }"))"))
+            #expect(bad.status == .unprocessableContent && bad.text.contains("Not opened."))
+            let opened = try await client.execute(
+                uri: "/console/incidents", method: .post, headers: ConsoleTests.formWith(.cookie, editor.cookie),
+                body: ByteBuffer(string: "csrf=\(ConsoleTests.encoded(csrf))&title=Payroll&facts=\(ConsoleTests.encoded(facts))"))
+            #expect(opened.status == .seeOther)
+            let location = try #require(opened.headers[.location])
+            let id = String(location.dropFirst("/console/incidents/".count))
+            // The preview says what would move and saves nothing.
+            let patch = "affected: { US-TX: 4000 }"
+            let preview = try await client.execute(
+                uri: "/console/incidents/\(id)/facts", method: .post, headers: ConsoleTests.formWith(.cookie, editor.cookie),
+                body: ByteBuffer(string: "csrf=\(ConsoleTests.encoded(csrf))&revision=1&action=preview&facts=\(ConsoleTests.encoded(patch))"))
+            #expect(preview.text.contains("Preview: what these facts would change (not saved)"))
+            #expect(preview.text.contains("affected.US-TX rose from 200 to 4000"))
+            #expect(preview.text.contains("US-TX/regulator added"))
+            #expect(try await IncidentStore(path: server.database).incident(id: id)?.revision == 1)
+            try await client.execute(
+                uri: "/console/incidents/\(id)/facts", method: .post, headers: ConsoleTests.formWith(.cookie, editor.cookie),
+                body: ByteBuffer(string: "csrf=\(ConsoleTests.encoded(csrf))&revision=1&action=save&facts=\(ConsoleTests.encoded(patch))")
+            ) { #expect($0.status == .seeOther) }
+            #expect(try await IncidentStore(path: server.database).incident(id: id)?.revision == 2)
+            // A stale revision is a conflict, not a silent overwrite.
+            try await client.execute(
+                uri: "/console/incidents/\(id)/facts", method: .post, headers: ConsoleTests.formWith(.cookie, editor.cookie),
+                body: ByteBuffer(
+                    string: "csrf=\(ConsoleTests.encoded(csrf))&revision=1&action=save&facts=\(ConsoleTests.encoded("riskOfHarm: high"))")
+            ) { #expect($0.status == .conflict) }
+            try await client.execute(
+                uri: "/console/incidents/\(id)/decisions", method: .post, headers: ConsoleTests.formWith(.cookie, editor.cookie),
+                body: ByteBuffer(
+                    string: "csrf=\(ConsoleTests.encoded(csrf))&revision=2&decision=notice%2Fnot-required&obligation=US-TX%2Fregulator&owner=counsel")
+            ) { #expect($0.status == .unprocessableContent && $0.text.contains("rationale")) }
+            try await client.execute(
+                uri: "/console/incidents/\(id)/decisions", method: .post, headers: ConsoleTests.formWith(.cookie, editor.cookie),
+                body: ByteBuffer(
+                    string: "csrf=\(ConsoleTests.encoded(csrf))&revision=2&decision=risk-of-harm%2Flikely&owner=counsel&rationale=SSNs%20taken")
+            ) { #expect($0.status == .seeOther) }
+            #expect(try await IncidentStore(path: server.database).decisions(incidentID: id).map(\.outcome) == ["likely"])
+        }
+    }
+}

@@ -80,6 +80,7 @@ extension Console {
             var current: Bool
         }
         struct View {
+            var canEdit: Bool
             var filters: [Filter]
             var incidents: [IncidentRow]
             var hasIncidents: Bool
@@ -88,11 +89,16 @@ extension Console {
             Filter(value: $0.0, label: $0.1, current: $0.0 == show)
         }
         return Self.page(
-            title: "Incidents", body: Self.render(View(filters: filters, incidents: rows, hasIncidents: !rows.isEmpty), "incidents"), session: session
+            title: "Incidents",
+            body: Self.render(
+                View(canEdit: session.key.role >= .editor, filters: filters, incidents: rows, hasIncidents: !rows.isEmpty), "incidents"),
+            session: session
         )
     }
 
-    func incidentPage(_ incident: StoredIncident, session: WebSession, message: String?) async throws -> Response {
+    func incidentPage(
+        _ incident: StoredIncident, session: WebSession, message: String?, preview: [String]? = nil, patchText: String? = nil
+    ) async throws -> Response {
         let now = clock()
         let facts = try service.storedFacts(incident).facts
         let assessment = service.calculator.assess(facts)
@@ -134,7 +140,13 @@ extension Console {
             var actor: String
             var action: String
         }
+        struct Preview {
+            var changes: [String]
+            var hasChanges: Bool
+        }
         struct View {
+            var preview: Preview?
+            var factsText: String
             var id: String
             var title: String
             var status: String
@@ -173,6 +185,8 @@ extension Console {
         let notices = try await store.notices(incidentID: incident.id)
         let history = try await store.history(id: incident.id)
         let view = View(
+            preview: preview.map { Preview(changes: $0, hasChanges: !$0.isEmpty) },
+            factsText: patchText ?? "# Only what changes, as a JSON Merge Patch (null removes), e.g.\n# affected: { US-TX: 4000 }\n",
             id: incident.id, title: incident.title, status: incident.status.rawValue, revision: incident.revision,
             discovered: ZonedTime.rfc3339(facts.discoveredAt, in: zone), message: message,
             timeline: DeadlineTimeline.svg(discovered: facts.discoveredAt, now: now, assessment: assessment, zone: zone),

@@ -1,5 +1,6 @@
 import BreachClockApplication
 import BreachClockCalculator
+import BreachClockLoader
 import BreachClockReports
 import BreachClockRules
 import BreachClockStore
@@ -111,6 +112,7 @@ struct Console: Sendable {
 
     /// Registers the console's routes straight on the router (they are pages, not part of the API's document).
     func register(on router: Router<ServerContext>) {
+        registerForms(on: router)
         router.get("/console") { _, _ in Self.redirect("/console/incidents") }
         router.get("/console/sign-in") { request, _ in
             if try await session(request) != nil { return Self.redirect("/console/incidents") }
@@ -154,7 +156,10 @@ struct Console: Sendable {
                 return Self.problem(.notFound, "Not found", "There is no such incident.", session: session)
             }
             // A fixed message by code: a page never repeats text from its address.
-            let message: String? = request.uri.queryParameters.get("recorded") == "notice" ? "Notice recorded." : nil
+            let messages = [
+                "notice": "Notice recorded.", "decision": "Decision recorded.", "facts": "Facts changed; the deadlines were computed again.",
+            ]
+            let message = request.uri.queryParameters.get("recorded").flatMap { messages[String($0)] }
             return try await incidentPage(incident, session: session, message: message)
         }
         router.get("/console/incidents/:id/calendar.ics") { request, context in
@@ -199,6 +204,138 @@ struct Console: Sendable {
                 return Self.problem(.notFound, "Not found", "There is no such incident.", session: session)
             }
             return Self.redirect("/console/incidents/\(id)?recorded=notice")
+        }
+    }
+
+    /// A signed-in editor whose form carries the session's CSRF token, or the page that refuses.
+    func editor(_ request: Request, fields: [String: String]) async throws -> (session: WebSession?, refusal: Response?) {
+        guard let session = try await session(request) else { return (nil, Self.redirect("/console/sign-in")) }
+        guard Self.same(fields["csrf"] ?? "", session.csrf) else {
+            return (
+                session,
+                Self.problem(.forbidden, "Refused", "The form's security token is missing or wrong; reload the page and try again.", session: session)
+            )
+        }
+        guard session.key.role >= .editor else {
+            return (
+                session,
+                Self.problem(.forbidden, "Not allowed", "This needs the editor role; this key is a \(session.key.role.rawValue).", session: session)
+            )
+        }
+        return (session, nil)
+    }
+
+    /// A YAML or JSON text from a form, parsed within the body limits (JSON when it opens with `{`).
+    static func document(_ text: String) throws(ServiceError) -> DocumentNode {
+        let format: DocumentFormat = text.drop { $0.isWhitespace }.first == "{" ? .json : .yaml
+        return try IncidentService.parse(Array(text.utf8), format: format)
+    }
+
+    static func describe(_ error: ServiceError) -> String {
+        error.errors.isEmpty ? (error.detail ?? error.title) : error.errors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+    }
+
+    static func actor(_ session: WebSession) -> String { "key:\(session.key.id) (\(session.key.name))" }
+
+    static let exampleFacts = """
+        timezone: America/New_York
+        events:
+          discoveredAt: 2026-03-02T14:00:00-05:00
+        entity: { role: owner, sectors: [] }
+        data: { elements: [name, ssn], encrypted: false }
+        riskOfHarm: likely
+        affected: { US-NY: 40 }
+        """
+
+    func registerForms(on router: Router<ServerContext>) {
+        router.get("/console/incidents/new") { request, _ in
+            guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+            return Self.page(
+                title: "New incident",
+                body: Self.render(["csrf": session.csrf, "facts": Self.exampleFacts, "title": ""], "new-incident"), session: session)
+        }
+        router.post("/console/incidents") { request, _ in
+            let fields = try await Self.form(request)
+            let checked = try await editor(request, fields: fields)
+            guard let session = checked.session, checked.refusal == nil else { return checked.refusal! }
+            let title = fields["title"] ?? ""
+            let factsText = fields["facts"] ?? ""
+            let here = SourceLocation(file: "form", line: 0, column: 0)
+            do {
+                let facts = try Self.document(factsText)
+                let created = try await service.create(
+                    body: .mapping(
+                        [(key: "title", keyAt: here, value: .scalar(title, plain: false, at: here)), (key: "facts", keyAt: here, value: facts)],
+                        at: here), actor: Self.actor(session))
+                return Self.redirect("/console/incidents/\(created.id)")
+            } catch let error as ServiceError {
+                return Self.page(
+                    title: "New incident",
+                    body: Self.render(
+                        ["csrf": session.csrf, "facts": factsText, "title": title, "error": "Not opened. \(Self.describe(error))"], "new-incident"),
+                    session: session, status: .unprocessableContent)
+            }
+        }
+        router.post("/console/incidents/:id/decisions") { request, context in
+            let id = try context.parameters.require("id")
+            let fields = try await Self.form(request)
+            let checked = try await editor(request, fields: fields)
+            guard let session = checked.session, checked.refusal == nil else { return checked.refusal! }
+            let parts = (fields["decision"] ?? "").split(separator: "/", maxSplits: 1).map(String.init)
+            let here = SourceLocation(file: "form", line: 0, column: 0)
+            var entries: [(key: String, keyAt: SourceLocation, value: DocumentNode)] = []
+            if parts.count == 2 {
+                entries.append((key: "kind", keyAt: here, value: .scalar(parts[0], plain: false, at: here)))
+                entries.append((key: "outcome", keyAt: here, value: .scalar(parts[1], plain: false, at: here)))
+            }
+            for name in ["obligation", "owner", "rationale"] {
+                if let value = fields[name], !value.isEmpty {
+                    entries.append((key: name, keyAt: here, value: .scalar(value, plain: false, at: here)))
+                }
+            }
+            do {
+                _ = try await service.recordDecision(
+                    id: id, ifMatch: fields["revision"].flatMap(Int.init).map { [$0] }, body: .mapping(entries, at: here),
+                    actor: Self.actor(session), now: clock())
+            } catch let error as ServiceError {
+                return Self.problem(.unprocessableContent, "The decision was not recorded", Self.describe(error), session: session)
+            } catch StoreError.conflict {
+                return Self.problem(
+                    .conflict, "The incident changed", "Someone changed it since you opened the page; reload it and try again.", session: session)
+            }
+            return Self.redirect("/console/incidents/\(id)?recorded=decision")
+        }
+        router.post("/console/incidents/:id/facts") { request, context in
+            let id = try context.parameters.require("id")
+            let fields = try await Self.form(request)
+            let checked = try await editor(request, fields: fields)
+            guard let session = checked.session, checked.refusal == nil else { return checked.refusal! }
+            guard let incident = try await store.incident(id: id) else {
+                return Self.problem(.notFound, "Not found", "There is no such incident.", session: session)
+            }
+            let patchText = fields["facts"] ?? ""
+            do {
+                let patch = try Self.document(patchText)
+                if fields["action"] == "save" {
+                    let here = SourceLocation(file: "form", line: 0, column: 0)
+                    _ = try await service.patch(
+                        id: id, ifMatch: fields["revision"].flatMap(Int.init).map { [$0] },
+                        body: .mapping([(key: "facts", keyAt: here, value: patch)], at: here),
+                        actor: Self.actor(session))
+                    return Self.redirect("/console/incidents/\(id)?recorded=facts")
+                }
+                // The what-if preview: the same computation as a save, without the write.
+                let stored = try service.storedFacts(incident)
+                let (facts, assessment) = try service.assess(stored.node.merging(patch: patch), fieldPrefix: "facts")
+                let change = service.change(
+                    incidentID: incident.id, title: incident.title, facts: facts, assessment: assessment, previous: incident, action: "preview")
+                return try await incidentPage(incident, session: session, message: nil, preview: change.changes, patchText: patchText)
+            } catch let error as ServiceError {
+                return Self.problem(.unprocessableContent, "The facts were not changed", Self.describe(error), session: session)
+            } catch StoreError.conflict {
+                return Self.problem(
+                    .conflict, "The incident changed", "Someone changed it since you opened the page; reload it and try again.", session: session)
+            }
         }
     }
 

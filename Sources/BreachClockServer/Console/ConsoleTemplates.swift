@@ -77,6 +77,7 @@ enum ConsoleTemplates {
 
     static let incidents = """
         <h1>Incidents</h1>
+        {{#canEdit}}<p><a href="/console/incidents/new">Open a new incident</a></p>{{/canEdit}}
         <nav aria-label="Filter">
         {{#filters}}<a href="/console/incidents?show={{value}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a> {{/filters}}
         </nav>
@@ -96,6 +97,13 @@ enum ConsoleTemplates {
 
     static let incident = """
         <h1>{{title}}</h1>
+        {{#preview}}
+        <section aria-labelledby="preview-heading">
+        <h2 id="preview-heading">Preview: what these facts would change (not saved)</h2>
+        {{#hasChanges}}<ul>{{#changes}}<li>{{.}}</li>{{/changes}}</ul>{{/hasChanges}}
+        {{^hasChanges}}<p>Nothing would move.</p>{{/hasChanges}}
+        </section>
+        {{/preview}}
         <p>{{status}} · revision {{revision}} · discovered {{discovered}} · <a href="/console/incidents/{{id}}/calendar.ics">calendar (.ics)</a></p>
         {{#message}}<p role="status">{{message}}</p>{{/message}}
         <h2>Timeline</h2>
@@ -133,6 +141,39 @@ enum ConsoleTemplates {
         <input id="reference" name="reference">
         <button type="submit">Record the notice</button>
         </form>
+        <h2>Record a decision</h2>
+        <form method="post" action="/console/incidents/{{id}}/decisions">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="revision" value="{{revision}}">
+        <label for="kind">Kind and outcome</label>
+        <select id="kind" name="decision" required>
+        <option value="notice/required">Notice required</option>
+        <option value="notice/not-required">Notice not required (give the rationale)</option>
+        <option value="risk-of-harm/unlikely">Risk of harm: unlikely</option>
+        <option value="risk-of-harm/likely">Risk of harm: likely</option>
+        <option value="risk-of-harm/high">Risk of harm: high</option>
+        <option value="materiality/material">Material</option>
+        <option value="materiality/not-material">Not material</option>
+        <option value="law-enforcement-delay/requested">Law enforcement asked for a delay</option>
+        <option value="law-enforcement-delay/not-requested">No law-enforcement delay</option>
+        </select>
+        <label for="decision-obligation">Obligation (optional)</label>
+        <select id="decision-obligation" name="obligation"><option value="">the incident as a whole</option>{{#pending}}<option value="{{id}}">{{id}}</option>{{/pending}}</select>
+        <label for="owner">Decided by</label>
+        <input id="owner" name="owner" required>
+        <label for="rationale">Rationale</label>
+        <textarea id="rationale" name="rationale" rows="3" cols="60"></textarea>
+        <button type="submit">Record the decision</button>
+        </form>
+        <h2>Change the facts</h2>
+        <form method="post" action="/console/incidents/{{id}}/facts">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="revision" value="{{revision}}">
+        <label for="facts">Facts (YAML or JSON, the whole document)</label>
+        <textarea id="facts" name="facts" rows="14" cols="80" spellcheck="false">{{factsText}}</textarea>
+        <button type="submit" name="action" value="preview">Preview what would change</button>
+        <button type="submit" name="action" value="save">Save</button>
+        </form>
         {{/canEdit}}
         <h2>Notices sent</h2>
         {{^notices}}<p>None yet.</p>{{/notices}}
@@ -146,6 +187,19 @@ enum ConsoleTemplates {
         </table>
         """
 
+    static let newIncident = """
+        <h1>Open a new incident</h1>
+        {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+        <form method="post" action="/console/incidents">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="title">Title</label>
+        <input id="title" name="title" required size="60" value="{{title}}">
+        <label for="facts">Facts (YAML or JSON, assessment contract v1)</label>
+        <textarea id="facts" name="facts" rows="16" cols="80" spellcheck="false" required>{{facts}}</textarea>
+        <button type="submit">Open the incident</button>
+        </form>
+        """
+
     static let problem = """
         <h1>{{heading}}</h1>
         <p class="error" role="alert">{{detail}}</p>
@@ -155,7 +209,10 @@ enum ConsoleTemplates {
     /// The parsed templates (a fixed text: parsing cannot fail, and a test renders each).
     static let library: MustacheLibrary = {
         var library = MustacheLibrary()
-        for (name, text) in [("layout", layout), ("sign-in", signIn), ("incidents", incidents), ("incident", incident), ("problem", problem)] {
+        for (name, text) in [
+            ("layout", layout), ("sign-in", signIn), ("incidents", incidents), ("incident", incident), ("new-incident", newIncident),
+            ("problem", problem),
+        ] {
             try? library.register(text, named: name)
         }
         return library
