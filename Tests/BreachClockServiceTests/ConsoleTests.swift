@@ -196,3 +196,36 @@ func consoleInstant(_ text: String) -> Date { ISO8601DateFormatter().date(from: 
         }
     }
 }
+
+/// The console's reference pages (issue 16): a rule as of a date with its sources, and webhooks for admins only.
+@Suite struct ConsoleReferenceTests {
+    @Test func jurisdictionsAndWebhooks() async throws {
+        let server = try await TestServer.make()
+        defer { server.remove() }
+        let store = try IncidentStore(path: server.database)
+        _ = try await store.createWebhook(
+            url: "https://hooks.slack.com/services/T000/B000/SECRETTOKEN", format: "slack", incidentID: nil, events: ["obligation.reminder"],
+            secret: "whsec_dGVzdHRlc3R0ZXN0dGVzdHRlc3R0ZXN0", actor: "t")
+        await store.close()
+        try await server.app(clock: { consoleInstant("2026-03-20T15:00:00Z") }).test(.router) { client in
+            let viewer = try await ConsoleTests.signIn(client, key: server.viewerKey)
+            let list = try await client.execute(uri: "/console/jurisdictions", method: .get, headers: [.cookie: viewer.cookie])
+            #expect(list.text.contains("<a href=\"/console/jurisdictions/US-TX\">US-TX</a>"))
+            // Texas as of 2026: the Attorney General at 250 or more residents (Tex. Bus. & Com. Code § 521.053(i)),
+            // the consumer reporting agencies past 10,000 people notified, and where the sources disagree.
+            let texas = try await client.execute(uri: "/console/jurisdictions/US-TX?asOf=2026-03-20", method: .get, headers: [.cookie: viewer.cookie])
+            #expect(texas.text.contains("residents &gt;= 250"))
+            #expect(texas.text.contains("total &gt; 10000"))
+            #expect(texas.text.contains("Where sources disagree"))
+            try await client.execute(uri: "/console/jurisdictions/US-TX?asOf=yesterday", method: .get, headers: [.cookie: viewer.cookie]) {
+                #expect($0.status == .unprocessableContent)
+            }
+            try await client.execute(uri: "/console/webhooks", method: .get, headers: [.cookie: viewer.cookie]) { #expect($0.status == .forbidden) }
+            let admin = try await ConsoleTests.signIn(client, key: server.adminKey)
+            let hooks = try await client.execute(uri: "/console/webhooks", method: .get, headers: [.cookie: admin.cookie])
+            #expect(hooks.status == .ok && hooks.text.contains("hooks.slack.com (slack)"))
+            // The URL is a credential: only its host is shown.
+            #expect(!hooks.text.contains("SECRETTOKEN"))
+        }
+    }
+}

@@ -35,12 +35,13 @@ struct Console: Sendable {
             var csrf: String
             var keyName: String
             var role: String
+            var isAdmin: Bool
         }
         let html =
             ConsoleTemplates.library.render(
                 Layout(
                     title: title, body: body, signedIn: session != nil, csrf: session?.csrf ?? "", keyName: session?.key.name ?? "",
-                    role: session?.key.role.rawValue ?? ""), withTemplate: "layout")
+                    role: session?.key.role.rawValue ?? "", isAdmin: session?.key.role == .admin), withTemplate: "layout")
             ?? "<!doctype html><title>breachclock</title><p>The page could not be drawn.</p>"
         var headers = headers
         headers[.contentType] = "text/html; charset=utf-8"
@@ -113,6 +114,7 @@ struct Console: Sendable {
     /// Registers the console's routes straight on the router (they are pages, not part of the API's document).
     func register(on router: Router<ServerContext>) {
         registerForms(on: router)
+        registerReference(on: router)
         router.get("/console") { _, _ in Self.redirect("/console/incidents") }
         router.get("/console/sign-in") { request, _ in
             if try await session(request) != nil { return Self.redirect("/console/incidents") }

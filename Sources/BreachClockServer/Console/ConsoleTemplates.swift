@@ -38,7 +38,7 @@ enum ConsoleTemplates {
         <header>
         <strong>breachclock</strong>
         {{#signedIn}}
-        <nav aria-label="Main"><a href="/console/incidents">Incidents</a></nav>
+        <nav aria-label="Main"><a href="/console/incidents">Incidents</a> <a href="/console/jurisdictions">Jurisdictions</a>{{#isAdmin}} <a href="/console/webhooks">Webhooks</a>{{/isAdmin}}</nav>
         <form method="post" action="/console/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><span class="muted">Signed in as {{keyName}} ({{role}})</span> <button type="submit">Sign out</button></form>
         {{/signedIn}}
         </header>
@@ -200,6 +200,64 @@ enum ConsoleTemplates {
         </form>
         """
 
+    static let jurisdictions = """
+        <h1>Jurisdictions</h1>
+        <p class="muted">Rules digest {{digest}}.</p>
+        <table>
+        <thead><tr><th scope="col">Code</th><th scope="col">Name</th><th scope="col">Law</th><th scope="col">Reviewed</th></tr></thead>
+        <tbody>{{#rules}}<tr><td><a href="/console/jurisdictions/{{code}}">{{code}}</a></td><td>{{name}}</td><td>{{law}}</td><td>{{reviewed}}</td></tr>{{/rules}}</tbody>
+        </table>
+        """
+
+    static let jurisdiction = """
+        <h1>{{name}} ({{code}})</h1>
+        <p>{{law}}{{#official}} · <a href="{{official}}">official text</a>{{/official}} · reviewed {{reviewed}}</p>
+        <form method="get" action="/console/jurisdictions/{{code}}">
+        <label for="asOf">As of (YYYY-MM-DD)</label>
+        <input id="asOf" name="asOf" value="{{asOf}}" pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}">
+        <button type="submit">Show</button>
+        </form>
+        {{#unassessed}}<p class="error" role="note">Not assessed: {{about}} ({{reason}}; {{citation}}).</p>{{/unassessed}}
+        {{^inForce}}<p class="error" role="note">No version is in force on {{asOf}}.</p>{{/inForce}}
+        {{#inForce}}
+        <h2>In force on {{asOf}}: {{version}}</h2>
+        <p>Triggered by {{trigger}}.</p>
+        <h3>Obligations</h3>
+        <table>
+        <thead><tr><th scope="col">Notify</th><th scope="col">When</th><th scope="col">Deadline</th><th scope="col">Citation</th></tr></thead>
+        <tbody>
+        {{#obligations}}<tr><td>{{recipient}}</td><td>{{when}}{{#threshold}}<br>{{threshold}}{{/threshold}}</td><td>{{deadline}}</td><td>{{citation}}{{#sources}}<br><a href="{{.}}">source</a>{{/sources}}</td></tr>{{/obligations}}
+        </tbody>
+        </table>
+        {{/inForce}}
+        <h2>Versions</h2>
+        <ul>{{#versions}}<li>{{effective}}: {{change}}</li>{{/versions}}</ul>
+        {{#hasDisputes}}
+        <h2>Where sources disagree</h2>
+        <ul>{{#disputes}}<li><strong>{{about}}</strong>: {{reading}} <span class="muted">({{sources}})</span></li>{{/disputes}}</ul>
+        {{/hasDisputes}}
+        <h2>Sources</h2>
+        <ul>{{#sources}}<li><a href="{{url}}">{{id}}</a>{{#kind}} ({{kind}}){{/kind}}, retrieved {{retrieved}}: {{says}}</li>{{/sources}}</ul>
+        """
+
+    static let webhooks = """
+        <h1>Webhooks</h1>
+        {{^hooks}}<p>No subscriptions.</p>{{/hooks}}
+        {{#hooks}}
+        <section aria-labelledby="hook-{{id}}">
+        <h2 id="hook-{{id}}">{{host}} ({{format}})</h2>
+        <p>{{id}} · {{state}}{{#reason}}: {{reason}}{{/reason}}{{#failingSince}} · failing since {{failingSince}}{{/failingSince}}</p>
+        <p class="muted">Events: {{events}}</p>
+        {{#hasDeliveries}}
+        <table>
+        <thead><tr><th scope="col">Due</th><th scope="col">Event</th><th scope="col">Obligation</th><th scope="col">State</th><th scope="col">Attempts</th><th scope="col">Last error</th></tr></thead>
+        <tbody>{{#deliveries}}<tr><td>{{due}}</td><td>{{event}}</td><td>{{obligation}}</td><td>{{state}}</td><td>{{attempts}}</td><td>{{error}}</td></tr>{{/deliveries}}</tbody>
+        </table>
+        {{/hasDeliveries}}
+        </section>
+        {{/hooks}}
+        """
+
     static let problem = """
         <h1>{{heading}}</h1>
         <p class="error" role="alert">{{detail}}</p>
@@ -211,7 +269,7 @@ enum ConsoleTemplates {
         var library = MustacheLibrary()
         for (name, text) in [
             ("layout", layout), ("sign-in", signIn), ("incidents", incidents), ("incident", incident), ("new-incident", newIncident),
-            ("problem", problem),
+            ("problem", problem), ("jurisdictions", jurisdictions), ("jurisdiction", jurisdiction), ("webhooks", webhooks),
         ] {
             try? library.register(text, named: name)
         }
