@@ -1,4 +1,3 @@
-import BreachClockServer
 import BreachClockStore
 import BreachClockTestSupport
 import Foundation
@@ -7,6 +6,8 @@ import Hummingbird
 import HummingbirdTesting
 import NIOCore
 import Testing
+
+@testable import BreachClockServer
 
 /// The web console's HTML, in process (issue 16): sign-in and its cookie, escaping of user text,
 /// CSRF and role refusals, recording a notice, signing out, and one-time login links.
@@ -227,5 +228,17 @@ func consoleInstant(_ text: String) -> Date { ISO8601DateFormatter().date(from: 
             // The URL is a credential: only its host is shown.
             #expect(!hooks.text.contains("SECRETTOKEN"))
         }
+    }
+}
+
+/// The console's escaper escapes what swift-mustache's does (`< > & " '`), byte for byte elsewhere.
+@Suite struct ConsoleEscapingTests {
+    @Test(arguments: [
+        ("plain text", "plain text"), ("<script>alert('x')</script>", "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"),
+        ("Tex. Bus. & Com. Code \"§\"", "Tex. Bus. &amp; Com. Code &quot;§&quot;"), ("e\u{301}<b>\u{1F600}", "e\u{301}&lt;b&gt;\u{1F600}"),
+        ("", ""), ("&amp;", "&amp;amp;"),
+    ])
+    func consoleEscapesLikeMustache(text: String, escaped: String) {
+        #expect(FastHTMLEscaping.escape(text) == escaped)
     }
 }

@@ -107,7 +107,7 @@ extension Console {
             var id: String
             var recipient: String
             var citation: String
-            var sources: [String]
+            var sources: [SourceLink]
             var due: String
             var dueInstant: String?
             var left: String
@@ -177,7 +177,7 @@ extension Console {
                 dueText = o.deadline.standard ?? "no fixed deadline"
             }
             return ObligationRow(
-                id: o.id, recipient: o.recipient.name, citation: o.citation, sources: o.sources, due: dueText,
+                id: o.id, recipient: o.recipient.name, citation: o.citation, sources: o.sources.map(SourceLink.init), due: dueText,
                 dueInstant: open && o.notice == nil ? due.map { RFC3339.text($0, offsetSeconds: 0) } : nil,
                 left: o.notice != nil ? "sent" : due.map { TimeLeft(until: $0, from: now).prose } ?? "no fixed deadline",
                 urgency: urgency?.text, urgencyClass: urgency?.css ?? "", reasons: o.reasons)
@@ -202,6 +202,17 @@ extension Console {
                 AuditRow(seq: $0.seq, at: IncidentStore.timestamp($0.at), actor: $0.actor, action: $0.action)
             })
         return Self.page(title: incident.title, body: Self.render(view, "incident"), session: session)
+    }
+}
+
+/// A source's link, named by its host (a page of bare "source" links tells a reader nothing).
+struct SourceLink {
+    var url: String
+    var host: String
+
+    init(_ url: String) {
+        self.url = url
+        host = URLComponents(string: url)?.host ?? url
     }
 }
 

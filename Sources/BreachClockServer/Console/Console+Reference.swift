@@ -40,7 +40,7 @@ extension Console {
                 var threshold: String?
                 var deadline: String
                 var citation: String
-                var sources: [String]
+                var sources: [SourceLink]
             }
             struct InForce {
                 var version: String
@@ -75,7 +75,7 @@ extension Console {
                         return ObligationRow(
                             recipient: o.recipient.name, when: o.when,
                             threshold: o.threshold.map { "\($0.counts) \($0.op) \($0.value)" },
-                            deadline: deadline.isEmpty ? o.deadline.kind : deadline, citation: o.citation, sources: o.sources)
+                            deadline: deadline.isEmpty ? o.deadline.kind : deadline, citation: o.citation, sources: o.sources.map(SourceLink.init))
                     })
             }
             let view = View(

@@ -5,6 +5,7 @@ import Mustache
 /// timeline, whose texts it escapes).
 enum ConsoleTemplates {
     static let layout = """
+        {{% CONTENT_TYPE: BREACHCLOCK_HTML}}
         <!doctype html>
         <html lang="en">
         <head>
@@ -65,6 +66,7 @@ enum ConsoleTemplates {
         """
 
     static let signIn = """
+        {{% CONTENT_TYPE: BREACHCLOCK_HTML}}
         <h1>Sign in</h1>
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         <form method="post" action="/console/sign-in">
@@ -76,6 +78,7 @@ enum ConsoleTemplates {
         """
 
     static let incidents = """
+        {{% CONTENT_TYPE: BREACHCLOCK_HTML}}
         <h1>Incidents</h1>
         {{#canEdit}}<p><a href="/console/incidents/new">Open a new incident</a></p>{{/canEdit}}
         <nav aria-label="Filter">
@@ -96,6 +99,7 @@ enum ConsoleTemplates {
         """
 
     static let incident = """
+        {{% CONTENT_TYPE: BREACHCLOCK_HTML}}
         <h1>{{title}}</h1>
         {{#preview}}
         <section aria-labelledby="preview-heading">
@@ -114,7 +118,7 @@ enum ConsoleTemplates {
         <tbody>
         {{#obligations}}
         <tr>
-        <td><strong>{{recipient}}</strong><br><span class="muted">{{id}} · {{citation}}</span>{{#sources}}<br><a href="{{.}}">source</a>{{/sources}}</td>
+        <td><strong>{{recipient}}</strong><br><span class="muted">{{id}} · {{citation}}</span>{{#sources}}<br><a href="{{url}}">{{host}}</a>{{/sources}}</td>
         <td>{{due}}</td>
         <td>{{#urgency}}<span class="urgency urgency-{{urgencyClass}}">{{urgency}}</span> {{/urgency}}{{#dueInstant}}<span data-due="{{dueInstant}}">{{left}}</span>{{/dueInstant}}{{^dueInstant}}{{left}}{{/dueInstant}}</td>
         <td><ul>{{#reasons}}<li>{{.}}</li>{{/reasons}}</ul></td>
@@ -169,7 +173,7 @@ enum ConsoleTemplates {
         <form method="post" action="/console/incidents/{{id}}/facts">
         <input type="hidden" name="csrf" value="{{csrf}}">
         <input type="hidden" name="revision" value="{{revision}}">
-        <label for="facts">Facts (YAML or JSON, the whole document)</label>
+        <label for="facts">What changes in the facts (YAML or JSON Merge Patch; null removes a member)</label>
         <textarea id="facts" name="facts" rows="14" cols="80" spellcheck="false">{{factsText}}</textarea>
         <button type="submit" name="action" value="preview">Preview what would change</button>
         <button type="submit" name="action" value="save">Save</button>
@@ -188,6 +192,7 @@ enum ConsoleTemplates {
         """
 
     static let newIncident = """
+        {{% CONTENT_TYPE: BREACHCLOCK_HTML}}
         <h1>Open a new incident</h1>
         {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
         <form method="post" action="/console/incidents">
@@ -201,6 +206,7 @@ enum ConsoleTemplates {
         """
 
     static let jurisdictions = """
+        {{% CONTENT_TYPE: BREACHCLOCK_HTML}}
         <h1>Jurisdictions</h1>
         <p class="muted">Rules digest {{digest}}.</p>
         <table>
@@ -210,6 +216,7 @@ enum ConsoleTemplates {
         """
 
     static let jurisdiction = """
+        {{% CONTENT_TYPE: BREACHCLOCK_HTML}}
         <h1>{{name}} ({{code}})</h1>
         <p>{{law}}{{#official}} · <a href="{{official}}">official text</a>{{/official}} · reviewed {{reviewed}}</p>
         <form method="get" action="/console/jurisdictions/{{code}}">
@@ -226,7 +233,7 @@ enum ConsoleTemplates {
         <table>
         <thead><tr><th scope="col">Notify</th><th scope="col">When</th><th scope="col">Deadline</th><th scope="col">Citation</th></tr></thead>
         <tbody>
-        {{#obligations}}<tr><td>{{recipient}}</td><td>{{when}}{{#threshold}}<br>{{threshold}}{{/threshold}}</td><td>{{deadline}}</td><td>{{citation}}{{#sources}}<br><a href="{{.}}">source</a>{{/sources}}</td></tr>{{/obligations}}
+        {{#obligations}}<tr><td>{{recipient}}</td><td>{{when}}{{#threshold}}<br>{{threshold}}{{/threshold}}</td><td>{{deadline}}</td><td>{{citation}}{{#sources}}<br><a href="{{url}}">{{host}}</a>{{/sources}}</td></tr>{{/obligations}}
         </tbody>
         </table>
         {{/inForce}}
@@ -241,6 +248,7 @@ enum ConsoleTemplates {
         """
 
     static let webhooks = """
+        {{% CONTENT_TYPE: BREACHCLOCK_HTML}}
         <h1>Webhooks</h1>
         {{^hooks}}<p>No subscriptions.</p>{{/hooks}}
         {{#hooks}}
@@ -259,6 +267,7 @@ enum ConsoleTemplates {
         """
 
     static let problem = """
+        {{% CONTENT_TYPE: BREACHCLOCK_HTML}}
         <h1>{{heading}}</h1>
         <p class="error" role="alert">{{detail}}</p>
         <p><a href="/console/incidents">Back to the incidents</a></p>
@@ -266,6 +275,7 @@ enum ConsoleTemplates {
 
     /// The parsed templates (a fixed text: parsing cannot fail, and a test renders each).
     static let library: MustacheLibrary = {
+        MustacheContentTypes.register(FastHTMLEscaping(), named: "BREACHCLOCK_HTML")
         var library = MustacheLibrary()
         for (name, text) in [
             ("layout", layout), ("sign-in", signIn), ("incidents", incidents), ("incident", incident), ("new-incident", newIncident),
@@ -275,4 +285,30 @@ enum ConsoleTemplates {
         }
         return library
     }()
+}
+
+/// HTML escaping of the same five characters as swift-mustache's own (`< > & " '`), over UTF-8 bytes
+/// with a pass that returns the text untouched when it has none of them. swift-mustache's escaper
+/// walks grapheme clusters through a dictionary, which was 17 % of the incident page's time
+/// (perf, scripts/bench-console.py); the test `consoleEscapesLikeMustache` holds the two to the same output.
+struct FastHTMLEscaping: MustacheContentType {
+    func escapeText(_ text: String) -> String { Self.escape(text) }
+
+    static func escape(_ text: String) -> String {
+        let utf8 = text.utf8
+        guard utf8.contains(where: { $0 == 0x3C || $0 == 0x3E || $0 == 0x26 || $0 == 0x22 || $0 == 0x27 }) else { return text }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count + 32)
+        for byte in utf8 {
+            switch byte {
+            case 0x3C: out += Array("&lt;".utf8)
+            case 0x3E: out += Array("&gt;".utf8)
+            case 0x26: out += Array("&amp;".utf8)
+            case 0x22: out += Array("&quot;".utf8)
+            case 0x27: out += Array("&#39;".utf8)
+            default: out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
 }
