@@ -242,3 +242,42 @@ func consoleInstant(_ text: String) -> Date { ISO8601DateFormatter().date(from: 
         #expect(FastHTMLEscaping.escape(text) == escaped)
     }
 }
+
+/// The programme and exercises in the console (issue 16 with issue 15's features).
+@Suite struct ConsoleProgrammeTests {
+    @Test func programmeExercisesAndActionItems() async throws {
+        let server = try await TestServer.make()
+        defer { server.remove() }
+        try await server.app(clock: { consoleInstant("2026-12-30T10:00:00Z") }).test(.router) { client in
+            let viewer = try await ConsoleTests.signIn(client, key: server.viewerKey)
+            try await client.execute(uri: "/console/programme", method: .get, headers: [.cookie: viewer.cookie]) {
+                #expect($0.text.contains("No programme is imported yet"))
+            }
+            let programme = try String(contentsOf: Paths.root.appendingPathComponent("Examples/programme.yaml"), encoding: .utf8)
+            _ = try await client.execute(
+                uri: "/v1/programme", method: .put, headers: server.headers(server.editorKey, [.contentType: "application/yaml"]),
+                body: body(programme))
+            let page = try await client.execute(uri: "/console/programme", method: .get, headers: [.cookie: viewer.cookie])
+            // 30 December: Eli's contact and role stale, and no exercise run.
+            #expect(page.text.contains("<strong>contact.stale</strong> eli"))
+            #expect(page.text.contains("<strong>exercise.none</strong>"))
+            #expect(page.text.contains("<td>Incident commander</td><td>Ana Ruiz</td><td>Ben Okafor</td>"))
+            let store = try IncidentStore(path: server.database)
+            _ = try await store.saveExercise(
+                id: "exr_1", name: "Drill <b>", startsAt: "2026-03-02T15:00:00Z", scenario: "x",
+                record: #"{"name":"Drill <b>","ranFor":3600,"reminders":[],"startsAt":"2026-03-02T15:00:00Z","steps":[]}"#, actor: "t")
+            await store.close()
+            let log = try String(contentsOf: Paths.root.appendingPathComponent("Examples/exercise-log.yaml"), encoding: .utf8)
+            _ = try await client.execute(
+                uri: "/v1/exercises/exr_1/log", method: .post, headers: server.headers(server.editorKey, [.contentType: "application/yaml"]),
+                body: body(log))
+            let list = try await client.execute(uri: "/console/exercises", method: .get, headers: [.cookie: viewer.cookie])
+            #expect(list.text.contains("Drill &lt;b&gt;"))
+            // The outside counsel's number was due 15 December: overdue on the 30th.
+            #expect(list.text.contains("<span class=\"urgency urgency-overdue\">OVERDUE</span> open"))
+            let report = try await client.execute(uri: "/console/exercises/exr_1", method: .get, headers: [.cookie: viewer.cookie])
+            #expect(report.text.contains("<strong>EXERCISE.</strong>"))
+            #expect(report.text.contains("went-poorly: No one knew who the lead supervisory authority was"))
+        }
+    }
+}

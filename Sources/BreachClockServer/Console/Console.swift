@@ -152,6 +152,7 @@ struct Console: Sendable {
     func register(on router: Router<ServerContext>) {
         registerForms(on: router)
         registerReference(on: router)
+        registerProgramme(on: router)
         router.get("/console") { _, _ in Self.redirect("/console/incidents") }
         router.get("/console/sign-in") { request, _ in
             if try await session(request) != nil { return Self.redirect("/console/incidents") }

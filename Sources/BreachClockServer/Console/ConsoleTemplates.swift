@@ -39,7 +39,7 @@ enum ConsoleTemplates {
         <header>
         <strong>breachclock</strong>
         {{#signedIn}}
-        <nav aria-label="Main"><a href="/console/incidents">Incidents</a> <a href="/console/jurisdictions">Jurisdictions</a>{{#isAdmin}} <a href="/console/webhooks">Webhooks</a>{{/isAdmin}}</nav>
+        <nav aria-label="Main"><a href="/console/incidents">Incidents</a> <a href="/console/jurisdictions">Jurisdictions</a> <a href="/console/programme">Programme</a> <a href="/console/exercises">Exercises</a>{{#isAdmin}} <a href="/console/webhooks">Webhooks</a>{{/isAdmin}}</nav>
         <form method="post" action="/console/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><span class="muted">Signed in as {{keyName}} ({{role}})</span> <button type="submit">Sign out</button></form>
         {{/signedIn}}
         </header>
@@ -266,6 +266,65 @@ enum ConsoleTemplates {
         {{/hooks}}
         """
 
+    static let programme = """
+        {{% CONTENT_TYPE: BREACHCLOCK_HTML}}
+        <h1>{{organisation}}: incident-response programme</h1>
+        <p>Revision {{revision}}, imported {{importedAt}} by {{importedBy}} · sha256 <code>{{sha256}}</code></p>
+        <h2>Findings on {{asOf}}</h2>
+        {{^findings}}<p>None.</p>{{/findings}}
+        <ul>{{#findings}}<li><strong>{{kind}}</strong> {{subject}}: {{message}}</li>{{/findings}}</ul>
+        <h2>Roles</h2>
+        <table>
+        <thead><tr><th scope="col">Role</th><th scope="col">Holder</th><th scope="col">Deputy</th><th scope="col">Reviewed</th></tr></thead>
+        <tbody>{{#roles}}<tr><td>{{name}}</td><td>{{holder}}</td><td>{{deputy}}</td><td>{{reviewedAt}}</td></tr>{{/roles}}</tbody>
+        </table>
+        <h2>People</h2>
+        <table>
+        <thead><tr><th scope="col">Name</th><th scope="col">Email</th><th scope="col">Phone</th><th scope="col">Chat</th><th scope="col">Reviewed</th></tr></thead>
+        <tbody>{{#people}}<tr><td>{{name}}</td><td>{{email}}</td><td>{{phone}}</td><td>{{chat}}</td><td>{{reviewedAt}}</td></tr>{{/people}}</tbody>
+        </table>
+        <h2>Systems in scope</h2>
+        <ul>{{#systems}}<li>{{name}}: {{detection}}</li>{{/systems}}</ul>
+        <h2>Review history</h2>
+        <ol>{{#revisions}}<li>Revision {{revision}}, {{importedAt}} by {{importedBy}}, sha256 <code>{{sha256}}</code></li>{{/revisions}}</ol>
+        """
+
+    static let noProgramme = """
+        {{% CONTENT_TYPE: BREACHCLOCK_HTML}}
+        <h1>Incident-response programme</h1>
+        <p>No programme is imported yet: <code>breachclock programme import programme.yaml</code>, or <code>PUT /v1/programme</code>.</p>
+        """
+
+    static let exercises = """
+        {{% CONTENT_TYPE: BREACHCLOCK_HTML}}
+        <h1>Tabletop exercises</h1>
+        {{^exercises}}<p>No exercise was run yet.</p>{{/exercises}}
+        <ul>{{#exercises}}<li><a href="/console/exercises/{{id}}">{{name}}</a>, run {{runAt}}{{^logged}} (not logged yet){{/logged}}</li>{{/exercises}}</ul>
+        <h2>Action items</h2>
+        {{^items}}<p>None.</p>{{/items}}
+        <table>
+        <thead><tr><th scope="col">Item</th><th scope="col">Owner</th><th scope="col">Due</th><th scope="col">Status</th><th scope="col">Changes</th></tr></thead>
+        <tbody>{{#items}}<tr><td>{{title}}</td><td>{{owner}}</td><td>{{due}}</td><td>{{#overdue}}<span class="urgency urgency-overdue">OVERDUE</span> {{/overdue}}{{status}}</td><td>{{changes}}</td></tr>{{/items}}</tbody>
+        </table>
+        """
+
+    static let exercise = """
+        {{% CONTENT_TYPE: BREACHCLOCK_HTML}}
+        <h1>After-action report: {{name}}</h1>
+        <p><strong>EXERCISE.</strong> Simulated from {{startsAt}} for {{ranFor}}; run {{runAt}}.</p>
+        <h2>Timeline</h2>
+        <ul>{{#steps}}<li><strong>{{at}}</strong> {{say}}<ul>{{#changes}}<li>{{.}}</li>{{/changes}}</ul></li>{{/steps}}</ul>
+        <h2>Decisions against the deadlines</h2>
+        {{^decisions}}<p>No decisions were recorded.</p>{{/decisions}}
+        <ul>{{#decisions}}<li>{{at}}, {{by}}: {{decision}} ({{againstDeadline}})</li>{{/decisions}}</ul>
+        <h2>Reminders sent (each marked EXERCISE)</h2>
+        <ul>{{#reminders}}<li>{{at}} {{event}} {{obligation}} to {{host}}: {{result}}</li>{{/reminders}}</ul>
+        <h2>Attendance</h2>
+        <ul>{{#attendance}}<li>{{person}}: {{#attended}}attended{{/attended}}{{^attended}}absent{{/attended}}</li>{{/attendance}}</ul>
+        <h2>Observations</h2>
+        <ul>{{#observations}}<li>{{verdict}}: {{text}} ({{by}})</li>{{/observations}}</ul>
+        """
+
     static let problem = """
         {{% CONTENT_TYPE: BREACHCLOCK_HTML}}
         <h1>{{heading}}</h1>
@@ -280,6 +339,7 @@ enum ConsoleTemplates {
         for (name, text) in [
             ("layout", layout), ("sign-in", signIn), ("incidents", incidents), ("incident", incident), ("new-incident", newIncident),
             ("problem", problem), ("jurisdictions", jurisdictions), ("jurisdiction", jurisdiction), ("webhooks", webhooks),
+            ("programme", programme), ("no-programme", noProgramme), ("exercises", exercises), ("exercise", exercise),
         ] {
             try? library.register(text, named: name)
         }
