@@ -278,6 +278,26 @@ func consoleInstant(_ text: String) -> Date { ISO8601DateFormatter().date(from: 
             let report = try await client.execute(uri: "/console/exercises/exr_1", method: .get, headers: [.cookie: viewer.cookie])
             #expect(report.text.contains("<strong>EXERCISE.</strong>"))
             #expect(report.text.contains("went-poorly: No one knew who the lead supervisory authority was"))
+
+            // The evidence bundle from the console: viewers may not export (it writes to the audit log);
+            // an editor's export verifies through the CLI.
+            let evidence = try await client.execute(uri: "/console/evidence", method: .get, headers: [.cookie: viewer.cookie])
+            #expect(evidence.text.contains("needs the editor role"))
+            let editor = try await ConsoleTests.signIn(client, key: server.editorKey)
+            let form = try await client.execute(uri: "/console/evidence", method: .get, headers: [.cookie: editor.cookie])
+            let csrf = try #require(ConsoleTests.csrf(form.text))
+            try await client.execute(
+                uri: "/console/evidence", method: .post, headers: ConsoleTests.formWith(.cookie, editor.cookie),
+                body: ByteBuffer(string: "csrf=\(ConsoleTests.encoded(csrf))&from=2026-12-31&to=2026-01-01")
+            ) { #expect($0.status == .unprocessableContent) }
+            let bundle = try await client.execute(
+                uri: "/console/evidence", method: .post, headers: ConsoleTests.formWith(.cookie, editor.cookie),
+                body: ByteBuffer(string: "csrf=\(ConsoleTests.encoded(csrf))&from=2026-01-01&to=2026-12-31"))
+            #expect(bundle.status == .ok && bundle.headers[.contentType] == "application/zip")
+            let zip = server.folder.appendingPathComponent("console-evidence.zip")
+            try Data(buffer: bundle.body).write(to: zip)
+            let verified = await runCLI(["evidence", "verify", zip.path, "--db", server.database])
+            #expect(verified.code == 0, "\(verified.out)")
         }
     }
 }

@@ -1,14 +1,47 @@
 import BreachClockApplication
 import BreachClockCalculator
+import BreachClockEvidence
 import BreachClockProgramme
 import BreachClockRules
 import BreachClockStore
 import Foundation
 import Hummingbird
+import NIOCore
 
 extension Console {
     /// `/console/programme` and `/console/exercises` (issue 15's features, in the console).
     func registerProgramme(on router: Router<ServerContext>) {
+        router.get("/console/evidence") { request, _ in
+            guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
+            let today = ZonedTime.civilDate(of: clock(), in: ZonedTime.utc)
+            let view: [String: Any] = [
+                "csrf": session.csrf, "canEdit": session.key.role >= .editor, "from": CivilDate(year: today.year, month: 1, day: 1)!.description,
+                "to": today.description,
+            ]
+            return Self.page(title: "Evidence", body: Self.render(view, "evidence"), session: session)
+        }
+        router.post("/console/evidence") { request, _ in
+            let fields = try await Self.form(request)
+            let checked = try await editor(request, fields: fields)
+            guard let session = checked.session, checked.refusal == nil else { return checked.refusal! }
+            guard let from = fields["from"].flatMap({ CivilDate(iso: $0) }), let to = fields["to"].flatMap({ CivilDate(iso: $0) }), from <= to else {
+                let view: [String: Any] = [
+                    "csrf": session.csrf, "canEdit": true, "from": fields["from"] ?? "", "to": fields["to"] ?? "",
+                    "error": "Give two dates YYYY-MM-DD, the first not after the last.",
+                ]
+                return Self.page(title: "Evidence", body: Self.render(view, "evidence"), session: session, status: .unprocessableContent)
+            }
+            let files = try await EvidenceBundle.build(store: store, from: from, to: to, now: clock(), actor: Self.actor(session))
+            let zip = FileManager.default.temporaryDirectory.appendingPathComponent("breachclock-evidence-\(UUID().uuidString).zip")
+            defer { try? FileManager.default.removeItem(at: zip) }
+            try EvidenceArchive.write(files, to: zip)
+            return Response(
+                status: .ok,
+                headers: [
+                    .contentType: "application/zip", .contentDisposition: "attachment; filename=\"evidence-\(from)-\(to).zip\"",
+                    .cacheControl: "no-store",
+                ], body: .init(byteBuffer: ByteBuffer(data: try Data(contentsOf: zip))))
+        }
         router.get("/console/programme") { request, _ in
             guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
             let programmes = ProgrammeService(store: store, clock: clock)

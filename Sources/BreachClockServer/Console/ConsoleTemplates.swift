@@ -39,7 +39,7 @@ enum ConsoleTemplates {
         <header>
         <strong>breachclock</strong>
         {{#signedIn}}
-        <nav aria-label="Main"><a href="/console/incidents">Incidents</a> <a href="/console/jurisdictions">Jurisdictions</a> <a href="/console/programme">Programme</a> <a href="/console/exercises">Exercises</a>{{#isAdmin}} <a href="/console/webhooks">Webhooks</a>{{/isAdmin}}</nav>
+        <nav aria-label="Main"><a href="/console/incidents">Incidents</a> <a href="/console/jurisdictions">Jurisdictions</a> <a href="/console/programme">Programme</a> <a href="/console/exercises">Exercises</a> <a href="/console/evidence">Evidence</a>{{#isAdmin}} <a href="/console/webhooks">Webhooks</a>{{/isAdmin}}</nav>
         <form method="post" action="/console/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><span class="muted">Signed in as {{keyName}} ({{role}})</span> <button type="submit">Sign out</button></form>
         {{/signedIn}}
         </header>
@@ -325,6 +325,26 @@ enum ConsoleTemplates {
         <ul>{{#observations}}<li>{{verdict}}: {{text}} ({{by}})</li>{{/observations}}</ul>
         """
 
+    static let evidence = """
+        {{% CONTENT_TYPE: BREACHCLOCK_HTML}}
+        <h1>Evidence for an audit period</h1>
+        <p>A zip for the auditor: an index mapped to SOC 2 CC7.1-CC7.5, the incidents, triage, exercises and the
+        programme's history, with every file's SHA-256 in a manifest anchored in the audit log. Check it with
+        <code>breachclock evidence verify FILE --db DB</code>.</p>
+        {{#error}}<p class="error" role="alert">{{error}}</p>{{/error}}
+        {{#canEdit}}
+        <form method="post" action="/console/evidence">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <label for="from">First day (YYYY-MM-DD)</label>
+        <input id="from" name="from" required pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" value="{{from}}">
+        <label for="to">Last day, included (YYYY-MM-DD)</label>
+        <input id="to" name="to" required pattern="[0-9]{4}-[0-9]{2}-[0-9]{2}" value="{{to}}">
+        <button type="submit">Export the bundle</button>
+        </form>
+        {{/canEdit}}
+        {{^canEdit}}<p>Exporting writes to the audit log, so it needs the editor role.</p>{{/canEdit}}
+        """
+
     static let problem = """
         {{% CONTENT_TYPE: BREACHCLOCK_HTML}}
         <h1>{{heading}}</h1>
@@ -339,7 +359,7 @@ enum ConsoleTemplates {
         for (name, text) in [
             ("layout", layout), ("sign-in", signIn), ("incidents", incidents), ("incident", incident), ("new-incident", newIncident),
             ("problem", problem), ("jurisdictions", jurisdictions), ("jurisdiction", jurisdiction), ("webhooks", webhooks),
-            ("programme", programme), ("no-programme", noProgramme), ("exercises", exercises), ("exercise", exercise),
+            ("programme", programme), ("no-programme", noProgramme), ("exercises", exercises), ("exercise", exercise), ("evidence", evidence),
         ] {
             try? library.register(text, named: name)
         }
