@@ -47,10 +47,25 @@ public struct ProgrammeService: Sendable {
     /// The newest imported programme, if any.
     public func newestProgramme() async throws -> (revision: StoredProgrammeRevision, programme: Programme)? {
         guard let latest = try await store.programmeRevisions().last else { return nil }
+        return (latest, try Self.decode(latest))
+    }
+
+    /// A stored revision read back (it was checked on import, so it decodes).
+    public static func decode(_ revision: StoredProgrammeRevision) throws -> Programme {
         let root = try DocumentParser.parse(
-            Array(latest.source.utf8), format: latest.format == "json" ? .json : .yaml, file: "programme revision \(latest.revision)",
+            Array(revision.source.utf8), format: revision.format == "json" ? .json : .yaml, file: "programme revision \(revision.revision)",
             limits: .facts)
-        return (latest, try ProgrammeDecoder.decode(root))
+        return try ProgrammeDecoder.decode(root)
+    }
+
+    /// `ExerciseLog.problems(against:)`'s lines (`field: message`) as a 422 naming each field.
+    static func invalid(_ problems: [String], title: String) -> ServiceError {
+        ServiceError(
+            .invalid, title,
+            errors: problems.map { problem in
+                let parts = problem.split(separator: ":", maxSplits: 1).map(String.init)
+                return (parts[0], parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : problem)
+            })
     }
 
     /// Every finding for `programme` on `asOf`: its own, then the exercises' (none in `period`) and
@@ -81,14 +96,7 @@ public struct ProgrammeService: Sendable {
         let programme = try await newestProgramme()?.programme
         if let programme {
             let problems = log.problems(against: programme)
-            if !problems.isEmpty {
-                throw ServiceError(
-                    .invalid, "Invalid exercise log",
-                    errors: problems.map { problem in
-                        let parts = problem.split(separator: ":", maxSplits: 1).map(String.init)
-                        return (parts[0], parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : problem)
-                    })
-            }
+            if !problems.isEmpty { throw Self.invalid(problems, title: "Invalid exercise log") }
         }
         let line = LogLine(attendance: log.attendance, observations: log.observations, decisions: log.decisions)
         do {

@@ -41,19 +41,9 @@ public struct ReviewService: Sendable {
 
     /// Action items must name people and entries of the newest imported programme, when there is one.
     func checkAgainstProgramme(_ items: [ExerciseLog.ActionItem]) async throws {
-        guard !items.isEmpty, let latest = try await store.programmeRevisions().last else { return }
-        let root = try DocumentParser.parse(
-            Array(latest.source.utf8), format: latest.format == "json" ? .json : .yaml, file: "programme", limits: .facts)
-        let programme = try ProgrammeDecoder.decode(root)
+        guard !items.isEmpty, let programme = try await ProgrammeService(store: store, clock: clock).newestProgramme()?.programme else { return }
         let problems = ExerciseLog(attendance: [], observations: [], decisions: [], actionItems: items).problems(against: programme)
-        if !problems.isEmpty {
-            throw ServiceError(
-                .invalid, "Invalid review",
-                errors: problems.map { problem in
-                    let parts = problem.split(separator: ":", maxSplits: 1).map(String.init)
-                    return (parts[0], parts.count > 1 ? parts[1].trimmingCharacters(in: .whitespaces) : problem)
-                })
-        }
+        if !problems.isEmpty { throw ProgrammeService.invalid(problems, title: "Invalid review") }
     }
 
     /// The review of an incident with its figures, or nil when none is recorded.

@@ -24,6 +24,14 @@ public enum EvidenceArchive {
         }
     }
 
+    /// The zip of `files`, as bytes (written through a temporary file: ZIPFoundation writes archives to files).
+    public static func zipped(_ files: [EvidenceFile]) throws -> Data {
+        let zip = FileManager.default.temporaryDirectory.appendingPathComponent("breachclock-evidence-\(UUID().uuidString).zip")
+        defer { try? FileManager.default.removeItem(at: zip) }
+        try write(files, to: zip)
+        return try Data(contentsOf: zip)
+    }
+
     /// One thing wrong with a bundle.
     public enum Problem: Error, Sendable, Equatable, CustomStringConvertible {
         case changed(String)
@@ -80,7 +88,7 @@ public enum EvidenceArchive {
         try entries(url).map { EvidenceFile(path: $0.key, bytes: $0.value) }.sorted { $0.path < $1.path }
     }
 
-    static func sha256(_ bytes: [UInt8]) -> String { SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined() }
+    static func sha256(_ bytes: [UInt8]) -> String { Hex.encode(SHA256.hash(data: bytes)) }
 
     /// Recomputes every hash and names every file that changed, went missing or was added; with
     /// `store`, checks that the audit chain's line named by `anchor.json` records this manifest.

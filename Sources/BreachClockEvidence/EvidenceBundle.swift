@@ -19,7 +19,7 @@ public struct EvidenceFile: Sendable, Equatable {
         self.bytes = bytes
     }
 
-    public var sha256: String { EvidenceBundle.hex(SHA256.hash(data: bytes)) }
+    public var sha256: String { Hex.encode(SHA256.hash(data: bytes)) }
 }
 
 /// `manifest.json`: every other file of the bundle with its SHA-256 and size.
@@ -59,8 +59,6 @@ public struct EvidenceAnchor: Sendable, Equatable, Codable {
 /// every file's SHA-256; the manifest's own SHA-256 is written to the audit chain (`evidence.export`)
 /// and `anchor.json` says at which line.
 public enum EvidenceBundle {
-    static func hex(_ digest: SHA256.Digest) -> String { digest.map { String(format: "%02x", $0) }.joined() }
-
     /// The encoder for the bundle's JSON files: pretty (people open them), keys sorted (the same bytes each time).
     static var encoder: JSONEncoder {
         let encoder = JSONEncoder()
@@ -179,9 +177,7 @@ public enum EvidenceBundle {
             .init(revision: $0.revision, importedAt: IncidentStore.timestamp($0.importedAt), importedBy: $0.importedBy, sha256: $0.digest)
         }
         if let newest = revisions.last {
-            let root = try DocumentParser.parse(
-                Array(newest.source.utf8), format: newest.format == "json" ? .json : .yaml, file: "programme", limits: .facts)
-            let programme = try ProgrammeDecoder.decode(root)
+            let programme = try ProgrammeService.decode(newest)
             summary.organisation = programme.organisation
             let findings = try await programmes.findings(programme, asOf: to, period: .init(from: from, to: to))
             summary.findings = findings.map { .init(kind: $0.kind.rawValue, subject: $0.subject, message: $0.message) }

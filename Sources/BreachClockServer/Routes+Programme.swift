@@ -282,16 +282,7 @@ extension Routes {
             let to = try day("to")
             guard from <= to else { throw ServiceError.invalid("to", "is before from") }
             let files = try await EvidenceBundle.build(store: store, from: from, to: to, now: clock(), actor: Self.actor(context))
-            let zip = FileManager.default.temporaryDirectory.appendingPathComponent("breachclock-evidence-\(UUID().uuidString).zip")
-            defer { try? FileManager.default.removeItem(at: zip) }
-            try EvidenceArchive.write(files, to: zip)
-            let data = try Data(contentsOf: zip)
-            return Response(
-                status: .ok,
-                headers: [
-                    .contentType: "application/zip", .contentDisposition: "attachment; filename=\"evidence-\(from)-\(to).zip\"",
-                    .cacheControl: "no-store",
-                ], body: .init(byteBuffer: ByteBuffer(data: data)))
+            return try Self.evidenceResponse(files, from: from, to: to)
         }
         router.post("/v1/incidents/:id/review") { request, context in
             let node = try await Self.document(request, context)
@@ -306,6 +297,16 @@ extension Routes {
             guard let review = try await reviews.review(incidentID: try context.parameters.require("id")) else { throw Problem.notFound }
             return Self.markdown(review.markdown)
         }
+    }
+
+    /// An evidence bundle as a download (the API's and the console's).
+    static func evidenceResponse(_ files: [EvidenceFile], from: CivilDate, to: CivilDate) throws -> Response {
+        Response(
+            status: .ok,
+            headers: [
+                .contentType: "application/zip", .contentDisposition: "attachment; filename=\"evidence-\(from)-\(to).zip\"",
+                .cacheControl: "no-store",
+            ], body: .init(byteBuffer: ByteBuffer(data: try EvidenceArchive.zipped(files))))
     }
 
     /// Ends a live exercise and stores it under its id.

@@ -211,7 +211,7 @@ extension IncidentStore {
     /// Every programme revision and exercise against the digests their audit lines record: the
     /// review history and the exercises are evidence, so an edited one must show.
     static func verifyProgrammeState(_ db: any SQLSession, into result: inout AuditChain.Verification) async throws {
-        func sha(_ text: String) -> String { Hex.encode(SHA256.hash(data: Array(text.utf8))) }
+        let sha = IncidentStore.sha256
         var imported: [Int: String] = [:]
         for row in try await db.query("SELECT after FROM audit_log WHERE action = 'programme.import' ORDER BY seq") {
             guard let text: String = try row["after"], let line = try? JSONDecoder.decode(ProgrammeImportedLine.self, from: text) else { continue }

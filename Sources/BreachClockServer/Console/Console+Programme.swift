@@ -32,15 +32,7 @@ extension Console {
                 return Self.page(title: "Evidence", body: Self.render(view, "evidence"), session: session, status: .unprocessableContent)
             }
             let files = try await EvidenceBundle.build(store: store, from: from, to: to, now: clock(), actor: Self.actor(session))
-            let zip = FileManager.default.temporaryDirectory.appendingPathComponent("breachclock-evidence-\(UUID().uuidString).zip")
-            defer { try? FileManager.default.removeItem(at: zip) }
-            try EvidenceArchive.write(files, to: zip)
-            return Response(
-                status: .ok,
-                headers: [
-                    .contentType: "application/zip", .contentDisposition: "attachment; filename=\"evidence-\(from)-\(to).zip\"",
-                    .cacheControl: "no-store",
-                ], body: .init(byteBuffer: ByteBuffer(data: try Data(contentsOf: zip))))
+            return try Routes.evidenceResponse(files, from: from, to: to)
         }
         router.get("/console/programme") { request, _ in
             guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }

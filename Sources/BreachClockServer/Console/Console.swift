@@ -4,6 +4,7 @@ import BreachClockLoader
 import BreachClockReports
 import BreachClockRules
 import BreachClockStore
+import BreachClockWebhooks
 import Foundation
 import HTTPTypes
 import Hummingbird
@@ -139,12 +140,7 @@ struct Console: Sendable {
     }
 
     /// Compares in constant time, so the CSRF token cannot be guessed byte by byte.
-    static func same(_ a: String, _ b: String) -> Bool {
-        let x = Array(a.utf8)
-        let y = Array(b.utf8)
-        guard x.count == y.count else { return false }
-        return zip(x, y).reduce(0) { $0 | ($1.0 ^ $1.1) } == 0
-    }
+    static func same(_ a: String, _ b: String) -> Bool { constantTimeEqual(Array(a.utf8), Array(b.utf8)) }
 
     // MARK: Routes
 
