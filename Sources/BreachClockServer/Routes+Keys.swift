@@ -31,7 +31,10 @@ extension Routes {
         }
         router.delete("/v1/keys/:id") { _, context in
             try await store.revokeKey(id: try context.parameters.require("id"), actor: Self.actor(context))
-            keys.forgetAll()  // a revoked key stops working at once on this server, not after the cache's lifetime
+            // A revoked key (and every console session signed in with it) stops working at once on this
+            // server, not after the caches' lifetime.
+            keys.forgetAll()
+            sessions.forgetAll()
             return Response(status: .noContent)
         }
     }

@@ -20,6 +20,8 @@ struct Routes {
     let metrics: ServerMetrics
     /// The authenticated keys the middleware remembers; revoking a key through the API clears it.
     let keys: KeyCache
+    /// The console's sessions the same way; revoking a key clears them too (a session acts as its key).
+    let sessions: CredentialCache<WebSession>
     let clock: @Sendable () -> Date
     let openAPI: String
     /// Where webhooks may be sent: literal addresses in a subscription's URL are checked when it is made.

@@ -155,14 +155,15 @@ public enum ServerApplication {
         let table = RouteTable()
         router.add(middleware: RequestMiddleware(metrics: metrics, routes: table))
         let keys = KeyCache(lifetime: configuration.keyCacheLifetime)
+        let sessions = CredentialCache<WebSession>(lifetime: configuration.keyCacheLifetime)
         router.add(middleware: AuthenticationMiddleware(store: store, cache: keys))
         let routes = Routes(
-            service: service, store: store, metrics: metrics, keys: keys, clock: clock, openAPI: OpenAPIDocument.text,
+            service: service, store: store, metrics: metrics, keys: keys, sessions: sessions, clock: clock, openAPI: OpenAPIDocument.text,
             addressPolicy: AddressPolicy(allowlist: configuration.webhookAllowlist)
         ).register(on: router)
         table.routes = routes
         // The web console's pages, outside the API's document (issue 16).
-        Console(service: service, store: store, clock: clock).register(on: router)
+        Console(service: service, store: store, sessions: sessions, clock: clock).register(on: router)
         return (router, routes, rulebook, service)
     }
 

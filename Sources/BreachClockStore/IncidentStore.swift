@@ -260,6 +260,54 @@ public final class IncidentStore: Sendable {
         }
     }
 
+    /// What an incident's page lists beside its assessment, in one read: the notices, each revision's
+    /// changes (without the stored assessment, which the page does not show) and the incident's audit
+    /// lines (without their before and after).
+    public func activity(incidentID: String) async throws -> IncidentActivity {
+        try await engine.read { db in try await Self.fetchActivity(db, incidentID: incidentID) }
+    }
+
+    /// The incident and its activity in one read (the console's incident page); nil if there is no such incident.
+    public func incidentWithActivity(id: String) async throws -> (incident: StoredIncident, activity: IncidentActivity)? {
+        try await engine.read { db in
+            guard let incident = try await Self.fetchIncident(db, id: id) else { return nil }
+            return (incident, try await Self.fetchActivity(db, incidentID: id))
+        }
+    }
+
+    /// One statement for the three lists, not three: on SQLite each statement outside a transaction
+    /// is a read of its own on GRDB's reader queue (a thread hop each), and three of them were half of
+    /// the console's incident page (scripts/bench-console.py). One statement also sees one snapshot.
+    /// The parts share columns: `number` orders audit lines and revisions, `at` then `c4` notices.
+    static func fetchActivity(_ db: any SQLSession, incidentID: String) async throws -> IncidentActivity {
+        let rows = try await db.query(
+            """
+            SELECT 'audit' AS part, seq AS number, at, actor AS c1, action AS c2, CAST(NULL AS TEXT) AS c3, CAST(NULL AS TEXT) AS c4
+                FROM audit_log WHERE incident_id = ?
+            UNION ALL SELECT 'revision', revision, computed_at, changes, NULL, NULL, NULL FROM assessment WHERE incident_id = ?
+            UNION ALL SELECT 'notice', NULL, sent_at, obligation_id, method, reference, id FROM notice WHERE incident_id = ?
+            ORDER BY part, number, at, c4
+            """, [incidentID, incidentID, incidentID])
+        var activity = IncidentActivity(notices: [], revisions: [], audit: [])
+        for row in rows {
+            switch try row["part"] as String {
+            case "audit":
+                activity.audit.append(.init(seq: try row["number"], at: try row.date("at"), actor: try row["c1"], action: try row["c2"]))
+            case "revision":
+                let changesText: String = try row["c1"]
+                activity.revisions.append(
+                    .init(
+                        revision: try row["number"], computedAt: try row.date("at"),
+                        changes: try JSONDecoder().decode([String].self, from: Data(changesText.utf8))))
+            default:
+                activity.notices.append(
+                    .init(id: try row["c4"], obligationID: try row["c1"], sentAt: try row.date("at"), method: try row["c2"], reference: try row["c3"])
+                )
+            }
+        }
+        return activity
+    }
+
     /// Every assessment of the incident, oldest first.
     public func history(id: String) async throws -> [AssessmentRevision] {
         try await engine.read { db in

@@ -28,6 +28,37 @@ public struct AssessmentRevision: Sendable {
     public var assessmentJSON: String
 }
 
+/// An incident's notices, revisions and audit lines, as its page lists them (`IncidentStore.activity`).
+public struct IncidentActivity: Sendable {
+    /// A revision's number, time and what changed, without the assessment it stored.
+    public struct Revision: Sendable, Hashable {
+        public var revision: Int
+        public var computedAt: Date
+        public var changes: [String]
+    }
+
+    /// An audit line's who, what and when, without its before, after and hashes.
+    public struct AuditLine: Sendable, Hashable {
+        public var seq: Int
+        public var at: Date
+        public var actor: String
+        public var action: String
+    }
+
+    /// A notice's what, when, how and reference (who recorded it is in the audit lines).
+    public struct Notice: Sendable, Hashable {
+        public var id: String
+        public var obligationID: String
+        public var sentAt: Date
+        public var method: String
+        public var reference: String?
+    }
+
+    public var notices: [Notice]
+    public var revisions: [Revision]
+    public var audit: [AuditLine]
+}
+
 /// A notice that was given.
 public struct StoredNotice: Sendable {
     public var id: String

@@ -71,7 +71,8 @@ import Testing
             // Urgency in words beside the colour: Texas AG due 1 April, 12 days away.
             #expect(list.text.contains("On track"))
             let page = try await client.execute(uri: "/console/incidents/\(id)", method: .get, headers: [.cookie: editor.cookie])
-            #expect(page.text.contains("<svg role=\"img\""))
+            #expect(page.text.contains("<svg class=\"timeline-wide\" role=\"img\""))
+            #expect(page.text.contains("<svg class=\"timeline-narrow\" role=\"img\""))
             #expect(page.text.contains("Tex. Bus. &amp; Com. Code § 521.053"))
             #expect(!page.text.contains("<script>alert(1)"))
             let csrf = try #require(Self.csrf(page.text))
@@ -107,6 +108,36 @@ import Testing
                 body: ByteBuffer(string: "csrf=\(Self.encoded(csrf))")
             ) { #expect($0.status == .seeOther) }
             try await client.execute(uri: "/console/incidents", method: .get, headers: [.cookie: editor.cookie]) {
+                #expect($0.status == .seeOther && $0.headers[.location] == "/console/sign-in")
+            }
+        }
+    }
+
+    /// Sessions are remembered for a few seconds (as API keys are), yet one past its expiry stops at
+    /// once, and revoking its key through the API ends it on this server at once too.
+    @Test func aSessionEndsAtItsExpiryAndWhenItsKeyIsRevoked() async throws {
+        let server = try await TestServer.make()
+        defer { server.remove() }
+        let start = consoleInstant("2026-03-20T08:00:00Z")
+        let clock = TestClock(start)
+        let store = try IncidentStore(path: server.database)
+        let viewerID = try #require(try await store.keys().first { $0.name == "test viewer" }).id
+        await store.close()
+        try await server.app(clock: clock.function).test(.router) { client in
+            let viewer = try await Self.signIn(client, key: server.viewerKey)
+            clock.advance(to: start.addingTimeInterval(Console.sessionLifetime - 60))
+            try await client.execute(uri: "/console/incidents", method: .get, headers: [.cookie: viewer.cookie]) { #expect($0.status == .ok) }
+            clock.advance(to: start.addingTimeInterval(Console.sessionLifetime + 1))
+            try await client.execute(uri: "/console/incidents", method: .get, headers: [.cookie: viewer.cookie]) {
+                #expect($0.status == .seeOther && $0.headers[.location] == "/console/sign-in")
+            }
+
+            let again = try await Self.signIn(client, key: server.viewerKey)
+            try await client.execute(uri: "/console/incidents", method: .get, headers: [.cookie: again.cookie]) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/keys/\(viewerID)", method: .delete, headers: server.headers(server.adminKey)) {
+                #expect($0.status == .noContent)
+            }
+            try await client.execute(uri: "/console/incidents", method: .get, headers: [.cookie: again.cookie]) {
                 #expect($0.status == .seeOther && $0.headers[.location] == "/console/sign-in")
             }
         }

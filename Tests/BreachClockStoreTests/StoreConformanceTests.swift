@@ -236,3 +236,52 @@ final class LinesBox: @unchecked Sendable {
         }
     }
 }
+
+/// The console's one-statement read of an incident's notices, revisions and audit lines
+/// (`IncidentStore.activity`) agrees with the three separate reads, on both engines.
+@Suite struct IncidentActivityTests {
+    @Test(arguments: Engine.allCases)
+    func activityMatchesTheSeparateReads(_ engine: Engine) async throws {
+        let database = try await FreshDatabase.make(engine)
+        defer { database.remove() }
+        let store = try await database.store()
+        let incident = try await store.createIncident(title: "activity", change: storeChange("0", action: "incident.create"), actor: "test")
+        let other = try await store.createIncident(title: "another", change: storeChange("x", action: "incident.create"), actor: "test")
+        // Notices recorded out of the order they were sent in, and one on another incident.
+        let sent = [("US-TX/regulator", "2026-03-20T10:00:00Z", "ref-2"), ("US-CA/individuals", "2026-03-19T08:00:00Z", nil)]
+        for (index, (obligation, at, reference)) in sent.enumerated() {
+            var change = storeChange("\(index + 1)", action: "notice.record")
+            change.notice = StoredNotice(
+                id: "ntc_\(index)", incidentID: incident.id, obligationID: obligation, sentAt: ISO8601DateFormatter().date(from: at)!,
+                method: "mail", reference: reference, recordedAt: Date(), recordedBy: "test")
+            _ = try await store.updateIncident(id: incident.id, expectedRevisions: nil, actor: "test") { [change] _ in change }
+        }
+        var elsewhere = storeChange("y", action: "notice.record")
+        elsewhere.notice = StoredNotice(
+            id: "ntc_other", incidentID: other.id, obligationID: "US-NY/regulator", sentAt: Date(), method: "mail", reference: nil,
+            recordedAt: Date(), recordedBy: "test")
+        _ = try await store.updateIncident(id: other.id, expectedRevisions: nil, actor: "test") { [elsewhere] _ in elsewhere }
+
+        let activity = try await store.activity(incidentID: incident.id)
+        let notices = try await store.notices(incidentID: incident.id)
+        #expect(activity.notices.map(\.obligationID) == ["US-CA/individuals", "US-TX/regulator"])
+        #expect(activity.notices.map(\.obligationID) == notices.map(\.obligationID))
+        #expect(activity.notices.map(\.sentAt) == notices.map(\.sentAt))
+        #expect(activity.notices.map(\.reference) == notices.map(\.reference))
+        #expect(activity.notices.map(\.id) == notices.map(\.id))
+        let history = try await store.history(id: incident.id)
+        #expect(activity.revisions.map(\.revision) == [1, 2, 3])
+        #expect(activity.revisions.map(\.revision) == history.map(\.revision))
+        #expect(activity.revisions.map(\.changes) == history.map(\.changes))
+        #expect(activity.revisions.map(\.computedAt) == history.map(\.computedAt))
+        let audit = try await store.audit(incidentID: incident.id)
+        #expect(activity.audit.map(\.action) == ["incident.create", "notice.record", "notice.record"])
+        #expect(activity.audit.map(\.seq) == audit.map(\.seq))
+        #expect(activity.audit.map(\.actor) == audit.map(\.actor))
+        #expect(activity.audit.map(\.at) == audit.map(\.at))
+
+        let both = try #require(try await store.incidentWithActivity(id: incident.id))
+        #expect(both.incident.revision == 3 && both.activity.audit.count == 3)
+        #expect(try await store.incidentWithActivity(id: "inc_none") == nil)
+    }
+}

@@ -4,7 +4,9 @@
 
 Steps: sign in with the key; open an incident through the console's form; record a notice; check that
 the countdown was rewritten by the page's script and that the timeline is drawn; save screenshots of
-the incident page at 1280 and 390 pixels wide in DIR. Exits non-zero, saying which step failed.
+the incident page at 1280 and 390 pixels wide in DIR; run axe-core's WCAG 2.0-2.2 A and AA rules
+(contrast, labels, names, structure) on every console page at both widths. Exits non-zero, saying
+which step failed.
 """
 import argparse
 import base64
@@ -16,6 +18,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from importlib import resources
 
 import websocket  # websocket-client, from PyPI (scripts/browser-test pins it)
 
@@ -87,6 +90,20 @@ class Browser:
         with open(path, "wb") as file:
             file.write(base64.b64decode(data))
 
+    def accessibility(self, width, page):
+        """axe-core's WCAG 2.0, 2.1 and 2.2 A and AA rules on the page as shown at `width`; the
+        violations as `rule: element` lines (none when it passes)."""
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1, mobile=width < 600)
+        if not self.evaluate("typeof axe !== 'undefined'"):
+            self.evaluate(AXE_SOURCE + "; true")
+        found = self.evaluate(
+            "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"
+            ".then(r => ({passes: r.passes.length, violations: r.violations.flatMap(v => v.nodes.map(n => "
+            "v.id + ': ' + n.target.join(' ') + ' (' + (n.failureSummary || '').split('\\n').slice(1).join('; ').trim() + ')'))}))")
+        if found["passes"] == 0:
+            raise SystemExit(f"axe ran no checks on {page}")
+        return [f"{page} at {width}px: {line}" for line in found["violations"]]
+
     def close(self):
         try:
             self.socket.close()
@@ -98,6 +115,8 @@ class Browser:
                 self.process.kill()
             shutil.rmtree(self.profile, ignore_errors=True)
 
+
+AXE_SOURCE = resources.files("axe_playwright_python").joinpath("axe.min.js").read_text(encoding="utf-8")
 
 FACTS = """timezone: America/Chicago
 events: { discoveredAt: %s }
@@ -156,10 +175,25 @@ def main():
         if marks < 2:
             raise SystemExit(f"{step}: the timeline shows {marks} marks")
 
+        step = "accessibility (WCAG 2.2 AA, axe-core)"
+        incident = browser.evaluate("location.pathname")
+        pages = [incident, "/console/incidents", "/console/incidents?show=all", "/console/incidents/new", "/console/jurisdictions",
+                 "/console/jurisdictions/US-TX", "/console/programme", "/console/exercises", "/console/evidence"]
+        problems = []
+        for path in pages:
+            browser.goto(args.base + path)
+            for width in (1280, 390):
+                problems += browser.accessibility(width, path)
+        browser.goto(args.base + incident)
+        if problems:
+            raise SystemExit("\n  " + "\n  ".join(problems))
+        print(f"axe-core: no WCAG 2.2 A or AA violations on {len(pages)} pages at 1280 and 390 pixels")
+
         step = "screenshots"
         for width in (1280, 390):
             browser.screenshot(width, os.path.join(args.out, f"incident-{width}.png"))
         browser.screenshot(1280, os.path.join(args.out, "incident-1280-top.png"), full=False)
+        browser.screenshot(390, os.path.join(args.out, "incident-390-top.png"), full=False)
         print(f"console check passed; screenshots in {args.out}")
     except SystemExit as failure:
         print(f"console check failed at step '{step}': {failure}", file=sys.stderr)

@@ -96,14 +96,16 @@ extension Console {
         )
     }
 
+    /// An incident's page; `activity` is read here unless the caller read it with the incident.
     func incidentPage(
-        _ incident: StoredIncident, session: WebSession, message: String?, preview: [String]? = nil, patchText: String? = nil
+        _ incident: StoredIncident, activity knownActivity: IncidentActivity? = nil, session: WebSession, message: String?, preview: [String]? = nil,
+        patchText: String? = nil
     ) async throws -> Response {
         let now = clock()
         let facts = try service.storedFacts(incident).facts
         let assessment = service.calculator.assess(facts)
         let zone = facts.timeZone
-        struct ObligationRow {
+        struct ObligationRow: Hashable {
             var id: String
             var recipient: String
             var citation: String
@@ -115,36 +117,36 @@ extension Console {
             var urgencyClass: String
             var reasons: [String]
         }
-        struct Pending {
+        struct Pending: Hashable {
             var id: String
             var recipient: String
         }
-        struct NotTriggered {
+        struct NotTriggered: Hashable {
             var id: String
             var reason: String
         }
-        struct NoticeRow {
+        struct NoticeRow: Hashable {
             var obligation: String
             var sentAt: String
             var method: String
             var reference: String?
         }
-        struct Revision {
+        struct Revision: Hashable {
             var revision: Int
             var at: String
             var changes: [String]
         }
-        struct AuditRow {
+        struct AuditRow: Hashable {
             var seq: Int
             var at: String
             var actor: String
             var action: String
         }
-        struct Preview {
+        struct Preview: Hashable {
             var changes: [String]
             var hasChanges: Bool
         }
-        struct View {
+        struct View: Hashable {
             var preview: Preview?
             var factsText: String
             var id: String
@@ -182,8 +184,8 @@ extension Console {
                 left: o.notice != nil ? "sent" : due.map { TimeLeft(until: $0, from: now).prose } ?? "no fixed deadline",
                 urgency: urgency?.text, urgencyClass: urgency?.css ?? "", reasons: o.reasons)
         }
-        let notices = try await store.notices(incidentID: incident.id)
-        let history = try await store.history(id: incident.id)
+        let activity: IncidentActivity
+        if let read = knownActivity { activity = read } else { activity = try await store.activity(incidentID: incident.id) }
         let view = View(
             preview: preview.map { Preview(changes: $0, hasChanges: !$0.isEmpty) },
             factsText: patchText ?? "# Only what changes, as a JSON Merge Patch (null removes), e.g.\n# affected: { US-TX: 4000 }\n",
@@ -194,75 +196,52 @@ extension Console {
             notTriggered: assessment.notTriggered.map { NotTriggered(id: $0.id, reason: $0.reason) },
             canEdit: open && session.key.role >= .editor, csrf: session.csrf,
             pending: assessment.obligations.filter { $0.notice == nil }.map { Pending(id: $0.id, recipient: $0.recipient.name) },
-            notices: notices.map {
+            notices: activity.notices.map {
                 NoticeRow(obligation: $0.obligationID, sentAt: ZonedTime.rfc3339($0.sentAt, in: zone), method: $0.method, reference: $0.reference)
             },
-            history: history.map { Revision(revision: $0.revision, at: IncidentStore.timestamp($0.computedAt), changes: $0.changes) },
-            audit: try await store.audit(incidentID: incident.id).map {
+            history: activity.revisions.map { Revision(revision: $0.revision, at: IncidentStore.timestamp($0.computedAt), changes: $0.changes) },
+            audit: activity.audit.map {
                 AuditRow(seq: $0.seq, at: IncidentStore.timestamp($0.at), actor: $0.actor, action: $0.action)
             })
-        return Self.page(title: incident.title, body: Self.render(view, "incident"), session: session)
+        // The whole page by its view and its layout's: while neither changes it is not drawn again.
+        struct Page: Hashable {
+            var view: View
+            var layout: Layout
+        }
+        let page = Page(view: view, layout: Layout(title: incident.title, body: "", session: session))
+        return Self.html(
+            memo.text(page, template: "incident") { Self.layout(title: incident.title, body: Self.render(view, "incident"), session: session) })
     }
 }
 
 /// A source's link, named by its host (a page of bare "source" links tells a reader nothing).
-struct SourceLink {
+struct SourceLink: Hashable {
     var url: String
     var host: String
 
     init(_ url: String) {
         self.url = url
-        host = URLComponents(string: url)?.host ?? url
-    }
-}
-
-/// The deadline timeline as SVG, drawn on the server: discovery, now, each fixed deadline and each
-/// notice sent, on one axis. Every text in it is escaped here (the template inserts it as markup).
-enum DeadlineTimeline {
-    static func escape(_ text: String) -> String {
-        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
-            .replacingOccurrences(of: "\"", with: "&quot;").replacingOccurrences(of: "'", with: "&#39;")
+        host = Self.host(of: url) ?? url
     }
 
-    static func svg(discovered: Date, now: Date, assessment: Assessment, zone: TimeZone) -> String {
-        var marks: [(at: Date, label: String, kind: String)] = [(discovered, "discovered", "start")]
-        for o in assessment.obligations {
-            if let due = o.deadline.due { marks.append((due, "\(o.jurisdiction) \(o.recipient.kind.rawValue) due", "due")) }
-            if let notice = o.notice { marks.append((notice.sentAt, "\(o.jurisdiction) notice sent", "sent")) }
-        }
-        let start = marks.map(\.at).min() ?? discovered
-        let end = max(marks.map(\.at).max() ?? discovered, now)
-        let span = max(end.timeIntervalSince(start), 3_600)
-        let width = 960.0
-        let left = 20.0
-        let usable = width - 2 * left
-        func x(_ date: Date) -> Double { left + usable * date.timeIntervalSince(start) / span }
-        let sorted = marks.sorted { $0.at < $1.at }
-        var parts = [
-            "<svg role=\"img\" aria-labelledby=\"timeline-title\" viewBox=\"0 0 \(Int(width)) \(60 + sorted.count * 18)\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\">",
-            "<title id=\"timeline-title\">Deadline timeline: \(sorted.count) events from \(escape(ZonedTime.rfc3339(start, in: zone))) to \(escape(ZonedTime.rfc3339(end, in: zone)))</title>",
-            "<line x1=\"\(left)\" y1=\"30\" x2=\"\(width - left)\" y2=\"30\" stroke=\"#1a1a1a\" stroke-width=\"2\"/>",
-            String(
-                format: "<line x1=\"%.1f\" y1=\"10\" x2=\"%.1f\" y2=\"50\" stroke=\"#0b57d0\" stroke-width=\"2\" stroke-dasharray=\"4 3\"/>", x(now),
-                x(now)),
-            String(format: "<text x=\"%.1f\" y=\"8\">now</text>", x(now)),
-        ]
-        for (index, mark) in sorted.enumerated() {
-            let px = x(mark.at)
-            let y = 60 + index * 18
-            let shape: String
-            switch mark.kind {
-            case "due": shape = String(format: "<path d=\"M%.1f 24 l6 6 l-6 6 l-6 -6 z\" fill=\"#a4001d\"/>", px)
-            case "sent": shape = String(format: "<circle cx=\"%.1f\" cy=\"30\" r=\"5\" fill=\"#1d5e20\"/>", px)
-            default: shape = String(format: "<rect x=\"%.1f\" y=\"25\" width=\"10\" height=\"10\" fill=\"#1a1a1a\"/>", px - 5)
+    /// The host of an `http(s)://` address: what follows the scheme, up to the path, query, fragment
+    /// or port, without user information. By hand because `URLComponents` was a few per cent of the
+    /// incident page's time, and a rule file's sources are all plain web addresses (`RuleDecoder`
+    /// refuses any that does not start with https:// or http://).
+    static func host(of url: String) -> String? {
+        let bytes = Array(url.utf8)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), bytes[colon...].starts(with: "://".utf8) else { return nil }
+        var start = colon + 3
+        var end = start
+        scan: while end < bytes.count {
+            switch bytes[end] {
+            case UInt8(ascii: "/"), UInt8(ascii: "?"), UInt8(ascii: "#"): break scan
+            case UInt8(ascii: "@"): start = end + 1
+            default: break
             }
-            parts.append(shape)
-            parts.append(
-                String(format: "<line x1=\"%.1f\" y1=\"36\" x2=\"%.1f\" y2=\"%d\" stroke=\"#c8c8c8\"/>", px, px, y - 12)
-                    + String(format: "<text x=\"%.1f\" y=\"%d\">", min(px, width - 320), y)
-                    + escape("\(mark.label): \(ZonedTime.rfc3339(mark.at, in: zone))") + "</text>")
+            end += 1
         }
-        parts.append("</svg>")
-        return parts.joined(separator: "\n")
+        let host = bytes[start..<end].prefix { $0 != UInt8(ascii: ":") }
+        return host.isEmpty ? nil : String(decoding: host, as: UTF8.self)
     }
 }

@@ -17,7 +17,12 @@ import NIOCore
 struct Console: Sendable {
     let service: IncidentService
     let store: IncidentStore
+    /// Sessions read in the last few seconds (as the API's keys are), so a page does not cost a
+    /// database read to find who is asking.
+    let sessions: CredentialCache<WebSession>
     let clock: @Sendable () -> Date
+    /// Pages rendered before, by their view (shared by every copy of the console).
+    let memo = RenderMemo()
     /// How long a session lasts.
     static let sessionLifetime: TimeInterval = 8 * 3_600
     static let cookie = "bc_session"
@@ -29,22 +34,38 @@ struct Console: Sendable {
     static func page(title: String, body: String, session: WebSession? = nil, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:])
         -> Response
     {
-        struct Layout {
-            var title: String
-            var body: String
-            var signedIn: Bool
-            var csrf: String
-            var keyName: String
-            var role: String
-            var isAdmin: Bool
+        html(layout(title: title, body: body, session: session), status: status, headers: headers)
+    }
+
+    /// What the layout shows around a page's body.
+    struct Layout: Hashable {
+        var title: String
+        var body: String
+        var signedIn: Bool
+        var csrf: String
+        var keyName: String
+        var role: String
+        var isAdmin: Bool
+
+        init(title: String, body: String, session: WebSession?) {
+            self.title = title
+            self.body = body
+            signedIn = session != nil
+            csrf = session?.csrf ?? ""
+            keyName = session?.key.name ?? ""
+            role = session?.key.role.rawValue ?? ""
+            isAdmin = session?.key.role == .admin
         }
-        let html =
-            ConsoleTemplates.library.render(
-                tree(
-                    Layout(
-                        title: title, body: body, signedIn: session != nil, csrf: session?.csrf ?? "", keyName: session?.key.name ?? "",
-                        role: session?.key.role.rawValue ?? "", isAdmin: session?.key.role == .admin)), withTemplate: "layout")
+    }
+
+    /// A page's body in the layout (navigation, sign-out, styles, the countdown script).
+    static func layout(title: String, body: String, session: WebSession?) -> String {
+        ConsoleTemplates.library.render(tree(Layout(title: title, body: body, session: session)), withTemplate: "layout")
             ?? "<!doctype html><title>breachclock</title><p>The page could not be drawn.</p>"
+    }
+
+    /// A whole page as the response, with the headers every console page carries.
+    static func html(_ html: String, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.contentType] = "text/html; charset=utf-8"
         headers[.cacheControl] = "no-store"
@@ -119,7 +140,11 @@ struct Console: Sendable {
 
     func session(_ request: Request) async throws -> WebSession? {
         guard let token = Self.token(request) else { return nil }
-        return try await store.session(token: token)
+        let now = clock()
+        guard let session = try await sessions.value(for: token, load: { try await store.session(token: $0) }), session.expiresAt > now else {
+            return nil
+        }
+        return session
     }
 
     /// `Set-Cookie` for a session: HttpOnly, SameSite=Strict, the console's path; Secure behind TLS.
@@ -172,7 +197,7 @@ struct Console: Sendable {
         }
         router.post("/console/sign-out") { request, _ in
             let fields = try await Self.form(request)
-            guard let token = Self.token(request), let session = try await store.session(token: token) else {
+            guard let token = Self.token(request), let session = try await session(request) else {
                 return Self.redirect("/console/sign-in")
             }
             guard Self.same(fields["csrf"] ?? "", session.csrf) else {
@@ -180,6 +205,7 @@ struct Console: Sendable {
                     .forbidden, "Refused", "The form's security token is missing or wrong; reload the page and try again.", session: session)
             }
             try await store.endSession(token: token)
+            sessions.forget(token)
             return Self.redirect("/console/sign-in", headers: [.setCookie: Self.cookieHeader("", maxAge: 0, request: request)])
         }
         router.get("/console/incidents") { request, _ in
@@ -188,7 +214,7 @@ struct Console: Sendable {
         }
         router.get("/console/incidents/:id") { request, context in
             guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
-            guard let incident = try await store.incident(id: try context.parameters.require("id")) else {
+            guard let (incident, activity) = try await store.incidentWithActivity(id: try context.parameters.require("id")) else {
                 return Self.problem(.notFound, "Not found", "There is no such incident.", session: session)
             }
             // A fixed message by code: a page never repeats text from its address.
@@ -196,7 +222,7 @@ struct Console: Sendable {
                 "notice": "Notice recorded.", "decision": "Decision recorded.", "facts": "Facts changed; the deadlines were computed again.",
             ]
             let message = request.uri.queryParameters.get("recorded").flatMap { messages[String($0)] }
-            return try await incidentPage(incident, session: session, message: message)
+            return try await incidentPage(incident, activity: activity, session: session, message: message)
         }
         router.get("/console/incidents/:id/calendar.ics") { request, context in
             guard try await session(request) != nil else { return Self.redirect("/console/sign-in") }

@@ -32,6 +32,10 @@ enum ConsoleTemplates {
         button { font: inherit; padding: .4rem .9rem; margin-top: .6rem; }
         .muted { color: var(--muted); }
         svg text { font: 12px system-ui, sans-serif; fill: #1a1a1a; }
+        svg text.muted { fill: var(--muted); }
+        .timeline-narrow { display: none; }
+        .timeline-narrow text { font-size: 15px; }
+        @media (max-width: 600px) { figure { margin: 0; } .timeline-wide { display: none; } .timeline-narrow { display: block; max-width: 24rem; } }
         @media (max-width: 600px) { table, thead, tbody, tr, th, td { display: block; } thead { display: none; } td { border: 0; } tr { border-bottom: 1px solid var(--line); padding: .5rem 0; } }
         </style>
         </head>
@@ -111,7 +115,7 @@ enum ConsoleTemplates {
         <p>{{status}} · revision {{revision}} · discovered {{discovered}} · <a href="/console/incidents/{{id}}/calendar.ics">calendar (.ics)</a></p>
         {{#message}}<p role="status">{{message}}</p>{{/message}}
         <h2>Timeline</h2>
-        <figure>{{{timeline}}}<figcaption class="muted">Discovery, now, each deadline and each notice sent.</figcaption></figure>
+        <figure>{{{timeline}}}<figcaption class="muted">Discovery, now, each deadline and each notice sent (on narrow screens, in order rather than to scale).</figcaption></figure>
         <h2>Obligations</h2>
         <table>
         <thead><tr><th scope="col">Notify</th><th scope="col">Due</th><th scope="col">Time left</th><th scope="col">Why</th></tr></thead>
