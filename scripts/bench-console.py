@@ -32,6 +32,8 @@ def main():
     parser.add_argument("--key", required=True)
     parser.add_argument("--requests", type=int, default=500)
     parser.add_argument("--fresh", action="store_true", help="open a new incident before each timed pair")
+    parser.add_argument("--closed", type=int, default=0,
+                        help="first open and close this many incidents, then also time the incidents page (open ones)")
     args = parser.parse_args()
     url = urllib.parse.urlparse(args.base)
     api = http.client.HTTPConnection(url.hostname, url.port)
@@ -46,6 +48,15 @@ def main():
         reply = api.getresponse()
         incident = json.loads(reply.read())["id"]
         assert reply.status == 201, ("POST", reply.status)
+
+    for _ in range(args.closed):
+        api.request("POST", "/v1/incidents", json.dumps({"title": "Closed", "facts": FACTS}), headers)
+        created = api.getresponse()
+        closed = json.loads(created.read())["id"]
+        api.request("POST", f"/v1/incidents/{closed}/close", headers=dict(headers, **{"If-Match": created.getheader("ETag")}))
+        reply = api.getresponse()
+        reply.read()
+        assert reply.status == 200, ("close", reply.status)
 
     page.request("POST", "/console/sign-in", urllib.parse.urlencode({"key": args.key}),
                  {"Content-Type": "application/x-www-form-urlencoded"})
@@ -82,6 +93,9 @@ def main():
     report("GET /v1/incidents/{id}       ", api_times, api_size)
     report("GET /console/incidents/{id}  ", page_times, page_size)
     print(f"ratio of medians: {statistics.median(page_times) / statistics.median(api_times):.2f}")
+    if args.closed:
+        lists = [timed(page, "/console/incidents", {"Cookie": cookie}) for _ in range(50)]
+        report(f"GET /console/incidents ({args.closed} closed)", [t for t, _ in lists], lists[-1][1])
 
 
 if __name__ == "__main__":

@@ -143,6 +143,45 @@ import Testing
         }
     }
 
+    /// The incidents page: open first, by next deadline; the filters for open, overdue, closed and all.
+    @Test func theIncidentListFiltersAndSortsByNextDeadline() async throws {
+        let server = try await TestServer.make()
+        defer { server.remove() }
+        @Sendable func incident(_ title: String, discovered: String) -> String {
+            #"{"title": "\#(title)", "facts": {"timezone": "America/Chicago", "events": {"discoveredAt": "\#(discovered)"}, "entity": {"role": "owner", "sectors": []}, "data": {"elements": ["name", "ssn"], "encrypted": false}, "riskOfHarm": "likely", "affected": {"US-TX": 400}}}"#
+        }
+        try await server.app(clock: { consoleInstant("2026-03-20T15:00:00Z") }).test(.router) { client in
+            // Texas: 30 days after discovery for the Attorney General and the individuals (Tex. Bus. & Com. Code § 521.053(b), (i)).
+            // Alpha is due on 1 April, bravo was due on 1 February (overdue), charlie is closed.
+            for (title, discovered) in [
+                ("alpha", "2026-03-02T09:00:00-06:00"), ("bravo", "2026-01-02T09:00:00-06:00"), ("charlie", "2026-03-10T09:00:00-06:00"),
+            ] {
+                let created = try await client.execute(
+                    uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey), body: body(incident(title, discovered: discovered)))
+                if title == "charlie" {
+                    let id = try #require(created.object["id"] as? String)
+                    try await client.execute(
+                        uri: "/v1/incidents/\(id)/close", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "\"1\""])
+                    ) { #expect($0.status == .ok) }
+                }
+            }
+            let viewer = try await Self.signIn(client, key: server.viewerKey)
+            func listed(_ show: String?) async throws -> [String] {
+                let page = try await client.execute(
+                    uri: "/console/incidents" + (show.map { "?show=\($0)" } ?? ""), method: .get, headers: [.cookie: viewer.cookie])
+                return page.text.matches(of: /<a href="\/console\/incidents\/inc_[^"]+">([a-z]+)<\/a>/).map { String($0.1) }
+            }
+            #expect(try await listed(nil) == ["bravo", "alpha"])
+            #expect(try await listed("open") == ["bravo", "alpha"])
+            #expect(try await listed("overdue") == ["bravo"])
+            #expect(try await listed("closed") == ["charlie"])
+            #expect(try await listed("all") == ["bravo", "alpha", "charlie"])
+            let open = try await client.execute(uri: "/console/incidents", method: .get, headers: [.cookie: viewer.cookie])
+            #expect(open.text.contains("OVERDUE") && open.text.contains("On track"))
+            #expect(open.text.contains(#"aria-current="page">Open</a>"#))
+        }
+    }
+
     @Test func aLoginLinkWorksOnce() async throws {
         let server = try await TestServer.make()
         defer { server.remove() }

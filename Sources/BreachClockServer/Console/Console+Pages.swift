@@ -53,8 +53,17 @@ extension Console {
         let now = clock()
         var rows: [IncidentRow] = []
         var cursor: Int?
+        // The store narrows the list first (an index on the open deadlines), so closed incidents are
+        // not assessed for the open list; `shows` below still decides from the assessment itself.
+        let (status, dueBefore): (IncidentStatus?, Date?) =
+            switch show {
+            case "closed": (.closed, nil)
+            case "overdue": (.open, now)
+            case "all": (nil, nil)
+            default: (.open, nil)
+            }
         repeat {
-            let page = try await store.incidents(status: nil, dueBefore: nil, limit: 200, after: cursor)
+            let page = try await store.incidents(status: status, dueBefore: dueBefore, limit: 200, after: cursor)
             for incident in page.incidents {
                 let facts = try service.storedFacts(incident).facts
                 let assessment = service.calculator.assess(facts)
