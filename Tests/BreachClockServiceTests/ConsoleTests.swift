@@ -157,7 +157,8 @@ import Testing
                 ("alpha", "2026-03-02T09:00:00-06:00"), ("bravo", "2026-01-02T09:00:00-06:00"), ("charlie", "2026-03-10T09:00:00-06:00"),
             ] {
                 let created = try await client.execute(
-                    uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey), body: body(incident(title, discovered: discovered)))
+                    uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey),
+                    body: body(incident(title, discovered: discovered)))
                 if title == "charlie" {
                     let id = try #require(created.object["id"] as? String)
                     try await client.execute(
