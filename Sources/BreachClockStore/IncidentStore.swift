@@ -260,9 +260,9 @@ public final class IncidentStore: Sendable {
         }
     }
 
-    /// What an incident's page lists beside its assessment, in one read: the notices, each revision's
-    /// changes (without the stored assessment, which the page does not show) and the incident's audit
-    /// lines (without their before and after).
+    /// What an incident's page lists beside its assessment, in one read: the notices, the decisions,
+    /// each revision's changes (without the stored assessment, which the page does not show) and the
+    /// incident's audit lines (without their before and after).
     public func activity(incidentID: String) async throws -> IncidentActivity {
         try await engine.read { db in try await Self.fetchActivity(db, incidentID: incidentID) }
     }
@@ -275,20 +275,23 @@ public final class IncidentStore: Sendable {
         }
     }
 
-    /// One statement for the three lists, not three: on SQLite each statement outside a transaction
-    /// is a read of its own on GRDB's reader queue (a thread hop each), and three of them were half of
-    /// the console's incident page (scripts/bench-console.py). One statement also sees one snapshot.
-    /// The parts share columns: `number` orders audit lines and revisions, `at` then `c4` notices.
+    /// One statement for the four lists, not four: on SQLite each statement outside a transaction
+    /// is a read of its own on GRDB's reader queue (a thread hop each), and separate statements were
+    /// half of the console's incident page (scripts/bench-console.py). One statement also sees one
+    /// snapshot. The parts share columns: `number` orders audit lines and revisions, `at` then `c4`
+    /// notices and decisions.
     static func fetchActivity(_ db: any SQLSession, incidentID: String) async throws -> IncidentActivity {
         let rows = try await db.query(
             """
-            SELECT 'audit' AS part, seq AS number, at, actor AS c1, action AS c2, CAST(NULL AS TEXT) AS c3, CAST(NULL AS TEXT) AS c4
+            SELECT 'audit' AS part, seq AS number, at, actor AS c1, action AS c2, CAST(NULL AS TEXT) AS c3, CAST(NULL AS TEXT) AS c4,
+                CAST(NULL AS TEXT) AS c5, CAST(NULL AS TEXT) AS c6
                 FROM audit_log WHERE incident_id = ?
-            UNION ALL SELECT 'revision', revision, computed_at, changes, NULL, NULL, NULL FROM assessment WHERE incident_id = ?
-            UNION ALL SELECT 'notice', NULL, sent_at, obligation_id, method, reference, id FROM notice WHERE incident_id = ?
+            UNION ALL SELECT 'revision', revision, computed_at, changes, NULL, NULL, NULL, NULL, NULL FROM assessment WHERE incident_id = ?
+            UNION ALL SELECT 'notice', NULL, sent_at, obligation_id, method, reference, id, NULL, NULL FROM notice WHERE incident_id = ?
+            UNION ALL SELECT 'decision', NULL, decided_at, kind, outcome, obligation_id, id, owner, rationale FROM decision WHERE incident_id = ?
             ORDER BY part, number, at, c4
-            """, [incidentID, incidentID, incidentID])
-        var activity = IncidentActivity(notices: [], revisions: [], audit: [])
+            """, [incidentID, incidentID, incidentID, incidentID])
+        var activity = IncidentActivity(notices: [], decisions: [], revisions: [], audit: [])
         for row in rows {
             switch try row["part"] as String {
             case "audit":
@@ -299,10 +302,15 @@ public final class IncidentStore: Sendable {
                     .init(
                         revision: try row["number"], computedAt: try row.date("at"),
                         changes: try JSONDecoder().decode([String].self, from: Data(changesText.utf8))))
-            default:
+            case "notice":
                 activity.notices.append(
                     .init(id: try row["c4"], obligationID: try row["c1"], sentAt: try row.date("at"), method: try row["c2"], reference: try row["c3"])
                 )
+            default:
+                activity.decisions.append(
+                    .init(
+                        id: try row["c4"], kind: try row["c1"], obligationID: try row["c3"], outcome: try row["c2"], rationale: try row["c6"],
+                        owner: try row["c5"], decidedAt: try row.date("at")))
             }
         }
         return activity

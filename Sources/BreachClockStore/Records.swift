@@ -28,7 +28,7 @@ public struct AssessmentRevision: Sendable {
     public var assessmentJSON: String
 }
 
-/// An incident's notices, revisions and audit lines, as its page lists them (`IncidentStore.activity`).
+/// An incident's notices, decisions, revisions and audit lines, as its page lists them (`IncidentStore.activity`).
 public struct IncidentActivity: Sendable {
     /// A revision's number, time and what changed, without the assessment it stored.
     public struct Revision: Sendable, Hashable {
@@ -54,7 +54,19 @@ public struct IncidentActivity: Sendable {
         public var reference: String?
     }
 
+    /// A decision's kind, outcome, who took it, when and why.
+    public struct Decision: Sendable, Hashable {
+        public var id: String
+        public var kind: String
+        public var obligationID: String?
+        public var outcome: String
+        public var rationale: String?
+        public var owner: String
+        public var decidedAt: Date
+    }
+
     public var notices: [Notice]
+    public var decisions: [Decision]
     public var revisions: [Revision]
     public var audit: [AuditLine]
 }

@@ -135,3 +135,12 @@ import Testing
         #expect(memo.text(View(title: "x"), template: "two") { "2" } == "2")
     }
 }
+
+/// Every choice of the decision form reads as words once recorded.
+@Suite struct DecisionLabelTests {
+    @Test func everyChoiceOfTheFormHasItsWords() {
+        let choices = ConsoleTemplates.incident.matches(of: /<option value="([a-z-]+\/[a-z-]+)">/).map { String($0.1) }
+        #expect(choices.count == 9)
+        #expect(Set(choices) == Set(Console.decisionLabels.keys))
+    }
+}

@@ -183,6 +183,46 @@ import Testing
         }
     }
 
+    /// What counsel reads on the incident page and the incidents page, as golden files (the `<main>`
+    /// element; ids, key ids and the CSRF token replaced by placeholders). California 1,200, Texas 300
+    /// and New York 40 residents, discovered 2 March 2026 in New York, seen on 20 March; the notice to
+    /// the Californians went out on 19 March, and counsel judged the risk of harm likely.
+    @Test func theIncidentPageAndListAsGoldenFiles() async throws {
+        let server = try await TestServer.make()
+        defer { server.remove() }
+        let incident =
+            #"{"title": "Payroll export & vendor <mis>configuration", "facts": {"timezone": "America/New_York", "events": {"discoveredAt": "2026-03-02T14:00:00-05:00"}, "entity": {"role": "owner", "sectors": []}, "data": {"elements": ["name", "ssn"], "encrypted": false}, "riskOfHarm": "likely", "affected": {"US-CA": 1200, "US-TX": 300, "US-NY": 40}}}"#
+        try await server.app(clock: { consoleInstant("2026-03-20T15:00:00Z") }).test(.router) { client in
+            let created = try await client.execute(
+                uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey), body: body(incident))
+            let id = try #require(created.object["id"] as? String)
+            let notice = #"{"obligation": "US-CA/individuals", "sentAt": "2026-03-19T09:00:00-07:00", "method": "mail", "reference": "batch 1"}"#
+            try await client.execute(
+                uri: "/v1/incidents/\(id)/notices", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "\"1\""]),
+                body: body(notice)
+            ) { #expect($0.status == .created) }
+            let decision = #"{"kind": "risk-of-harm", "outcome": "likely", "owner": "counsel", "rationale": "names with SSNs <unencrypted>"}"#
+            try await client.execute(
+                uri: "/v1/incidents/\(id)/decisions", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "\"2\""]),
+                body: body(decision)
+            ) { #expect($0.status == .created) }
+            let editor = try await Self.signIn(client, key: server.editorKey)
+            let page = try await client.execute(uri: "/console/incidents/\(id)", method: .get, headers: [.cookie: editor.cookie])
+            try expectGolden(Self.readable(page.text), "console-incident.html")
+            let list = try await client.execute(uri: "/console/incidents?show=all", method: .get, headers: [.cookie: editor.cookie])
+            try expectGolden(Self.readable(list.text), "console-incidents.html")
+        }
+    }
+
+    /// A page's `<main>` with what changes from run to run replaced: incident ids, key ids, the CSRF token.
+    static func readable(_ html: String) -> String {
+        guard let start = html.range(of: "<main id=\"main\" tabindex=\"-1\">"), let end = html.range(of: "</main>") else { return html }
+        return String(html[start.lowerBound..<end.upperBound])
+            .replacing(/inc_[A-Za-z0-9]+/, with: "inc_ID")
+            .replacing(/key_[A-Za-z0-9]+/, with: "key_ID")
+            .replacing(/name="csrf" value="[^"]+"/, with: #"name="csrf" value="CSRF""#) + "\n"
+    }
+
     @Test func aLoginLinkWorksOnce() async throws {
         let server = try await TestServer.make()
         defer { server.remove() }

@@ -237,7 +237,7 @@ final class LinesBox: @unchecked Sendable {
     }
 }
 
-/// The console's one-statement read of an incident's notices, revisions and audit lines
+/// The console's one-statement read of an incident's notices, decisions, revisions and audit lines
 /// (`IncidentStore.activity`) agrees with the three separate reads, on both engines.
 @Suite struct IncidentActivityTests {
     @Test(arguments: Engine.allCases)
@@ -262,7 +262,28 @@ final class LinesBox: @unchecked Sendable {
             recordedAt: Date(), recordedBy: "test")
         _ = try await store.updateIncident(id: other.id, expectedRevisions: nil, actor: "test") { [elsewhere] _ in elsewhere }
 
+        // Two decisions, the later one recorded first.
+        for (index, (kind, outcome, at)) in [("notice", "required", "2026-03-18T09:00:00Z"), ("risk-of-harm", "likely", "2026-03-05T09:00:00Z")]
+            .enumerated()
+        {
+            var change = storeChange("d\(index)", action: "decision.record")
+            change.decision = StoredDecision(
+                id: "dec_\(index)", incidentID: incident.id, kind: kind, obligationID: index == 0 ? "US-TX/regulator" : nil, outcome: outcome,
+                rationale: index == 0 ? "over 250 Texans" : nil, owner: "counsel", decidedAt: ISO8601DateFormatter().date(from: at)!,
+                recordedAt: Date(), recordedBy: "test")
+            _ = try await store.updateIncident(id: incident.id, expectedRevisions: nil, actor: "test") { [change] _ in change }
+        }
+
         let activity = try await store.activity(incidentID: incident.id)
+        let decisions = try await store.decisions(incidentID: incident.id)
+        #expect(activity.decisions.map(\.id) == ["dec_1", "dec_0"])
+        #expect(activity.decisions.map(\.id) == decisions.map(\.id))
+        #expect(activity.decisions.map(\.kind) == decisions.map(\.kind))
+        #expect(activity.decisions.map(\.outcome) == decisions.map(\.outcome))
+        #expect(activity.decisions.map(\.obligationID) == decisions.map(\.obligationID))
+        #expect(activity.decisions.map(\.rationale) == decisions.map(\.rationale))
+        #expect(activity.decisions.map(\.owner) == decisions.map(\.owner))
+        #expect(activity.decisions.map(\.decidedAt) == decisions.map(\.decidedAt))
         let notices = try await store.notices(incidentID: incident.id)
         #expect(activity.notices.map(\.obligationID) == ["US-CA/individuals", "US-TX/regulator"])
         #expect(activity.notices.map(\.obligationID) == notices.map(\.obligationID))
@@ -270,18 +291,18 @@ final class LinesBox: @unchecked Sendable {
         #expect(activity.notices.map(\.reference) == notices.map(\.reference))
         #expect(activity.notices.map(\.id) == notices.map(\.id))
         let history = try await store.history(id: incident.id)
-        #expect(activity.revisions.map(\.revision) == [1, 2, 3])
+        #expect(activity.revisions.map(\.revision) == [1, 2, 3, 4, 5])
         #expect(activity.revisions.map(\.revision) == history.map(\.revision))
         #expect(activity.revisions.map(\.changes) == history.map(\.changes))
         #expect(activity.revisions.map(\.computedAt) == history.map(\.computedAt))
         let audit = try await store.audit(incidentID: incident.id)
-        #expect(activity.audit.map(\.action) == ["incident.create", "notice.record", "notice.record"])
+        #expect(activity.audit.map(\.action) == ["incident.create", "notice.record", "notice.record", "decision.record", "decision.record"])
         #expect(activity.audit.map(\.seq) == audit.map(\.seq))
         #expect(activity.audit.map(\.actor) == audit.map(\.actor))
         #expect(activity.audit.map(\.at) == audit.map(\.at))
 
         let both = try #require(try await store.incidentWithActivity(id: incident.id))
-        #expect(both.incident.revision == 3 && both.activity.audit.count == 3)
+        #expect(both.incident.revision == 5 && both.activity.audit.count == 5)
         #expect(try await store.incidentWithActivity(id: "inc_none") == nil)
     }
 }

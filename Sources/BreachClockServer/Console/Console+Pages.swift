@@ -16,6 +16,16 @@ extension Console {
         return ("On track", "ok")
     }
 
+    /// How a recorded decision reads, by `kind/outcome` (the values of the decision form's choices;
+    /// a test holds the two lists together). Anything else reads as "kind: outcome".
+    static let decisionLabels = [
+        "notice/required": "Notice required", "notice/not-required": "Notice not required",
+        "risk-of-harm/unlikely": "Risk of harm unlikely", "risk-of-harm/likely": "Risk of harm likely", "risk-of-harm/high": "Risk of harm high",
+        "materiality/material": "Material", "materiality/not-material": "Not material",
+        "law-enforcement-delay/requested": "Law enforcement asked for a delay",
+        "law-enforcement-delay/not-requested": "No law-enforcement delay",
+    ]
+
     struct IncidentRow {
         var id: String
         var title: String
@@ -140,6 +150,13 @@ extension Console {
             var method: String
             var reference: String?
         }
+        struct DecisionRow: Hashable {
+            var what: String
+            var obligation: String?
+            var owner: String
+            var decidedAt: String
+            var rationale: String?
+        }
         struct Revision: Hashable {
             var revision: Int
             var at: String
@@ -172,6 +189,7 @@ extension Console {
             var csrf: String
             var pending: [Pending]
             var notices: [NoticeRow]
+            var decisions: [DecisionRow]
             var history: [Revision]
             var audit: [AuditRow]
         }
@@ -207,6 +225,11 @@ extension Console {
             pending: assessment.obligations.filter { $0.notice == nil }.map { Pending(id: $0.id, recipient: $0.recipient.name) },
             notices: activity.notices.map {
                 NoticeRow(obligation: $0.obligationID, sentAt: ZonedTime.rfc3339($0.sentAt, in: zone), method: $0.method, reference: $0.reference)
+            },
+            decisions: activity.decisions.map {
+                DecisionRow(
+                    what: Self.decisionLabels["\($0.kind)/\($0.outcome)"] ?? "\($0.kind): \($0.outcome)", obligation: $0.obligationID,
+                    owner: $0.owner, decidedAt: ZonedTime.rfc3339($0.decidedAt, in: zone), rationale: $0.rationale)
             },
             history: activity.revisions.map { Revision(revision: $0.revision, at: IncidentStore.timestamp($0.computedAt), changes: $0.changes) },
             audit: activity.audit.map {

@@ -31,6 +31,8 @@ enum ConsoleTemplates {
         input, select, textarea { font: inherit; padding: .3rem; max-width: 100%; }
         button { font: inherit; padding: .4rem .9rem; margin-top: .6rem; }
         .muted { color: var(--muted); }
+        .skip { position: absolute; left: -10000px; }
+        .skip:focus { position: static; display: inline-block; margin: .5rem 1rem; }
         svg text { font: 12px system-ui, sans-serif; fill: #1a1a1a; }
         svg text.muted { fill: var(--muted); }
         .timeline-narrow { display: none; }
@@ -40,6 +42,7 @@ enum ConsoleTemplates {
         </style>
         </head>
         <body>
+        <a class="skip" href="#main">Skip to the page's content</a>
         <header>
         <strong>breachclock</strong>
         {{#signedIn}}
@@ -47,7 +50,7 @@ enum ConsoleTemplates {
         <form method="post" action="/console/sign-out"><input type="hidden" name="csrf" value="{{csrf}}"><span class="muted">Signed in as {{keyName}} ({{role}})</span> <button type="submit">Sign out</button></form>
         {{/signedIn}}
         </header>
-        <main id="main">
+        <main id="main" tabindex="-1">
         {{{body}}}
         </main>
         <script>
@@ -186,6 +189,9 @@ enum ConsoleTemplates {
         <h2>Notices sent</h2>
         {{^notices}}<p>None yet.</p>{{/notices}}
         <ul>{{#notices}}<li>{{obligation}}: {{sentAt}} by {{method}}{{#reference}} ({{reference}}){{/reference}}</li>{{/notices}}</ul>
+        <h2>Decisions</h2>
+        {{^decisions}}<p>None yet.</p>{{/decisions}}
+        <ul>{{#decisions}}<li>{{decidedAt}}: {{what}}{{#obligation}} ({{obligation}}){{/obligation}}, decided by {{owner}}{{#rationale}}. Why: {{rationale}}{{/rationale}}</li>{{/decisions}}</ul>
         <h2>What changed</h2>
         <ol>{{#history}}<li>Revision {{revision}}, {{at}}<ul>{{#changes}}<li>{{.}}</li>{{/changes}}</ul></li>{{/history}}</ol>
         <h2>Audit trail</h2>
