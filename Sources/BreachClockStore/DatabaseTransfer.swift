@@ -27,7 +27,8 @@ public enum DatabaseTransfer {
         var order: String
     }
 
-    /// The schema every export holds: the newest migration.
+    /// The schema every export holds: the newest migration that changed the tables or columns an
+    /// export carries (0010 only adds indexes, so exports of 0009 and of 0010 are the same).
     public static let schema = "0009-web-sessions"
 
     static func tables(_ dialect: SQLDialect) -> [Table] {

@@ -14,6 +14,7 @@ enum SQLiteMigrations {
         migrator.registerMigration("0007-rescue-index") { db in try db.execute(sql: m0007RescueIndex) }
         migrator.registerMigration("0008-programme") { db in try db.execute(sql: m0008Programme) }
         migrator.registerMigration("0009-web-sessions") { db in try db.execute(sql: m0009WebSessions) }
+        migrator.registerMigration("0010-activity-indexes") { db in try db.execute(sql: m0010ActivityIndexes) }
         return migrator
     }
 

@@ -217,3 +217,22 @@ import Testing
         await store.close()
     }
 }
+
+/// Migration 0010: an incident's notices and decisions are read through an index on the incident,
+/// not by reading every incident's (SQLite's query plan; without the index it says SCAN).
+@Suite struct ActivityIndexTests {
+    @Test(arguments: [("notice", "notice_by_incident", "sent_at"), ("decision", "decision_by_incident", "decided_at")])
+    func anIncidentsRowsAreFoundByItsIndex(table: String, index: String, order: String) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("bc-index-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("store.sqlite").path
+        await (try IncidentStore(path: path)).close()
+        let queue = try DatabaseQueue(path: path)
+        let plan = try await queue.read { db in
+            try Row.fetchAll(db, sql: "EXPLAIN QUERY PLAN SELECT * FROM \(table) WHERE incident_id = ? ORDER BY \(order)", arguments: ["inc_x"])
+                .map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("USING INDEX \(index)") }, "\(plan)")
+    }
+}

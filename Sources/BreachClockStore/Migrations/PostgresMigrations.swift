@@ -174,5 +174,11 @@ enum PostgresMigrations {
                     expires_at TEXT NOT NULL, used_at TEXT)
                 """,
             ]),
+        Migration(
+            id: "0010-activity-indexes",
+            statements: [
+                "CREATE INDEX notice_by_incident ON notice(incident_id, sent_at)",
+                "CREATE INDEX decision_by_incident ON decision(incident_id, decided_at)",
+            ]),
     ]
 }
