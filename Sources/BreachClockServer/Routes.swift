@@ -8,6 +8,7 @@ import BreachClockWebhooks
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Logging
 import NIOCore
 import Synchronization
 
@@ -146,14 +147,7 @@ struct Routes {
             let incident = try await service.close(
                 id: try context.parameters.require("id"), ifMatch: try Self.ifMatch(request),
                 actor: Self.actor(context))
-            // Closing is the incident's closed phase too (unless a responder recorded it already).
-            if let closedAt = incident.closedAt, try await !store.phases(incidentID: incident.id).contains(where: { $0.phase == .closed }) {
-                do {
-                    _ = try await store.recordPhase(incidentID: incident.id, phase: .closed, at: closedAt, note: nil, actor: Self.actor(context))
-                } catch StoreError.rejected(let why) {
-                    context.logger.warning("the closed phase was not recorded", metadata: ["incident": "\(incident.id)", "why": "\(why)"])
-                }
-            }
+            try await Self.recordClosedPhase(incident, store: store, actor: Self.actor(context), logger: context.logger)
             return Self.incidentResponse(incident)
         }
         router.get("/v1/incidents/:id/calendar.ics") { _, context in
@@ -274,6 +268,19 @@ struct Routes {
         if let closedAt = incident.closedAt { members.append(("closedAt", .string(instant(closedAt)))) }
         members += [("facts", .raw(incident.factsJSON)), ("assessment", .raw(incident.assessmentJSON))]
         return .object(members)
+    }
+
+    /// Closing is the incident's closed phase too (unless a responder recorded it already); the API
+    /// and the console both close through here.
+    static func recordClosedPhase(_ incident: StoredIncident, store: IncidentStore, actor: String, logger: Logger) async throws {
+        guard let closedAt = incident.closedAt, try await !store.phases(incidentID: incident.id).contains(where: { $0.phase == .closed }) else {
+            return
+        }
+        do {
+            _ = try await store.recordPhase(incidentID: incident.id, phase: .closed, at: closedAt, note: nil, actor: actor)
+        } catch StoreError.rejected(let why) {
+            logger.warning("the closed phase was not recorded", metadata: ["incident": "\(incident.id)", "why": "\(why)"])
+        }
     }
 
     static func incidentResponse(_ incident: StoredIncident, status: HTTPResponse.Status = .ok) -> Response {

@@ -247,7 +247,7 @@ import Testing
 func consoleInstant(_ text: String) -> Date { ISO8601DateFormatter().date(from: text)! }
 
 /// The console's forms (issue 16): open an incident, preview new facts without saving, save them,
-/// record a decision.
+/// record a decision, close it.
 @Suite struct ConsoleFormTests {
     @Test func openPreviewSaveAndDecide() async throws {
         let server = try await TestServer.make()
@@ -305,6 +305,28 @@ func consoleInstant(_ text: String) -> Date { ISO8601DateFormatter().date(from: 
                     string: "csrf=\(ConsoleTests.encoded(csrf))&revision=2&decision=risk-of-harm%2Flikely&owner=counsel&rationale=SSNs%20taken")
             ) { #expect($0.status == .seeOther) }
             #expect(try await IncidentStore(path: server.database).decisions(incidentID: id).map(\.outcome) == ["likely"])
+
+            // Closing: refused with a stale revision, then done; the closed phase is recorded, the
+            // page says so and offers no more forms, and closing again is a conflict.
+            try await client.execute(
+                uri: "/console/incidents/\(id)/close", method: .post, headers: ConsoleTests.formWith(.cookie, editor.cookie),
+                body: ByteBuffer(string: "csrf=\(ConsoleTests.encoded(csrf))&revision=2")
+            ) { #expect($0.status == .conflict) }
+            try await client.execute(
+                uri: "/console/incidents/\(id)/close", method: .post, headers: ConsoleTests.formWith(.cookie, editor.cookie),
+                body: ByteBuffer(string: "csrf=\(ConsoleTests.encoded(csrf))&revision=3")
+            ) { #expect($0.status == .seeOther && $0.headers[.location] == "/console/incidents/\(id)?recorded=closed") }
+            let store = try IncidentStore(path: server.database)
+            #expect(try await store.incident(id: id)?.status == .closed)
+            #expect(try await store.phases(incidentID: id).map(\.phase) == [.closed])
+            let closed = try await client.execute(
+                uri: "/console/incidents/\(id)?recorded=closed", method: .get, headers: [.cookie: editor.cookie])
+            #expect(closed.text.contains("Incident closed.") && closed.text.contains("closed · revision 4"))
+            #expect(!closed.text.contains("Close the incident") && !closed.text.contains("Record the notice"))
+            try await client.execute(
+                uri: "/console/incidents/\(id)/close", method: .post, headers: ConsoleTests.formWith(.cookie, editor.cookie),
+                body: ByteBuffer(string: "csrf=\(ConsoleTests.encoded(csrf))&revision=4")
+            ) { #expect($0.status == .conflict && $0.text.contains("already closed")) }
         }
     }
 }

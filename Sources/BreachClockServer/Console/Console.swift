@@ -220,6 +220,7 @@ struct Console: Sendable {
             // A fixed message by code: a page never repeats text from its address.
             let messages = [
                 "notice": "Notice recorded.", "decision": "Decision recorded.", "facts": "Facts changed; the deadlines were computed again.",
+                "closed": "Incident closed.",
             ]
             let message = request.uri.queryParameters.get("recorded").flatMap { messages[String($0)] }
             return try await incidentPage(incident, activity: activity, session: session, message: message)
@@ -366,6 +367,23 @@ struct Console: Sendable {
                     .conflict, "The incident changed", "Someone changed it since you opened the page; reload it and try again.", session: session)
             }
             return Self.redirect("/console/incidents/\(id)?recorded=decision")
+        }
+        router.post("/console/incidents/:id/close") { request, context in
+            let id = try context.parameters.require("id")
+            let fields = try await Self.form(request)
+            let checked = try await editor(request, fields: fields)
+            guard let session = checked.session, checked.refusal == nil else { return checked.refusal! }
+            do {
+                let incident = try await service.close(
+                    id: id, ifMatch: fields["revision"].flatMap(Int.init).map { [$0] }, actor: Self.actor(session))
+                try await Routes.recordClosedPhase(incident, store: store, actor: Self.actor(session), logger: context.logger)
+            } catch let error as ServiceError {
+                return Self.problem(.conflict, "The incident was not closed", Self.describe(error), session: session)
+            } catch StoreError.conflict {
+                return Self.problem(
+                    .conflict, "The incident changed", "Someone changed it since you opened the page; reload it and try again.", session: session)
+            }
+            return Self.redirect("/console/incidents/\(id)?recorded=closed")
         }
         router.post("/console/incidents/:id/facts") { request, context in
             let id = try context.parameters.require("id")

@@ -185,6 +185,13 @@ enum ConsoleTemplates {
         <button type="submit" name="action" value="preview">Preview what would change</button>
         <button type="submit" name="action" value="save">Save</button>
         </form>
+        <h2>Close the incident</h2>
+        <form method="post" action="/console/incidents/{{id}}/close">
+        <input type="hidden" name="csrf" value="{{csrf}}">
+        <input type="hidden" name="revision" value="{{revision}}">
+        <p>The record, its history and its audit trail stay; a closed incident takes no more notices, decisions or facts.</p>
+        <button type="submit">Close the incident</button>
+        </form>
         {{/canEdit}}
         <h2>Notices sent</h2>
         {{^notices}}<p>None yet.</p>{{/notices}}
