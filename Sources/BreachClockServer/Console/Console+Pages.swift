@@ -124,77 +124,9 @@ extension Console {
         let facts = try service.storedFacts(incident).facts
         let assessment = service.calculator.assess(facts)
         let zone = facts.timeZone
-        struct ObligationRow: Hashable {
-            var id: String
-            var recipient: String
-            var citation: String
-            var sources: [SourceLink]
-            var due: String
-            var dueInstant: String?
-            var left: String
-            var urgency: String?
-            var urgencyClass: String
-            var reasons: [String]
-        }
-        struct Pending: Hashable {
-            var id: String
-            var recipient: String
-        }
-        struct NotTriggered: Hashable {
-            var id: String
-            var reason: String
-        }
-        struct NoticeRow: Hashable {
-            var obligation: String
-            var sentAt: String
-            var method: String
-            var reference: String?
-        }
-        struct DecisionRow: Hashable {
-            var what: String
-            var obligation: String?
-            var owner: String
-            var decidedAt: String
-            var rationale: String?
-        }
-        struct Revision: Hashable {
-            var revision: Int
-            var at: String
-            var changes: [String]
-        }
-        struct AuditRow: Hashable {
-            var seq: Int
-            var at: String
-            var actor: String
-            var action: String
-        }
-        struct Preview: Hashable {
-            var changes: [String]
-            var hasChanges: Bool
-        }
-        struct View: Hashable {
-            var preview: Preview?
-            var factsText: String
-            var id: String
-            var title: String
-            var status: String
-            var revision: Int
-            var discovered: String
-            var message: String?
-            var timeline: String
-            var obligations: [ObligationRow]
-            var hasNotTriggered: Bool
-            var notTriggered: [NotTriggered]
-            var canEdit: Bool
-            var csrf: String
-            var pending: [Pending]
-            var notices: [NoticeRow]
-            var decisions: [DecisionRow]
-            var history: [Revision]
-            var audit: [AuditRow]
-        }
+        typealias View = IncidentPageView
         let open = incident.status == .open
-        let obligations = assessment.obligations.map { o -> ObligationRow in
+        let obligations = assessment.obligations.map { o -> View.Obligation in
             let due = o.deadline.due
             let urgency = open && o.notice == nil ? Self.urgency(due: due, now: now) : nil
             let dueText: String
@@ -205,7 +137,7 @@ extension Console {
             } else {
                 dueText = o.deadline.standard ?? "no fixed deadline"
             }
-            return ObligationRow(
+            return View.Obligation(
                 id: o.id, recipient: o.recipient.name, citation: o.citation, sources: o.sources.map(SourceLink.init), due: dueText,
                 dueInstant: open && o.notice == nil ? due.map { RFC3339.text($0, offsetSeconds: 0) } : nil,
                 left: o.notice != nil ? "sent" : due.map { TimeLeft(until: $0, from: now).prose } ?? "no fixed deadline",
@@ -214,26 +146,26 @@ extension Console {
         let activity: IncidentActivity
         if let read = knownActivity { activity = read } else { activity = try await store.activity(incidentID: incident.id) }
         let view = View(
-            preview: preview.map { Preview(changes: $0, hasChanges: !$0.isEmpty) },
+            preview: preview.map { View.Preview(changes: $0, hasChanges: !$0.isEmpty) },
             factsText: patchText ?? "# Only what changes, as a JSON Merge Patch (null removes), e.g.\n# affected: { US-TX: 4000 }\n",
             id: incident.id, title: incident.title, status: incident.status.rawValue, revision: incident.revision,
             discovered: ZonedTime.rfc3339(facts.discoveredAt, in: zone), message: message,
             timeline: DeadlineTimeline.svg(discovered: facts.discoveredAt, now: now, assessment: assessment, zone: zone),
             obligations: obligations, hasNotTriggered: !assessment.notTriggered.isEmpty,
-            notTriggered: assessment.notTriggered.map { NotTriggered(id: $0.id, reason: $0.reason) },
+            notTriggered: assessment.notTriggered.map { View.NotTriggered(id: $0.id, reason: $0.reason) },
             canEdit: open && session.key.role >= .editor, csrf: session.csrf,
-            pending: assessment.obligations.filter { $0.notice == nil }.map { Pending(id: $0.id, recipient: $0.recipient.name) },
+            pending: assessment.obligations.filter { $0.notice == nil }.map { View.Pending(id: $0.id, recipient: $0.recipient.name) },
             notices: activity.notices.map {
-                NoticeRow(obligation: $0.obligationID, sentAt: ZonedTime.rfc3339($0.sentAt, in: zone), method: $0.method, reference: $0.reference)
+                View.Notice(obligation: $0.obligationID, sentAt: ZonedTime.rfc3339($0.sentAt, in: zone), method: $0.method, reference: $0.reference)
             },
             decisions: activity.decisions.map {
-                DecisionRow(
+                View.Decision(
                     what: Self.decisionLabels["\($0.kind)/\($0.outcome)"] ?? "\($0.kind): \($0.outcome)", obligation: $0.obligationID,
                     owner: $0.owner, decidedAt: ZonedTime.rfc3339($0.decidedAt, in: zone), rationale: $0.rationale)
             },
-            history: activity.revisions.map { Revision(revision: $0.revision, at: IncidentStore.timestamp($0.computedAt), changes: $0.changes) },
+            history: activity.revisions.map { View.Revision(revision: $0.revision, at: IncidentStore.timestamp($0.computedAt), changes: $0.changes) },
             audit: activity.audit.map {
-                AuditRow(seq: $0.seq, at: IncidentStore.timestamp($0.at), actor: $0.actor, action: $0.action)
+                View.AuditLine(seq: $0.seq, at: IncidentStore.timestamp($0.at), actor: $0.actor, action: $0.action)
             })
         // The whole page by its view and its layout's: while neither changes it is not drawn again.
         struct Page: Hashable {

@@ -93,6 +93,8 @@ struct Console: Sendable {
         case .collection, .set:
             return mirror.children.map { tree($0.value) }
         case .struct, .class:
+            // A view that names its members for swift-mustache itself is used as it is.
+            if let parent = value as? any MustacheParent { return parent }
             var members: [String: Any] = [:]
             for child in mirror.children {
                 guard let label = child.label else { continue }

@@ -12,10 +12,24 @@ import Synchronization
 /// (scripts/bench-console.py; the figures are in the README).
 final class RenderMemo: Sendable {
     /// The view as `AnyHashable`. Only `Sendable` views are put in (`text(_:template:)` requires it),
-    /// so the box is safe to share.
+    /// so the box is safe to share. A page's view is large, so it is hashed once, here, and the
+    /// dictionary hashes only that number; equality still compares the whole view.
     private struct Key: Hashable, @unchecked Sendable {
-        var template: String
-        var view: AnyHashable
+        let template: String
+        let view: AnyHashable
+        let hash: Int
+
+        init(template: String, view: AnyHashable) {
+            self.template = template
+            self.view = view
+            var hasher = Hasher()
+            hasher.combine(template)
+            hasher.combine(view)
+            hash = hasher.finalize()
+        }
+
+        func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+        static func == (a: Key, b: Key) -> Bool { a.hash == b.hash && a.template == b.template && a.view == b.view }
     }
 
     private struct State: ~Copyable {
@@ -49,9 +63,9 @@ final class RenderMemo: Sendable {
         let text = render()
         state.withLock { state in
             if state.entries[key] == nil, state.entries.count >= capacity,
-                let oldest = state.entries.min(by: { $0.value.used < $1.value.used })?.key
+                let oldest = state.entries.indices.min(by: { state.entries[$0].value.used < state.entries[$1].value.used })
             {
-                state.entries[oldest] = nil
+                state.entries.remove(at: oldest)
             }
             state.tick += 1
             state.entries[key] = (text, state.tick)
