@@ -96,8 +96,9 @@ public enum EvidenceBundle {
         let reviews = ReviewService(store: store)
         for incident in incidents {
             let folder = "incidents/\(incident.id)/"
-            let history = try await store.history(id: incident.id)
-            let audit = try await store.audit(incidentID: incident.id)
+            // The revisions' changes and the audit lines' who and what, without each revision's stored
+            // assessment or each line's before and after, which the timeline does not show.
+            let activity = try await store.activity(incidentID: incident.id)
             files.append(
                 EvidenceFile(
                     path: folder + "timeline.json",
@@ -105,10 +106,11 @@ public enum EvidenceBundle {
                         Timeline(
                             id: incident.id, title: incident.title, status: incident.status.rawValue,
                             openedAt: IncidentStore.timestamp(incident.createdAt), closedAt: incident.closedAt.map(IncidentStore.timestamp),
-                            revisions: history.map {
+                            revisions: activity.revisions.map {
                                 .init(revision: $0.revision, computedAt: IncidentStore.timestamp($0.computedAt), changes: $0.changes)
                             },
-                            audit: audit.map { .init(seq: $0.seq, at: IncidentStore.timestamp($0.at), actor: $0.actor, action: $0.action) }))))
+                            audit: activity.audit.map { .init(seq: $0.seq, at: IncidentStore.timestamp($0.at), actor: $0.actor, action: $0.action) }))
+                ))
             let outcomes = try await ReviewService.outcomes(incident, store: store)
             files.append(EvidenceFile(path: folder + "obligations.json", bytes: try json(outcomes)))
             let notices = try await store.notices(incidentID: incident.id).map(NoticeEntry.init)

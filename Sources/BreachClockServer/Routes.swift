@@ -152,9 +152,7 @@ struct Routes {
         }
         router.get("/v1/incidents/:id/calendar.ics") { _, context in
             guard let incident = try await store.incident(id: try context.parameters.require("id")) else { throw Problem.notFound }
-            let facts = try service.storedFacts(incident).facts
-            let text = CalendarRenderer(assessment: service.calculator.assess(facts), generatedAt: clock(), calendarID: incident.id).render()
-            return Response(status: .ok, headers: [.contentType: "text/calendar; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+            return try Self.calendarResponse(incident, service: service, now: clock())
         }
         router.get("/v1/incidents/:id/audit") { _, context in
             let id = try await existingIncident(context)
@@ -268,6 +266,13 @@ struct Routes {
         if let closedAt = incident.closedAt { members.append(("closedAt", .string(instant(closedAt)))) }
         members += [("facts", .raw(incident.factsJSON)), ("assessment", .raw(incident.assessmentJSON))]
         return .object(members)
+    }
+
+    /// An incident's deadlines as an iCalendar file (the API's and the console's calendar link).
+    static func calendarResponse(_ incident: StoredIncident, service: IncidentService, now: Date) throws -> Response {
+        let facts = try service.storedFacts(incident).facts
+        let text = CalendarRenderer(assessment: service.calculator.assess(facts), generatedAt: now, calendarID: incident.id).render()
+        return Response(status: .ok, headers: [.contentType: "text/calendar; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     /// Closing is the incident's closed phase too (unless a responder recorded it already); the API

@@ -11,8 +11,8 @@ import Testing
 /// order, and nothing in them that changes from one second to the next.
 @Suite struct DeadlineTimelineTests {
     /// Texas, 400 residents, discovered 2 March 2026 in Chicago: the Attorney General's notice is due
-    /// 30 days on, at 250 or more residents (Tex. Bus. & Com. Code § 521.053(b), (i)), and the
-    /// individuals' too; a notice to the AG is sent on 20 March.
+    /// 30 days on, at 250 or more residents (Tex. Bus. & Com. Code § 521.053(i) as amended by SB 768),
+    /// the individuals' 60 days on (§ 521.053(b)); a notice to the AG is sent on 20 March.
     static let facts = """
         timezone: America/Chicago
         events: { discoveredAt: "2026-03-02T09:00:00-06:00" }

@@ -151,8 +151,9 @@ import Testing
             #"{"title": "\#(title)", "facts": {"timezone": "America/Chicago", "events": {"discoveredAt": "\#(discovered)"}, "entity": {"role": "owner", "sectors": []}, "data": {"elements": ["name", "ssn"], "encrypted": false}, "riskOfHarm": "likely", "affected": {"US-TX": 400}}}"#
         }
         try await server.app(clock: { consoleInstant("2026-03-20T15:00:00Z") }).test(.router) { client in
-            // Texas: 30 days after discovery for the Attorney General and the individuals (Tex. Bus. & Com. Code § 521.053(b), (i)).
-            // Alpha is due on 1 April, bravo was due on 1 February (overdue), charlie is closed.
+            // Texas, 400 residents: the Attorney General within 30 days at 250 or more residents (Tex. Bus. & Com. Code
+            // § 521.053(i) as amended by SB 768, 2023), the individuals within 60 (§ 521.053(b)); the list shows the earlier.
+            // Alpha's is due on 1 April, bravo's was due on 1 February (overdue), charlie is closed.
             for (title, discovered) in [
                 ("alpha", "2026-03-02T09:00:00-06:00"), ("bravo", "2026-01-02T09:00:00-06:00"), ("charlie", "2026-03-10T09:00:00-06:00"),
             ] {
@@ -186,7 +187,15 @@ import Testing
     /// What counsel reads on the incident page and the incidents page, as golden files (the `<main>`
     /// element; ids, key ids and the CSRF token replaced by placeholders). California 1,200, Texas 300
     /// and New York 40 residents, discovered 2 March 2026 in New York, seen on 20 March; the notice to
-    /// the Californians went out on 19 March, and counsel judged the risk of harm likely.
+    /// the Californians went out on 19 March, and counsel judged the risk of harm likely. The deadlines
+    /// the file pins, from the rule files:
+    /// - California's individuals within 30 calendar days (Cal. Civ. Code § 1798.82(a)(1), SB 446),
+    ///   sent; its Attorney General, over 500 residents, within 15 calendar days of that notice:
+    ///   3 April (§ 1798.82(f));
+    /// - New York's individuals within 30 days of discovery: 1 April (N.Y. Gen. Bus. Law § 899-aa(2) as
+    ///   amended by L.2024, S2659B);
+    /// - Texas's Attorney General, 250 or more residents, within 30 days: 1 April (Tex. Bus. & Com. Code
+    ///   § 521.053(i) as amended by SB 768); its individuals within 60 days: 1 May (§ 521.053(b)).
     @Test func theIncidentPageAndListAsGoldenFiles() async throws {
         let server = try await TestServer.make()
         defer { server.remove() }

@@ -1,7 +1,6 @@
 import BreachClockApplication
 import BreachClockCalculator
 import BreachClockLoader
-import BreachClockReports
 import BreachClockRules
 import BreachClockStore
 import BreachClockWebhooks
@@ -115,6 +114,16 @@ struct Console: Sendable {
         }
     }
 
+    /// A form without the session's CSRF token, or with another.
+    static func forgedForm(_ session: WebSession) -> Response {
+        problem(.forbidden, "Refused", "The form's security token is missing or wrong; reload the page and try again.", session: session)
+    }
+
+    /// A form sent with the revision the page was drawn at, after someone else changed the incident.
+    static func changedMeanwhile(_ session: WebSession) -> Response {
+        problem(.conflict, "The incident changed", "Someone changed it since you opened the page; reload it and try again.", session: session)
+    }
+
     static func redirect(_ location: String, headers: HTTPFields = [:]) -> Response {
         var headers = headers
         headers[.location] = location
@@ -202,10 +211,7 @@ struct Console: Sendable {
             guard let token = Self.token(request), let session = try await session(request) else {
                 return Self.redirect("/console/sign-in")
             }
-            guard Self.same(fields["csrf"] ?? "", session.csrf) else {
-                return Self.problem(
-                    .forbidden, "Refused", "The form's security token is missing or wrong; reload the page and try again.", session: session)
-            }
+            guard Self.same(fields["csrf"] ?? "", session.csrf) else { return Self.forgedForm(session) }
             try await store.endSession(token: token)
             sessions.forget(token)
             return Self.redirect("/console/sign-in", headers: [.setCookie: Self.cookieHeader("", maxAge: 0, request: request)])
@@ -230,23 +236,13 @@ struct Console: Sendable {
         router.get("/console/incidents/:id/calendar.ics") { request, context in
             guard try await session(request) != nil else { return Self.redirect("/console/sign-in") }
             guard let incident = try await store.incident(id: try context.parameters.require("id")) else { throw Problem.notFound }
-            let facts = try service.storedFacts(incident).facts
-            let text = CalendarRenderer(assessment: service.calculator.assess(facts), generatedAt: clock(), calendarID: incident.id).render()
-            return Response(status: .ok, headers: [.contentType: "text/calendar; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(string: text)))
+            return try Routes.calendarResponse(incident, service: service, now: clock())
         }
         router.post("/console/incidents/:id/notices") { request, context in
-            guard let session = try await session(request) else { return Self.redirect("/console/sign-in") }
             let id = try context.parameters.require("id")
             let fields = try await Self.form(request)
-            guard Self.same(fields["csrf"] ?? "", session.csrf) else {
-                return Self.problem(
-                    .forbidden, "Refused", "The form's security token is missing or wrong; reload the page and try again.", session: session)
-            }
-            guard session.key.role >= .editor else {
-                return Self.problem(
-                    .forbidden, "Not allowed", "Recording a notice needs the editor role; this key is a \(session.key.role.rawValue).",
-                    session: session)
-            }
+            let checked = try await editor(request, fields: fields, needing: "Recording a notice")
+            guard let session = checked.session, checked.refusal == nil else { return checked.refusal! }
             let here = SourceLocation(file: "form", line: 0, column: 0)
             var entries: [(key: String, keyAt: SourceLocation, value: DocumentNode)] = []
             for name in ["obligation", "sentAt", "method", "reference"] {
@@ -254,17 +250,14 @@ struct Console: Sendable {
                     entries.append((key: name, keyAt: here, value: .scalar(value, plain: false, at: here)))
                 }
             }
-            let revision = fields["revision"].flatMap(Int.init)
             do {
                 _ = try await service.recordNotice(
-                    id: id, ifMatch: revision.map { [$0] }, body: .mapping(entries, at: here), actor: "key:\(session.key.id) (\(session.key.name))")
+                    id: id, ifMatch: fields["revision"].flatMap(Int.init).map { [$0] }, body: .mapping(entries, at: here),
+                    actor: Self.actor(session))
             } catch let error as ServiceError {
-                let detail =
-                    error.errors.isEmpty ? (error.detail ?? error.title) : error.errors.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
-                return Self.problem(.unprocessableContent, "The notice was not recorded", detail, session: session)
+                return Self.problem(.unprocessableContent, "The notice was not recorded", Self.describe(error), session: session)
             } catch StoreError.conflict {
-                return Self.problem(
-                    .conflict, "The incident changed", "Someone changed it since you opened the page; reload it and try again.", session: session)
+                return Self.changedMeanwhile(session)
             } catch StoreError.notFound {
                 return Self.problem(.notFound, "Not found", "There is no such incident.", session: session)
             }
@@ -272,19 +265,18 @@ struct Console: Sendable {
         }
     }
 
-    /// A signed-in editor whose form carries the session's CSRF token, or the page that refuses.
-    func editor(_ request: Request, fields: [String: String]) async throws -> (session: WebSession?, refusal: Response?) {
+    /// A signed-in editor whose form carries the session's CSRF token, or the page that refuses
+    /// (`what` names the action in the refusal of a role below editor).
+    func editor(_ request: Request, fields: [String: String], needing what: String = "This") async throws -> (
+        session: WebSession?, refusal: Response?
+    ) {
         guard let session = try await session(request) else { return (nil, Self.redirect("/console/sign-in")) }
-        guard Self.same(fields["csrf"] ?? "", session.csrf) else {
-            return (
-                session,
-                Self.problem(.forbidden, "Refused", "The form's security token is missing or wrong; reload the page and try again.", session: session)
-            )
-        }
+        guard Self.same(fields["csrf"] ?? "", session.csrf) else { return (session, Self.forgedForm(session)) }
         guard session.key.role >= .editor else {
             return (
                 session,
-                Self.problem(.forbidden, "Not allowed", "This needs the editor role; this key is a \(session.key.role.rawValue).", session: session)
+                Self.problem(
+                    .forbidden, "Not allowed", "\(what) needs the editor role; this key is a \(session.key.role.rawValue).", session: session)
             )
         }
         return (session, nil)
@@ -365,8 +357,7 @@ struct Console: Sendable {
             } catch let error as ServiceError {
                 return Self.problem(.unprocessableContent, "The decision was not recorded", Self.describe(error), session: session)
             } catch StoreError.conflict {
-                return Self.problem(
-                    .conflict, "The incident changed", "Someone changed it since you opened the page; reload it and try again.", session: session)
+                return Self.changedMeanwhile(session)
             }
             return Self.redirect("/console/incidents/\(id)?recorded=decision")
         }
@@ -382,8 +373,7 @@ struct Console: Sendable {
             } catch let error as ServiceError {
                 return Self.problem(.conflict, "The incident was not closed", Self.describe(error), session: session)
             } catch StoreError.conflict {
-                return Self.problem(
-                    .conflict, "The incident changed", "Someone changed it since you opened the page; reload it and try again.", session: session)
+                return Self.changedMeanwhile(session)
             }
             return Self.redirect("/console/incidents/\(id)?recorded=closed")
         }
@@ -415,8 +405,7 @@ struct Console: Sendable {
             } catch let error as ServiceError {
                 return Self.problem(.unprocessableContent, "The facts were not changed", Self.describe(error), session: session)
             } catch StoreError.conflict {
-                return Self.problem(
-                    .conflict, "The incident changed", "Someone changed it since you opened the page; reload it and try again.", session: session)
+                return Self.changedMeanwhile(session)
             }
         }
     }
