@@ -27,8 +27,8 @@ public struct RuleDecoder {
         let law = map.required("law").flatMap { S.text($0, "law", issues) }
         let officialNode = map.optional("official")
         let official = officialNode.flatMap { S.text($0, "official", issues) }
-        if let official, let officialNode, !official.hasPrefix("https://"), !official.hasPrefix("http://") {
-            issues.report(officialNode, "official", "`official` is the URL of the law's official text and must start with https:// or http://")
+        if let official, let officialNode, let problem = WebAddress.problem(official) {
+            issues.report(officialNode, "official", "`official` is the URL of the law's official text and \(problem)")
         }
         var covers: [String]? = nil
         if let node = map.optional("covers"), let items = S.list(node, "covers", issues) {
@@ -156,8 +156,8 @@ public struct RuleDecoder {
             let kind: RuleSource.Kind? = reader.optional("kind").flatMap { S.choice($0, "\(path).kind", issues, "source kind") }
             let says = reader.required("says").flatMap { S.text($0, "\(path).says", issues) }
             reader.finish()
-            if let url, !(url.hasPrefix("https://") || url.hasPrefix("http://")) {
-                issues.report(item, "\(path).url", "a source URL must start with https:// or http://")
+            if let url, let problem = WebAddress.problem(url) {
+                issues.report(item, "\(path).url", "a source URL \(problem)")
             }
             if let id, result.contains(where: { $0.id == id }) {
                 issues.report(item, "\(path).id", "duplicate source id `\(id)`")

@@ -289,14 +289,19 @@ extension Routes {
             let review = try await reviews.record(incidentID: try context.parameters.require("id"), body: node, actor: Self.actor(context))
             return try Self.json(review, status: .created)
         }
-        router.get("/v1/incidents/:id/review") { _, context in
-            guard let review = try await reviews.review(incidentID: try context.parameters.require("id")) else { throw Problem.notFound }
-            return try Self.json(review)
+        /// The incident's review, or 404 saying whether the incident is unknown or only its review is.
+        @Sendable func review(_ context: ServerContext) async throws -> PostIncidentReview {
+            let id = try context.parameters.require("id")
+            if let review = try await reviews.review(incidentID: id) { return review }
+            guard let incident = try await store.incident(id: id) else { throw Problem.notFound }
+            throw Problem(
+                .notFound, "No review recorded",
+                detail: incident.closedAt == nil
+                    ? "Incident \(incident.id) is open: close it, then record its review with POST /v1/incidents/\(incident.id)/review."
+                    : "Incident \(incident.id) is closed but has no review yet: record one with POST /v1/incidents/\(incident.id)/review.")
         }
-        router.get("/v1/incidents/:id/review.md") { _, context in
-            guard let review = try await reviews.review(incidentID: try context.parameters.require("id")) else { throw Problem.notFound }
-            return Self.markdown(review.markdown)
-        }
+        router.get("/v1/incidents/:id/review") { _, context in try Self.json(try await review(context)) }
+        router.get("/v1/incidents/:id/review.md") { _, context in Self.markdown(try await review(context).markdown) }
     }
 
     /// An evidence bundle as a download (the API's and the console's).

@@ -194,6 +194,33 @@ import Testing
             })
     }
 
+    /// A rule file's addresses are URIs as RFC 3986 writes them: the API serves `official` as
+    /// `format: uri` (Schemathesis found Korea's Hangul path served raw, seed 3), and links carry them.
+    @Test(
+        arguments: [
+            ("https://www.law.go.kr/%EB%B2%95%EB%A0%B9", nil),
+            ("https://leginfo.legislature.ca.gov/faces/codes_displaySection.xhtml?lawCode=CIV&sectionNum=1798.82.", nil),
+            ("https://example.org/a_(b)~c;d=e,f!g$h&i'j*k+l@m:[n]#frag", nil),
+            ("https://www.law.go.kr/법령", "is not a URI (RFC 3986): percent-encode `법` as %EB%B2%95"),
+            ("https://example.org/a b", "is not a URI (RFC 3986): percent-encode `space` as %20"),
+            ("https://example.org/50%", "has a `%` not followed by two hexadecimal digits (write a literal % as %25)"),
+            ("https://example.org/%zz", "has a `%` not followed by two hexadecimal digits (write a literal % as %25)"),
+            ("https://example.org/<x>", "is not a URI (RFC 3986): percent-encode `<` as %3C"),
+            ("ftp://example.org/", "must start with https:// or http://"),
+        ] as [(String, String?)])
+    func webAddresses(address: String, problem: String?) {
+        #expect(WebAddress.problem(address) == problem)
+    }
+
+    @Test func aRuleFileAddressMustBeAURI() {
+        let korean = Self.good.replacingOccurrences(of: "reviewed:", with: "official: https://www.law.go.kr/법령\nreviewed:")
+        #expect(problems(korean).contains { $0.contains("`official` is the URL of the law's official text and is not a URI (RFC 3986)") })
+        let spaced = Self.good.replacingOccurrences(of: "url: https://", with: "url: https://example.org/a b#")
+        #expect(
+            problems(spaced).contains { $0 == "US/US-CA.yaml:6:5: a source URL is not a URI (RFC 3986): percent-encode `space` as %20" },
+            "\(problems(spaced))")
+    }
+
     /// The gaps still open, each a warning of `rules validate` (see the closing note of issue 12):
     /// Louisiana's statute pages have addresses that cannot be formed from a section number, and no
     /// law firm or regulator page stating § 51:3076 was found.

@@ -108,6 +108,19 @@ import Testing
                 uri: "/v1/incidents", method: .post, headers: server.headers(server.editorKey), body: body(Self.incident))
             let id = try #require(created.object["id"] as? String)
             let review = try Self.example("review.yaml")
+            // No review yet: a 404 that says so, apart from the 404 of an incident that does not exist.
+            for path in ["review", "review.md"] {
+                try await client.execute(uri: "/v1/incidents/\(id)/\(path)", method: .get, headers: server.headers(server.viewerKey)) {
+                    #expect($0.status == .notFound)
+                    #expect($0.object["title"] as? String == "No review recorded", "\($0.text)")
+                    #expect(($0.object["detail"] as? String)?.contains("is open: close it") == true, "\($0.text)")
+                }
+                try await client.execute(
+                    uri: "/v1/incidents/inc_000000000000000000000000/\(path)", method: .get, headers: server.headers(server.viewerKey)
+                ) {
+                    #expect($0.status == .notFound && $0.object["title"] as? String == "Not found", "\($0.text)")
+                }
+            }
             try await client.execute(
                 uri: "/v1/incidents/\(id)/review", method: .post, headers: server.headers(server.editorKey, Self.yaml), body: body(review)
             ) { #expect($0.status == .conflict && $0.text.contains("close it before its review")) }
@@ -125,6 +138,9 @@ import Testing
             }
             try await client.execute(uri: "/v1/incidents/\(id)/close", method: .post, headers: server.headers(server.editorKey, [.ifMatch: "\"3\""]))
             { #expect($0.status == .ok) }
+            try await client.execute(uri: "/v1/incidents/\(id)/review.md", method: .get, headers: server.headers(server.viewerKey)) {
+                #expect($0.status == .notFound && $0.text.contains("is closed but has no review yet"), "\($0.text)")
+            }
             let recorded = try await client.execute(
                 uri: "/v1/incidents/\(id)/review", method: .post, headers: server.headers(server.editorKey, Self.yaml), body: body(review))
             #expect(recorded.status == .created, "\(recorded.text)")
